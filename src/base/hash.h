@@ -1,0 +1,16 @@
+/* hash.h - hashing and checksums, all XXH3 (libxxhash). Term hash tables
+** use bl_hash; every on-disk section is guarded by bl_checksum.
+*/
+#ifndef BL_HASH_H
+#define BL_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* 64-bit hash of len bytes, for in-memory tables. */
+uint64_t bl_hash(const void *p, size_t len);
+
+/* 64-bit checksum of a section's bytes as written to disk. */
+uint64_t bl_checksum(const void *p, size_t len);
+
+#endif

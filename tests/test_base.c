@@ -1,0 +1,189 @@
+/* test_base.c - the base module: varint, fixed-width codecs, buffers,
+** arenas, checksums and durable file writes.
+*/
+#include "fixture.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/file.h"
+#include "base/hash.h"
+#include "base/varint.h"
+#include "byline.h"
+
+/* Every boundary of the 7-bit groups round-trips, and lengths agree. */
+static void varint_round_trips_boundaries(void **state)
+{
+    uint8_t b[BL_VARINT_MAX];
+    (void)state;
+
+    for (unsigned bit = 0; bit < 64; bit++) {
+        uint64_t vals[3] = {(uint64_t)1 << bit, ((uint64_t)1 << bit) - 1,
+                            ((uint64_t)1 << bit) + 1};
+
+        for (int i = 0; i < 3; i++) {
+            const uint8_t *p = b;
+            uint64_t v;
+            size_t n = bl_varint_put(b, vals[i]);
+
+            assert_int_equal(n, bl_varint_len(vals[i]));
+            assert_int_equal(bl_varint_get(&p, b + n, &v), BL_OK);
+            assert_true(v == vals[i]);
+            assert_ptr_equal(p, b + n);
+        }
+    }
+    {
+        const uint8_t *p = b;
+        uint64_t v;
+        size_t n = bl_varint_put(b, UINT64_MAX);
+
+        assert_int_equal(n, 10);
+        assert_int_equal(bl_varint_get(&p, b + n, &v), BL_OK);
+        assert_true(v == UINT64_MAX);
+    }
+}
+
+/* Truncated and overlong varints are corrupt and do not move the cursor. */
+static void varint_rejects_bad_bytes(void **state)
+{
+    uint8_t b[12];
+    const uint8_t *p = b;
+    uint64_t v;
+    uint32_t v32;
+    (void)state;
+
+    size_t n = bl_varint_put(b, 1ULL << 40);
+    assert_int_equal(bl_varint_get(&p, b + n - 1, &v), BL_ECORRUPT);
+    assert_ptr_equal(p, b);
+    memset(b, 0xff, sizeof b);
+    assert_int_equal(bl_varint_get(&p, b + sizeof b, &v), BL_ECORRUPT);
+    n = bl_varint_put(b, 1ULL << 32);
+    assert_int_equal(bl_varint_get32(&p, b + n, &v32), BL_ECORRUPT);
+    assert_int_equal(bl_varint_get(&p, b, &v), BL_ECORRUPT);
+}
+
+static void fixed_width_round_trips(void **state)
+{
+    uint8_t b[8];
+    (void)state;
+
+    bl_store_u32le(b, 0xdeadbeef);
+    assert_int_equal(b[0], 0xef);
+    assert_int_equal(bl_load_u32le(b), 0xdeadbeef);
+    bl_store_u64le(b, 0x0123456789abcdefULL);
+    assert_true(bl_load_u64le(b) == 0x0123456789abcdefULL);
+}
+
+/* Appends grow the buffer; detach hands over exactly what was written. */
+static void buf_appends_and_detaches(void **state)
+{
+    bl_buf b = BL_BUF_INIT;
+    size_t len;
+    uint8_t *p;
+    (void)state;
+
+    for (int i = 0; i < 1000; i++)
+        bl_buf_put_u32le(&b, (uint32_t)i);
+    bl_buf_puts(&b, "end");
+    bl_buf_put_varint(&b, 300);
+    assert_int_equal(b.rc, BL_OK);
+    assert_int_equal(b.len, 4000 + 3 + 2);
+    assert_int_equal(bl_load_u32le(b.p + 4 * 999), 999);
+    p = bl_buf_detach(&b, &len);
+    assert_int_equal(len, 4005);
+    assert_memory_equal(p + 4000, "end", 3);
+    assert_null(b.p);
+    free(p);
+    bl_buf_free(&b);
+}
+
+/* Arena allocations are aligned, distinct and survive a reset's reuse. */
+static void arena_allocates_aligned(void **state)
+{
+    bl_arena a;
+    char *big;
+    (void)state;
+
+    bl_arena_init(&a, 1024);
+    for (int i = 1; i < 500; i++) {
+        char *p = bl_arena_alloc(&a, (size_t)i);
+
+        assert_non_null(p);
+        assert_int_equal((uintptr_t)p % _Alignof(max_align_t), 0);
+        memset(p, i & 0xff, (size_t)i);
+    }
+    big = bl_arena_alloc(&a, 100000);
+    assert_non_null(big);
+    memset(big, 1, 100000);
+    assert_string_equal(bl_arena_strndup(&a, "hello world", 5), "hello");
+    bl_arena_reset(&a);
+    assert_int_equal(a.used, 0);
+    assert_non_null(bl_arena_alloc(&a, 10));
+    bl_arena_free(&a);
+}
+
+/* The checksum differs from the hash and notices a flipped bit. */
+static void checksum_detects_flips(void **state)
+{
+    char s[] = "the quick brown fox";
+    uint64_t c = bl_checksum(s, sizeof s);
+    (void)state;
+
+    assert_true(c != bl_hash(s, sizeof s));
+    s[3] ^= 1;
+    assert_true(c != bl_checksum(s, sizeof s));
+}
+
+/* An atomic write replaces the file whole and leaves no temporary. */
+static void atomic_write_replaces(void **state)
+{
+    char *dir = fx_tmpdir();
+    char path[4096], tmp[4200];
+    uint8_t *p;
+    size_t len;
+    bl_map m;
+    (void)state;
+
+    assert_int_equal(bl_path_join(path, sizeof path, dir, "f"), BL_OK);
+    assert_int_equal(bl_file_write_atomic(path, "first", 5), BL_OK);
+    assert_int_equal(bl_file_write_atomic(path, "second", 6), BL_OK);
+    assert_int_equal(bl_file_read(path, &p, &len), BL_OK);
+    assert_int_equal(len, 6);
+    assert_string_equal((char *)p, "second");
+    free(p);
+    assert_int_equal(bl_file_map(path, &m), BL_OK);
+    assert_int_equal(m.len, 6);
+    assert_memory_equal(m.p, "second", 6);
+    bl_file_unmap(&m);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    assert_int_equal(bl_file_read(tmp, &p, &len), BL_ENOTFOUND);
+    assert_int_equal(bl_file_map(tmp, &m), BL_ENOTFOUND);
+    fx_rmtree(dir);
+}
+
+static void strerror_names_every_code(void **state)
+{
+    (void)state;
+    for (int rc = -10; rc <= 1; rc++)
+        assert_string_not_equal(bl_strerror(rc), "unknown error");
+    assert_string_equal(bl_strerror(-999), "unknown error");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(varint_round_trips_boundaries),
+        cmocka_unit_test(varint_rejects_bad_bytes),
+        cmocka_unit_test(fixed_width_round_trips),
+        cmocka_unit_test(buf_appends_and_detaches),
+        cmocka_unit_test(arena_allocates_aligned),
+        cmocka_unit_test(checksum_detects_flips),
+        cmocka_unit_test(atomic_write_replaces),
+        cmocka_unit_test(strerror_names_every_code),
+    };
+
+    return cmocka_run_group_tests_name("base", tests, NULL, NULL);
+}

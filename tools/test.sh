@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Build and run the whole test suite; ends on ctest's summary.
+#   tools/test.sh            the normal build, in ./build
+#   tools/test.sh sanitize   AddressSanitizer + UBSan, in ./build-asan
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/deps.sh
+dir=build
+flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DBYLINE_WERROR=ON)
+if [ "${1:-}" = sanitize ]; then
+    dir=build-asan
+    flags=(-DCMAKE_BUILD_TYPE=Debug -DBYLINE_WERROR=ON -DBYLINE_SANITIZE=ON)
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+    export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+fi
+cmake -S . -B "$dir" "${flags[@]}" >/dev/null
+cmake --build "$dir" -j"$(nproc)" 2>&1 | grep -vE '^\[ *[0-9]+%\]' || true
+test -x "$dir/byline"
+cd "$dir" && ctest -j"$(nproc)" --output-on-failure
