@@ -14,6 +14,8 @@ if [ "${1:-}" = sanitize ]; then
     export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 fi
 cmake -S . -B "$dir" "${flags[@]}" >/dev/null
-cmake --build "$dir" -j"$(nproc)" 2>&1 | grep -vE '^\[ *[0-9]+%\]' || true
-test -x "$dir/byline"
+if ! cmake --build "$dir" -j"$(nproc)" > "$dir/build.log" 2>&1; then
+    cat "$dir/build.log"
+    exit 1
+fi
 cd "$dir" && ctest -j"$(nproc)" --output-on-failure
