@@ -1,0 +1,51 @@
+/* snapshot.h - one commit (manifest generation) of an index, as the query
+** side sees it: its segments in order, their deletions, and the index-wide
+** statistics that BM25 needs, so that scores never depend on how articles
+** fell into segments.
+**
+** Global doc ids: segment i's local doc d is base(i) + d, bases in segment
+** order. A snapshot is reference-counted and immutable; any number of
+** threads may search it. Segments shared by consecutive generations are
+** opened once (the index keeps them) and a segment's file is removed only
+** when no snapshot holds it.
+*/
+#ifndef BL_SNAPSHOT_H
+#define BL_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "segment/segment.h"
+
+typedef struct bl_snapshot bl_snapshot;
+
+/* Take / drop a reference. The last release closes what only it held. */
+void bl_snapshot_retain(bl_snapshot *s);
+void bl_snapshot_release(bl_snapshot *s);
+
+uint64_t bl_snapshot_generation(const bl_snapshot *s);
+
+size_t bl_snapshot_segment_count(const bl_snapshot *s);
+const bl_segment *bl_snapshot_segment(const bl_snapshot *s, size_t i);
+uint32_t bl_snapshot_base(const bl_snapshot *s, size_t i);
+
+/* True when local doc of segment i is deleted as of this generation. */
+bool bl_snapshot_deleted(const bl_snapshot *s, size_t i, uint32_t doc);
+
+/* Index-wide statistics. docs: articles in all segments (deleted ones
+** included until a merge removes them, as Lucene does, so that df and N
+** agree); field_total: sum of a text field's lengths over the same docs. */
+uint64_t bl_snapshot_docs(const bl_snapshot *s);
+uint64_t bl_snapshot_field_total(const bl_snapshot *s, bl_field_id field);
+
+/* Document frequency of (field, term) summed over segments. */
+int bl_snapshot_df(const bl_snapshot *s, bl_field_id field, const char *term,
+                   size_t len, uint64_t *out);
+
+/* The snapshot of an open public index handle (borrowed, valid while the
+** caller holds a reference: take one with bl_snapshot_retain before using
+** it across a bl_index_refresh). */
+bl_snapshot *bl_index_snapshot(bl_index *ix);
+
+#endif
