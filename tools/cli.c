@@ -12,30 +12,16 @@
 
 #include "byline.h"
 
-const cli_command cli_commands[] = {
-    {"analyze", cmd_analyze, "print the tokens of a text as the index sees them",
-     "usage: byline analyze [--lang L] [--no-stem] [--no-stopwords]\n"
-     "                      [--no-fold] [--stopwords FILE] TEXT | -\n"
-     "\n"
-     "Analyse TEXT (or standard input with -) and print one token a line:\n"
-     "term, position, start and end byte offsets, and the surface form,\n"
-     "separated by tabs.\n"
-     "\n"
-     "  --lang L          language: an ISO 639-1 code (en, de, fr, ...) or a\n"
-     "                    Snowball name (english, porter, ...); default en\n"
-     "  --no-stem         keep words unstemmed\n"
-     "  --no-stopwords    keep stopwords\n"
-     "  --no-fold         keep accents (case is always folded)\n"
-     "  --stopwords FILE  use the words of FILE (one a line) as stopwords\n"
-     "  --stats           print token statistics instead of tokens\n"},
-    {NULL, NULL, NULL, NULL},
+static const cli_command *const commands[] = {
+    &cli_cmd_analyze, &cli_cmd_index, &cli_cmd_search, &cli_cmd_get,
+    &cli_cmd_stats,   &cli_cmd_check, NULL,
 };
 
 const cli_command *cli_find(const char *name)
 {
-    for (const cli_command *c = cli_commands; c->name != NULL; c++)
-        if (strcmp(c->name, name) == 0)
-            return c;
+    for (size_t i = 0; commands[i] != NULL; i++)
+        if (strcmp(commands[i]->name, name) == 0)
+            return commands[i];
     return NULL;
 }
 
@@ -53,8 +39,8 @@ static void usage_all(FILE *out)
             "\n"
             "commands:\n",
             bl_version());
-    for (const cli_command *c = cli_commands; c->name != NULL; c++)
-        fprintf(out, "  %-10s %s\n", c->name, c->summary);
+    for (size_t i = 0; commands[i] != NULL; i++)
+        fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
     fprintf(out, "\n`byline COMMAND --help` describes a command and its "
                  "flags.\n");
 }

@@ -21,10 +21,14 @@ typedef struct cli_command {
     const char *usage;         /* full text for `byline CMD --help` */
 } cli_command;
 
-/* The command table, terminated by a NULL name (cli.c). */
-extern const cli_command cli_commands[];
-
-int cmd_analyze(int argc, char **argv);
+/* Each command is defined in its own tools/cmd_<name>.c and listed in the
+** table of cli.c. */
+extern const cli_command cli_cmd_analyze;
+extern const cli_command cli_cmd_index;
+extern const cli_command cli_cmd_stats;
+extern const cli_command cli_cmd_check;
+extern const cli_command cli_cmd_get;
+extern const cli_command cli_cmd_search;
 
 /* Print the usage of cmd to out. */
 void cli_usage(const cli_command *cmd, FILE *out);
