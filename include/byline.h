@@ -56,9 +56,8 @@ typedef struct bl_analyzer_opts {
 /* Fill o with the defaults above. */
 void bl_analyzer_opts_default(bl_analyzer_opts *o);
 
-/* Create an analyzer. BL_EINVAL names an unknown language (see
-** bl_analyzer_error-less form: the message is in *out == NULL case via
-** bl_strerror only); BL_ENOTFOUND when stopword_file cannot be read. */
+/* Create an analyzer. BL_EINVAL for an unknown language; BL_ENOTFOUND when
+** stopword_file cannot be read. */
 int bl_analyzer_new(const bl_analyzer_opts *o, bl_analyzer **out);
 void bl_analyzer_free(bl_analyzer *a);
 
@@ -112,7 +111,12 @@ typedef struct bl_doc {
     size_t n_extra;
 } bl_doc;
 
-/* Free a document returned by the library (bl_index_get ...). */
+/* A deep copy of doc in one malloc block (struct, extra array and strings),
+** or NULL when out of memory. Every bl_doc the library returns is made this
+** way. */
+bl_doc *bl_doc_clone(const bl_doc *doc);
+
+/* Free a document returned by the library (bl_index_get, bl_doc_clone). */
 void bl_doc_free(bl_doc *doc);
 
 /* Format t as ISO 8601 UTC ("1987-02-26T15:01:01Z") into out (>= 21
@@ -243,6 +247,71 @@ int bl_index_stats(bl_index *ix, bl_stats *out);
 ** non-NULL, is called with a fraction in [0, 1]. */
 int bl_index_check(const char *dir, char *msg, size_t cap,
                    void (*progress)(void *ctx, double done), void *ctx);
+
+/* ---- searching ------------------------------------------------------------
+** bl_search, bl_suggest and bl_index_get may be called from many threads at
+** once on one bl_index, also while another thread calls bl_index_refresh:
+** each call works on the snapshot that was current when it started.
+*/
+
+typedef enum bl_sort {
+    BL_SORT_RELEVANCE = 0,     /* score descending, then doc order */
+    BL_SORT_DATE_DESC,         /* newest first ("-date") */
+    BL_SORT_DATE_ASC           /* oldest first ("date") */
+} bl_sort;
+
+typedef struct bl_search_opts {
+    size_t k;                  /* hits to return; 10 */
+    size_t offset;             /* hits to skip, for paging; 0 */
+    bl_sort sort;              /* BL_SORT_RELEVANCE */
+    int64_t from, to;          /* date range, inclusive; BL_NO_DATE = open */
+    const char *source;        /* only this source; NULL = all */
+    bool and_default;          /* default operator AND instead of OR */
+    double k1, b;              /* BM25; 1.2 and 0.75 */
+    double title_weight;       /* BM25F field weights; 2.0 and 1.0 */
+    double body_weight;
+    bool snippets;             /* build snippets; true */
+    const char *mark_open;     /* around matched words; "<mark>" */
+    const char *mark_close;    /* "</mark>" */
+    size_t snippet_bytes;      /* about this long; 200 */
+    bool count_only;           /* only count matches (no hits); false */
+    size_t max_expansions;     /* terms a prefix* may expand to; 128 */
+} bl_search_opts;
+
+void bl_search_opts_default(bl_search_opts *o);
+
+typedef struct bl_hit {
+    uint64_t doc;              /* global doc id in the snapshot */
+    double score;              /* BM25F score (0 when sorted by date) */
+    const char *id, *title, *source, *url;   /* stored fields */
+    int64_t date;              /* BL_NO_DATE if none */
+    const char *snippet;       /* "" when snippets are off */
+} bl_hit;
+
+typedef struct bl_results {
+    bl_hit *hits;              /* n_hits hits, best first */
+    size_t n_hits;
+    uint64_t total;            /* all matching articles */
+    double micros;             /* time taken */
+    const char *parsed;        /* the query as understood (canonical form) */
+    const char *warning;       /* "" or e.g. "prefix 'a*' truncated to 128
+                                  terms", "all words are stopwords" */
+} bl_results;
+
+/* Run a query (see the README's query syntax). BL_EQUERY for a malformed
+** query: err (cap bytes) then says where and what was expected ("at 7:
+** expected ')'"). The results and every string in them belong to *out;
+** free with bl_results_free. */
+int bl_search(bl_index *ix, const char *query, const bl_search_opts *o,
+              bl_results **out, char *err, size_t cap);
+void bl_results_free(bl_results *r);
+
+/* Up to k completions of a prefix typed in a search box, most useful first
+** (words and phrases from titles and frequent terms, in their surface
+** form). *out is a NULL-terminated array owned by the caller: free with
+** bl_suggest_free. */
+int bl_suggest(bl_index *ix, const char *prefix, size_t k, char ***out);
+void bl_suggest_free(char **list);
 
 #ifdef __cplusplus
 }

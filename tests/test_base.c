@@ -172,6 +172,32 @@ static void strerror_names_every_code(void **state)
     assert_string_equal(bl_strerror(-999), "unknown error");
 }
 
+/* A cloned article is a deep copy: equal strings, none shared. */
+static void doc_clone_is_deep(void **state)
+{
+    bl_field extra[2] = {{"topics", "cocoa"}, {"places", "el-salvador"}};
+    bl_doc d = {"42", "Cocoa talks", "The body.", 1234, "reuters", "",
+                "en", extra, 2};
+    bl_doc *c = bl_doc_clone(&d);
+    (void)state;
+
+    assert_non_null(c);
+    assert_string_equal(c->id, "42");
+    assert_string_equal(c->title, "Cocoa talks");
+    assert_string_equal(c->body, "The body.");
+    assert_string_equal(c->source, "reuters");
+    assert_string_equal(c->url, "");
+    assert_string_equal(c->lang, "en");
+    assert_true(c->date == 1234);
+    assert_int_equal(c->n_extra, 2);
+    assert_string_equal(c->extra[1].name, "places");
+    assert_string_equal(c->extra[1].value, "el-salvador");
+    assert_ptr_not_equal(c->title, d.title);
+    assert_ptr_not_equal(c->extra, extra);
+    bl_doc_free(c);
+    bl_doc_free(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -183,6 +209,7 @@ int main(void)
         cmocka_unit_test(checksum_detects_flips),
         cmocka_unit_test(atomic_write_replaces),
         cmocka_unit_test(strerror_names_every_code),
+        cmocka_unit_test(doc_clone_is_deep),
     };
 
     return cmocka_run_group_tests_name("base", tests, NULL, NULL);
