@@ -469,11 +469,18 @@ int ing_doc_finish(bl_ingest *in)
             *strs[i] = "";
     }
     if (d->id[0] == '\0') {
-        char *id = bl_arena_alloc(&in->arena, strlen(in->base) + 24);
+        size_t n = strlen(in->base);
+        char *id = bl_arena_alloc(&in->arena, n + 24);
 
         if (id == NULL)
             return BL_ENOMEM;
-        sprintf(id, "%s:%llu", in->base, (unsigned long long)in->n_rec);
+        /* The same id whether the file is compressed or not. */
+        if (has_suffix(in->base, n, ".gz"))
+            n -= 3;
+        else if (has_suffix(in->base, n, ".zst"))
+            n -= 4;
+        sprintf(id, "%.*s:%llu", (int)n, in->base,
+                (unsigned long long)in->n_rec);
         /* The base name may hold bytes that are not UTF-8. */
         d->id = ing_clean(&in->arena, (const uint8_t *)id, strlen(id),
                           ING_ONELINE);
