@@ -44,13 +44,13 @@ void bl_bitpack_encode(const uint32_t *v, size_t n, unsigned w, uint8_t *out)
 int bl_bitpack_decode(const uint8_t *in, size_t avail, size_t n, unsigned w,
                       uint32_t *out)
 {
-    const uint64_t mask = w == 32 ? 0xffffffffu : ((uint64_t)1 << w) - 1;
-    uint64_t acc = 0;
+    uint64_t mask, acc = 0;
     unsigned bits = 0;
     size_t need;
 
     if (w > 32)
         return BL_ECORRUPT;
+    mask = ((uint64_t)1 << w) - 1;
     need = bl_bitpack_bytes(n, w);
     if (need > avail)
         return BL_ECORRUPT;
