@@ -131,7 +131,7 @@ static const char *const weekdays[7] = {
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
     "sunday"};
 
-/* A word of letters (and a trailing '.'), its length in *n. */
+/* The length of the run of letters at p. */
 static size_t word_len(const char *p)
 {
     size_t n = 0;

@@ -86,6 +86,7 @@ char *ing_clean(bl_arena *a, const uint8_t *p, size_t len, unsigned flags);
 typedef struct ing_input {
     char *path;                /* as named or as found in a folder */
     bool in_folder;            /* found by walking: skip unknown formats */
+    uint64_t size;             /* bytes, 0 when unknown (stdin) */
 } ing_input;
 
 /* Where a record scanner is within a file of SGML-like records. */
@@ -119,6 +120,7 @@ struct bl_ingest {
 
     bool open;                 /* a file is being read */
     ing_reader rd;             /* the current file */
+    const ing_input *cur;      /* the input being read */
     const char *path;          /* its path (borrowed from inputs) */
     const char *base;          /* its base name, for generated ids */
     bl_format fmt;             /* its format */

@@ -3,9 +3,9 @@
 ** its title, the rest its body. For a member "bbc/business/001.txt" the id
 ** is the path without its top folder and extension ("business/001"), the
 ** source the top folder ("bbc") and the extra field "category" the parent
-** folder ("business"). Other members (folders, README.TXT) are passed
-** over. Headers are ustar/GNU with GNU long names and pax "path" records;
-** every header's checksum is verified.
+** folder ("business"). Other members (folders, README.TXT, hidden
+** "._x.txt") are passed over. Headers are ustar/GNU with GNU long names
+** and pax "path" records; every header's checksum is verified.
 ** Invariant: the archive is streamed member by member; a bad header ends
 ** the file with an error (tar has no way to resync), a member longer than
 ** BL_INGEST_MAX_RECORD is skipped without being held in memory.
@@ -148,6 +148,14 @@ static int member_doc(bl_ingest *in, const char *name, const uint8_t *p,
     return rc;
 }
 
+/* Does the member's base name begin with '.' (as macOS's "._x.txt")? */
+static bool hidden(const char *name)
+{
+    const char *slash = strrchr(name, '/');
+
+    return (slash != NULL ? slash[1] : name[0]) == '.';
+}
+
 static int bad(bl_ingest *in, const char *why)
 {
     in->tar.done = true;
@@ -220,7 +228,7 @@ int ing_tar_next(bl_ingest *in)
         }
         n = strlen(name);
         if ((type != '0' && type != '\0') || n < 5 ||
-            strcmp(name + n - 4, ".txt") != 0) {
+            strcmp(name + n - 4, ".txt") != 0 || hidden(name)) {
             rc = skip(in, padded);
             if (rc == BL_EFORMAT)
                 return bad(in, "truncated tar archive");
