@@ -3,7 +3,9 @@
 ** The pipeline for each raw token of the tokenizer (tokenizer.h):
 **   normal form (NFKC + case fold, normalize.h)
 **   -> stopword? then drop it, its position stays taken
-**   -> Snowball stem (cached, stemmer.h), except CJK tokens
+**   -> Snowball stem (cached, stemmer.h), except CJK tokens and tokens
+**      that start with a digit (numbers, "1980s", "19-year-old": their
+**      forms are kept as written)
 **   -> accent folding (after the stem: Snowball reads the accents).
 ** Languages are set up lazily: the analyzer's own at bl_analyzer_new, a
 ** document's override on first use. Invariant: positions and byte offsets
@@ -287,7 +289,8 @@ int bl_analyze(bl_analyzer *a, const char *text, size_t len,
         h = bl_hash(term, term_len);
         if (l->stop != NULL && bl_stopset_has(l->stop, term, term_len, h))
             continue;
-        if (l->stemmer != NULL && !(raw.flags & BL_TOK_CJK)) {
+        if (l->stemmer != NULL && !(raw.flags & BL_TOK_CJK) &&
+            !(term[0] >= '0' && term[0] <= '9')) {
             size_t m = bl_stemmer_stem(l->stemmer, term, term_len, h,
                                        a->stemmed, sizeof a->stemmed);
 
