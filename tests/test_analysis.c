@@ -15,6 +15,7 @@
 #include "analysis/stemmer.h"
 #include "analysis/stopwords.h"
 #include "analysis/tokenizer.h"
+#include "base/hash.h"
 #include "byline.h"
 #include "segment/segment.h"
 
@@ -300,6 +301,48 @@ static void cjk_bigrams(void **state)
     expect_terms("ｶﾀｶﾅ", "カタ タカ カナ");
 }
 
+/* The raw tokenizer flags each kind of token. */
+static void tokenizer_flags(void **state)
+{
+    static const char text[] = "U.S. x-y 東京 中 word";
+    static const struct {
+        uint32_t start, end, pos;
+        unsigned flags;
+    } want[] = {
+        {0, 4, 0, BL_TOK_ACRONYM}, {5, 8, 1, BL_TOK_COMPOUND},
+        {5, 6, 1, BL_TOK_PART},    {7, 8, 2, BL_TOK_PART},
+        {9, 15, 3, BL_TOK_CJK},    {16, 19, 4, BL_TOK_CJK},
+        {20, 24, 5, 0},
+    };
+    bl_tokenizer t;
+    bl_rawtok r;
+    size_t i = 0;
+    char *big;
+    (void)state;
+
+    bl_tokenizer_init(&t, text, sizeof text - 1);
+    while (bl_tokenizer_next(&t, &r)) {
+        assert_true(i < sizeof want / sizeof want[0]);
+        assert_int_equal(r.start, want[i].start);
+        assert_int_equal(r.end, want[i].end);
+        assert_int_equal(r.pos, want[i].pos);
+        assert_int_equal(r.flags, want[i].flags);
+        i++;
+    }
+    assert_int_equal(i, sizeof want / sizeof want[0]);
+    assert_false(bl_tokenizer_next(&t, &r));
+
+    big = malloc(1000);
+    assert_non_null(big);
+    memset(big, 'z', 1000);
+    bl_tokenizer_init(&t, big, 1000);
+    assert_true(bl_tokenizer_next(&t, &r));
+    assert_int_equal(r.flags, BL_TOK_CUT);
+    assert_int_equal(r.end - r.start, BL_NORM_MAX);
+    assert_false(bl_tokenizer_next(&t, &r));
+    free(big);
+}
+
 /* Mixed scripts and emoji: emoji separate, other scripts are words. */
 static void mixed_scripts_emoji(void **state)
 {
@@ -461,6 +504,50 @@ static void folding(void **state)
     expect_terms("हिन्दी", "हिन्दी");
 }
 
+/* The decoder accepts exactly the valid UTF-8 forms: every boundary of
+** each length, and rejects overlongs, surrogates, truncation and values
+** past U+10FFFF. */
+static void utf8_decoder(void **state)
+{
+    static const struct {
+        const char *bytes;
+        size_t len;
+        int32_t cp;            /* -1: invalid */
+    } cases[] = {
+        {"\x7F", 1, 0x7F},            {"\xC2\x80", 2, 0x80},
+        {"\xDF\xBF", 2, 0x7FF},       {"\xE0\xA0\x80", 3, 0x800},
+        {"\xED\x9F\xBF", 3, 0xD7FF},  {"\xEE\x80\x80", 3, 0xE000},
+        {"\xEF\xBF\xBF", 3, 0xFFFF},  {"\xF0\x90\x80\x80", 4, 0x10000},
+        {"\xF4\x8F\xBF\xBF", 4, 0x10FFFF},
+        {"\x80", 1, -1},              {"\xC0\x80", 2, -1},
+        {"\xC1\xBF", 2, -1},          {"\xE0\x9F\xBF", 3, -1},
+        {"\xED\xA0\x80", 3, -1},      {"\xED\xBF\xBF", 3, -1},
+        {"\xF0\x8F\xBF\xBF", 4, -1},  {"\xF4\x90\x80\x80", 4, -1},
+        {"\xF5\x80\x80\x80", 4, -1},  {"\xFF", 1, -1},
+        {"\xE2\x82", 2, -1},          {"\xC3\x41", 2, -1},
+        {"\xF0\x90\x80", 3, -1},
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const uint8_t *p = (const uint8_t *)cases[i].bytes;
+        int32_t cp = -2;
+        size_t n = bl_utf8_decode(p, p + cases[i].len, &cp);
+
+        if (cases[i].cp < 0) {
+            assert_int_equal(n, 0);
+        } else {
+            assert_int_equal(n, cases[i].len);
+            assert_int_equal(cp, cases[i].cp);
+        }
+    }
+    /* Cutting never splits a sequence. */
+    assert_int_equal(bl_utf8_cut("a\xC3\xA9", 3, 2), 1);
+    assert_int_equal(bl_utf8_cut("a\xC3\xA9", 3, 3), 3);
+    assert_int_equal(bl_utf8_cut("\xE6\x9D\xB1\xE4\xBA\xAC", 6, 5), 3);
+    assert_int_equal(bl_utf8_cut("abc", 3, 10), 3);
+}
+
 /* ---- stopwords ------------------------------------------------------------ */
 
 static void stopwords_on_off_file(void **state)
@@ -530,6 +617,56 @@ static void stopword_lists(void **state)
         assert_int_equal(ts.n, 1);
         free(ts.v);
     }
+}
+
+static int count_words(void *ctx, const char *w, size_t len)
+{
+    char **seen = ctx;
+
+    strncat(*seen, w, len);
+    strcat(*seen, "|");
+    return 0;
+}
+
+/* The list syntax: words split by white space, # comments to the end of
+** a line; a set finds exactly what was added, through growth. */
+static void stopset_and_syntax(void **state)
+{
+    static const char list[] = "# heading\n  a\tbb # tail comment\n"
+                               "\r\nccc#x\n\n  dd  ";
+    char buf[128] = "", *seen = buf;
+    bl_stopset *set;
+    char w[32];
+    (void)state;
+
+    assert_int_equal(bl_stopwords_parse(list, sizeof list - 1, count_words,
+                                        &seen),
+                     BL_OK);
+    assert_string_equal(buf, "a|bb|ccc|dd|");
+    assert_null(bl_stopwords_builtin("klingon"));
+
+    assert_int_equal(bl_stopset_new(&set), BL_OK);
+    for (int i = 0; i < 3000; i += 2) {
+        int n = snprintf(w, sizeof w, "w%d", i);
+
+        assert_int_equal(bl_stopset_add(set, w, (size_t)n,
+                                        bl_hash(w, (size_t)n)),
+                         BL_OK);
+    }
+    /* Adding again keeps one. */
+    assert_int_equal(bl_stopset_add(set, "w0", 2, bl_hash("w0", 2)), BL_OK);
+    assert_int_equal(bl_stopset_count(set), 1500);
+    for (int i = 0; i < 3000; i++) {
+        int n = snprintf(w, sizeof w, "w%d", i);
+
+        assert_int_equal(bl_stopset_has(set, w, (size_t)n,
+                                        bl_hash(w, (size_t)n)),
+                         i % 2 == 0);
+    }
+    /* Same hash, different word: not found. */
+    assert_false(bl_stopset_has(set, "zz", 2, bl_hash("w0", 2)));
+    bl_stopset_free(set);
+    bl_stopset_free(NULL);
 }
 
 /* ---- stemming ---------------------------------------------------------------- */
@@ -936,12 +1073,15 @@ int main(void)
         cmocka_unit_test(hyphens),
         cmocka_unit_test(hyphens_many_parts),
         cmocka_unit_test(cjk_bigrams),
+        cmocka_unit_test(tokenizer_flags),
         cmocka_unit_test(mixed_scripts_emoji),
         cmocka_unit_test(invalid_utf8),
         cmocka_unit_test(nul_and_controls),
         cmocka_unit_test(random_bytes),
         cmocka_unit_test(long_token_is_cut),
         cmocka_unit_test(folding),
+        cmocka_unit_test(utf8_decoder),
+        cmocka_unit_test(stopset_and_syntax),
         cmocka_unit_test(stopwords_on_off_file),
         cmocka_unit_test(stopword_lists),
         cmocka_unit_test(stems_known_pairs),
