@@ -149,7 +149,8 @@ static const char *check_invariants(const bl_manifest *m)
                 return "segment listed twice";
         if (s->deleted > s->docs)
             return "more deleted than documents in a segment";
-        if (s->del_gen > m->generation || (s->del_gen == 0) != (s->deleted == 0))
+        if (s->del_gen > m->generation ||
+            (s->del_gen == 0) != (s->deleted == 0))
             return "bad deletion generation";
         docs += s->docs;
         t0 += s->field_total[0];
