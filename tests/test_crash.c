@@ -17,8 +17,8 @@
 
 #include "byline.h"
 
-#define KILLS 24
-#define NEW_PER_BATCH 1500
+#define KILLS 22
+#define NEW_PER_BATCH 1000
 #define REPLACED_PER_BATCH 100
 
 static const char *const words[] = {
