@@ -39,6 +39,7 @@
 #define QUEUE_PER_THREAD 64            /* queued articles per builder */
 #define QUEUE_BYTES (32u << 20)        /* bytes of queued articles */
 #define DEFAULT_RAM ((size_t)256 << 20)
+#define POP_BATCH 8                    /* articles a worker takes at once */
 
 /* The latest add or delete of one id in the current batch. */
 typedef struct id_entry {
@@ -96,6 +97,8 @@ struct bl_writer {
     item *queue;
     size_t q_cap, q_head, q_len, q_bytes;
     bool stop;
+    unsigned idle;             /* workers waiting on not_empty */
+    bool caller_waits;         /* the caller waits on not_full */
     uint64_t flush_req;        /* incremented by each commit */
     unsigned flush_answers;    /* workers done with flush_req */
     uint64_t next_id;          /* the next segment id */
@@ -342,21 +345,33 @@ static void *worker_main(void *arg)
 
     pthread_mutex_lock(&w->mu);
     for (;;) {
-        while (w->q_len == 0 && !w->stop && w->flush_req == k->flush_seen)
+        while (w->q_len == 0 && !w->stop && w->flush_req == k->flush_seen) {
+            w->idle++;
             pthread_cond_wait(&w->not_empty, &w->mu);
+            w->idle--;
+        }
         if (w->q_len > 0) {
-            item it = w->queue[w->q_head];
+            /* Take a few at a time: fewer lock round trips. */
+            item batch[POP_BATCH];
+            size_t n = 0;
             bool failed = w->rc != BL_OK || w->stop;
 
-            w->q_head = (w->q_head + 1) % w->q_cap;
-            w->q_len--;
-            w->q_bytes -= it.bytes;
-            pthread_cond_signal(&w->not_full);
+            while (n < POP_BATCH && w->q_len > 0) {
+                batch[n] = w->queue[w->q_head];
+                w->q_head = (w->q_head + 1) % w->q_cap;
+                w->q_len--;
+                w->q_bytes -= batch[n].bytes;
+                n++;
+            }
+            if (w->caller_waits)
+                pthread_cond_signal(&w->not_full);
             pthread_mutex_unlock(&w->mu);
-            if (failed)
-                bl_doc_free(it.doc);
-            else
-                worker_add(k, &it);
+            for (size_t i = 0; i < n; i++) {
+                if (failed)
+                    bl_doc_free(batch[i].doc);
+                else
+                    worker_add(k, &batch[i]);
+            }
             pthread_mutex_lock(&w->mu);
             continue;
         }
@@ -656,14 +671,18 @@ int bl_writer_add(bl_writer *w, const bl_doc *doc)
     pthread_mutex_lock(&w->mu);
     while (w->rc == BL_OK && (w->q_len == w->q_cap ||
                               (w->q_len > 0 &&
-                               w->q_bytes + it.bytes > QUEUE_BYTES)))
+                               w->q_bytes + it.bytes > QUEUE_BYTES))) {
+        w->caller_waits = true;
         pthread_cond_wait(&w->not_full, &w->mu);
+        w->caller_waits = false;
+    }
     rc = w->rc;
     if (rc == BL_OK) {
         w->queue[(w->q_head + w->q_len) % w->q_cap] = it;
         w->q_len++;
         w->q_bytes += it.bytes;
-        pthread_cond_signal(&w->not_empty);
+        if (w->idle > 0)
+            pthread_cond_signal(&w->not_empty);
     }
     pthread_mutex_unlock(&w->mu);
     if (rc != BL_OK)
