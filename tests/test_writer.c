@@ -497,6 +497,65 @@ static void analysis_options_persist(void **state)
     fx_rmtree(dir);
 }
 
+/* With a tiny RAM budget every article becomes a segment; the commit folds
+** them (tiered merges) into a few, and a batch replacing every article
+** leaves segments wholly deleted, which are dropped. */
+static void merges_fold_small_segments(void **state)
+{
+    char *dir = fx_tmpdir(), id[16], body[64];
+    bl_writer *w = open_writer(dir, 1, 1);
+    bl_index *ix;
+    bl_stats st;
+    (void)state;
+
+    for (int i = 0; i < 100; i++) {
+        snprintf(id, sizeof id, "m%d", i);
+        snprintf(body, sizeof body, "first storm %d", i);
+        add(w, id, "t", body);
+    }
+    assert_int_equal(bl_writer_commit(w), BL_OK);
+    assert_int_equal(bl_index_open(dir, &ix), BL_OK);
+    st = stats_of(ix);
+    print_message("100 one-article segments merged into %llu\n",
+                  (unsigned long long)st.segments);
+    assert_true(st.segments <= 12);
+    assert_true(st.docs == 100);
+    assert_int_equal(count_files(dir, "seg-"), (int)st.segments);
+    for (int i = 0; i < 100; i++) {
+        snprintf(id, sizeof id, "m%d", i);
+        snprintf(body, sizeof body, "first storm %d", i);
+        assert_body(ix, id, body);
+    }
+    for (int i = 0; i < 100; i++) {
+        snprintf(id, sizeof id, "m%d", i);
+        snprintf(body, sizeof body, "second flood %d", i);
+        add(w, id, "t", body);
+    }
+    assert_int_equal(bl_writer_commit(w), BL_OK);
+    bl_writer_close(w);
+    assert_int_equal(bl_index_refresh(ix, NULL), BL_OK);
+    st = stats_of(ix);
+    assert_true(st.docs == 100);
+    assert_true(st.deleted == 0);
+    assert_true(st.segments <= 12);
+    assert_body(ix, "m42", "second flood 42");
+    {
+        uint64_t df;
+        bl_snapshot *s = bl_index_snapshot(ix);
+
+        assert_int_equal(bl_snapshot_df(s, BL_FIELD_BODY, "storm", 5, &df),
+                         BL_OK);
+        assert_true(df == 0);
+        assert_int_equal(bl_snapshot_df(s, BL_FIELD_BODY, "flood", 5, &df),
+                         BL_OK);
+        assert_true(df == 100);
+        assert_true(bl_snapshot_docs(s) == 100);
+    }
+    bl_index_close(ix);
+    assert_int_equal(bl_index_check(dir, NULL, 0, NULL, NULL), BL_OK);
+    fx_rmtree(dir);
+}
+
 /* Readers on two threads fetch articles while the main thread commits and
 ** refreshes: every fetch finds the article (each commit keeps the old ids
 ** and replaces one), nothing crashes (run it under ASan). */
@@ -585,6 +644,7 @@ int main(void)
         cmocka_unit_test(same_statistics_across_segmentations),
         cmocka_unit_test(analysis_options_persist),
         cmocka_unit_test(refresh_while_reading),
+        cmocka_unit_test(merges_fold_small_segments),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
