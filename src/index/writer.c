@@ -915,14 +915,14 @@ static int replace_segments(bl_manifest *nm, const size_t *idx, size_t n,
 ** sources, which the sweep after the commit removes. */
 static int apply_merges(bl_writer *w, bl_manifest *nm)
 {
-    uint64_t max_bytes = (uint64_t)w->ram_share * w->threads / 4;
+    uint64_t max_bytes = (uint64_t)w->ram_share * w->threads / 8;
     size_t *idx = NULL, n;
     bl_manifest_seg *srcs = NULL, merged;
     char msg[512];
     int rc = BL_OK;
 
-    /* A merge builder holds a few times its sources' bytes: a quarter of
-    ** the budget, but never so little that tiny budgets never merge. */
+    /* A merge builder holds about four times its sources' bytes: an eighth
+    ** of the budget, but never so little that tiny budgets never merge. */
     if (max_bytes < MERGE_MIN_BYTES)
         max_bytes = MERGE_MIN_BYTES;
     for (;;) {
