@@ -19,7 +19,7 @@
 #include "byline.h"
 #include "segment/segment.h"
 
-/* ---- helpers ----------------------------------------------------------- */
+/* ---- helpers ------------------------------------------------------------- */
 
 typedef struct tok {
     char term[BL_MAX_TERM + 1];
@@ -133,7 +133,7 @@ static bool valid_utf8(const char *s, size_t len)
     return true;
 }
 
-/* ---- tokenizer rules ---------------------------------------------------- */
+/* ---- tokenizer rules ----------------------------------------------------- */
 
 /* Empty input and punctuation give no tokens and succeed. */
 static void empty_and_punctuation(void **state)
@@ -548,7 +548,7 @@ static void utf8_decoder(void **state)
     assert_int_equal(bl_utf8_cut("abc", 3, 10), 3);
 }
 
-/* ---- stopwords ------------------------------------------------------------ */
+/* ---- stopwords ----------------------------------------------------------- */
 
 static void stopwords_on_off_file(void **state)
 {
@@ -669,7 +669,7 @@ static void stopset_and_syntax(void **state)
     bl_stopset_free(NULL);
 }
 
-/* ---- stemming ---------------------------------------------------------------- */
+/* ---- stemming ------------------------------------------------------------ */
 
 static void expect_stem(const char *lang, const char *word, const char *stem)
 {
@@ -967,7 +967,7 @@ static void offsets_random_palette(void **state)
     }
 }
 
-/* ---- Reuters-21578 --------------------------------------------------------- */
+/* ---- Reuters-21578 ------------------------------------------------------- */
 
 typedef struct reuters_ctx {
     bl_analyzer *a;
@@ -1042,7 +1042,7 @@ static void reuters_all(void **state)
     assert_true(r.tokens > 1500000);
 }
 
-/* ---- the command ------------------------------------------------------------ */
+/* ---- the command --------------------------------------------------------- */
 
 static void cli_analyze(void **state)
 {
