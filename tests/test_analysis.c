@@ -1073,6 +1073,34 @@ static void cli_analyze(void **state)
     assert_non_null(strstr(out, "top\tcat\t2\n"));
     assert_non_null(strstr(out, "mb_per_s\t"));
     free(out);
+    rc = fx_run(&out, "%s analyze Hello world", fx_byline());
+    assert_int_equal(rc, 0);
+    assert_string_equal(out, "hello\t0\t0\t5\tHello\n"
+                             "world\t1\t6\t11\tworld\n");
+    free(out);
+    {
+        char *dir = fx_tmpdir(), path[512];
+
+        snprintf(path, sizeof path, "%s/stop", dir);
+        fx_write(path, "hello\n", 6);
+        rc = fx_run(&out, "%s analyze --stopwords %s 'Hello the world'",
+                    fx_byline(), path);
+        assert_int_equal(rc, 0);
+        assert_string_equal(out, "the\t1\t6\t9\tthe\n"
+                                 "world\t2\t10\t15\tworld\n");
+        free(out);
+        rc = fx_run(&out, "%s analyze --stopwords %s/none x 2>/dev/null",
+                    fx_byline(), dir);
+        assert_int_equal(rc, 2);
+        free(out);
+        fx_rmtree(dir);
+    }
+    rc = fx_run(&out, "%s analyze --no-stopwords --stats 'the cat'",
+                fx_byline());
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "tokens\t2\n"));
+    assert_non_null(strstr(out, "stopwords_removed\t0\n"));
+    free(out);
     rc = fx_run(&out, "%s analyze --bogus x 2>/dev/null", fx_byline());
     assert_int_equal(rc, 2);
     free(out);
