@@ -430,6 +430,51 @@ static void random_bytes(void **state)
     }
 }
 
+typedef struct check_ctx {
+    size_t len;                /* the text's length */
+    size_t n;                  /* tokens seen */
+} check_ctx;
+
+/* Check one token's invariants without keeping it. */
+static int check_tok(void *ctx, const bl_token *t)
+{
+    check_ctx *c = ctx;
+
+    assert_true(t->term_len > 0 && t->term_len <= BL_MAX_TERM);
+    assert_true(t->start < t->end && t->end <= c->len);
+    assert_true(valid_utf8(t->term, t->term_len));
+    c->n++;
+    return 0;
+}
+
+/* Every Unicode scalar value, alone and inside a word, analyses without
+** error into valid UTF-8 terms inside the text. */
+static void every_code_point(void **state)
+{
+    size_t cap = 0x110000 * 8, len = 0;
+    char *text = malloc(cap);
+    bl_analyzer *a;
+    check_ctx c = {0};
+    (void)state;
+
+    assert_non_null(text);
+    for (int32_t cp = 1; cp < 0x110000; cp++) {
+        if (cp >= 0xD800 && cp <= 0xDFFF)
+            continue;
+        text[len++] = 'a';
+        len += (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)text +
+                                                    len);
+        text[len++] = 'b';
+        text[len++] = ' ';
+    }
+    c.len = len;
+    assert_int_equal(bl_analyzer_new(NULL, &a), BL_OK);
+    assert_int_equal(bl_analyze(a, text, len, NULL, check_tok, &c), BL_OK);
+    assert_true(c.n > 0x100000);
+    bl_analyzer_free(a);
+    free(text);
+}
+
 /* A 1 MiB word is cut to BL_MAX_TERM bytes at a character boundary: one
 ** token, not dropped; the text after it is still analysed. */
 static void long_token_is_cut(void **state)
@@ -1132,6 +1177,7 @@ int main(void)
         cmocka_unit_test(invalid_utf8),
         cmocka_unit_test(nul_and_controls),
         cmocka_unit_test(random_bytes),
+        cmocka_unit_test(every_code_point),
         cmocka_unit_test(long_token_is_cut),
         cmocka_unit_test(folding),
         cmocka_unit_test(utf8_decoder),
