@@ -289,12 +289,19 @@ static void jsonl_survives_binary_garbage(void **state)
     f = fopen(path, "wb");
     assert_non_null(f);
     fputs("{\"id\": \"first\"}\n", f);
+    fputs("{\"id\": \"latin\", \"title\": \"Sp\xfctter \x93q\x94\"}\n", f);
     fwrite(junk, 1, sizeof junk, f);
     fputs("\n{\"id\": \"last\", \"title\": \"still here\"}\n", f);
     fclose(f);
     r = read_one(path, BL_FORMAT_AUTO);
-    assert_true(r.n_docs >= 2);
+    assert_true(r.n_docs >= 3);
     assert_string_equal(r.docs[0]->id, "first");
+    /* Latin-1 and Windows-1252 bytes are converted, with a warning. */
+    assert_string_equal(r.docs[1]->id, "latin");
+    assert_string_equal(r.docs[1]->title,
+                        "Sp\xc3\xbctter \xe2\x80\x9cq\xe2\x80\x9d");
+    assert_true(r.n_warnings >= 1);
+    assert_reported(r.warnings[0], path, 2, "Windows-1252");
     assert_string_equal(r.docs[r.n_docs - 1]->id, "last");
     assert_true(r.n_errors >= 1);
     for (size_t i = 0; i < r.n_errors; i++) {
@@ -466,6 +473,36 @@ static void trec_reads_every_field(void **state)
     assert_string_equal(d->body, "No DOCNO at all.");
     assert_int_equal(r.n_warnings, 0);
     run_free(&r);
+}
+
+/* A record over BL_INGEST_MAX_RECORD (many ordinary lines) is reported at
+** its opening line and dropped without holding it; the next one is read. */
+static void trec_skips_oversized_record(void **state)
+{
+    char *dir = fx_tmpdir(), path[4200];
+    static const char line[] = "a line of text that repeats and repeats\n";
+    size_t n = (BL_INGEST_MAX_RECORD / (sizeof line - 1)) + 2;
+    FILE *f;
+    run r;
+    (void)state;
+
+    snprintf(path, sizeof path, "%s/big.trec", dir);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs("<DOC>\n<DOCNO>A</DOCNO>\n</DOC>\n<DOC>\n<DOCNO>BIG</DOCNO>\n"
+          "<TEXT>\n", f);
+    for (size_t i = 0; i < n; i++)
+        fputs(line, f);
+    fputs("</TEXT>\n</DOC>\n<DOC>\n<DOCNO>C</DOCNO>\n</DOC>\n", f);
+    fclose(f);
+    r = read_one(path, BL_FORMAT_AUTO);
+    assert_int_equal(r.n_docs, 2);
+    assert_string_equal(r.docs[0]->id, "A");
+    assert_string_equal(r.docs[1]->id, "C");
+    assert_int_equal(r.n_errors, 1);
+    assert_reported(r.errors[0], path, 4, "longer than 64 MiB");
+    run_free(&r);
+    fx_rmtree(dir);
 }
 
 static void time_reads_every_field(void **state)
@@ -940,6 +977,7 @@ int main(void)
         cmocka_unit_test(reuters_reads_every_field),
         cmocka_unit_test(reuters_reports_truncation_and_stray_text),
         cmocka_unit_test(trec_reads_every_field),
+        cmocka_unit_test(trec_skips_oversized_record),
         cmocka_unit_test(time_reads_every_field),
         cmocka_unit_test(tar_reads_members),
         cmocka_unit_test(reads_gzip_and_zstd),

@@ -262,7 +262,7 @@ static bool iso(cur *c, parts *pt)
         if (!clock_time(c, pt))
             return false;
         skip_ws(c);
-        return zone(c, pt, false);
+        return zone(c, pt, true);
     }
     return true;
 }
@@ -339,7 +339,18 @@ static bool tail_time(cur *c, parts *pt)
         return true;
     }
     skip_ws(c);
-    return zone(c, pt, true);
+    if (!zone(c, pt, true))
+        return false;
+    skip_ws(c);
+    if (*c->p == '(') {
+        /* An RFC 2822 comment: "+0000 (UTC)". */
+        const char *close = strchr(c->p, ')');
+
+        if (close == NULL)
+            return false;
+        c->p = close + 1;
+    }
+    return true;
 }
 
 /* [Weekday,] D Mon YYYY [time [zone]] - RFC 2822, FBIS "1 January 1994" -

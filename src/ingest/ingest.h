@@ -80,6 +80,9 @@ int ing_reader_line(ing_reader *r, const uint8_t **p, size_t *len);
 ** whitespace is trimmed. NULL when out of memory. */
 char *ing_clean(bl_arena *a, const uint8_t *p, size_t len, unsigned flags);
 
+/* Is p[0..len) valid UTF-8 (controls allowed)? */
+bool ing_utf8_valid(const uint8_t *p, size_t len);
+
 /* ---- the handle and the record parsers ---------------------------------- */
 
 /* One input file found by bl_ingest_open. */

@@ -208,6 +208,28 @@ static bool looks_like_tag(const uint8_t *p, size_t n)
     return memchr(p, '>', n < MAX_TAG ? n : MAX_TAG) != NULL;
 }
 
+bool ing_utf8_valid(const uint8_t *p, size_t len)
+{
+    size_t i = 0;
+
+    if (count_high(p, len) == 0)
+        return true;
+    while (i < len) {
+        uint32_t cp;
+        size_t k;
+
+        if (p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        k = utf8_seq(p + i, len - i, &cp);
+        if (k == 0)
+            return false;
+        i += k;
+    }
+    return true;
+}
+
 char *ing_clean(bl_arena *a, const uint8_t *p, size_t len, unsigned flags)
 {
     size_t high, i = 0;
