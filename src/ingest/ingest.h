@@ -67,7 +67,8 @@ int ing_reader_line(ing_reader *r, const uint8_t **p, size_t *len);
 
 /* ---- text cleaning --------------------------------------------------- */
 
-#define ING_TAGS     1u        /* drop <...> tags (each becomes a space) */
+#define ING_TAGS     1u        /* drop tags: "<" + letter, "/" or "!" up to
+                                  ">" within 256 bytes; each is a space */
 #define ING_ENTITIES 2u        /* decode &lt; &gt; &amp; &quot; &apos; &#N;
                                   &#xN; (control characters are dropped) */
 #define ING_ONELINE  4u        /* every whitespace run becomes one space */

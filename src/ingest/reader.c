@@ -107,6 +107,22 @@ static int decode(ing_reader *r, uint8_t *dst, size_t room, size_t *n)
 
     *n = 0;
     while (*n == 0 && !r->eof) {
+        if (r->codec == ING_PLAIN && r->raw_pos == r->raw_len &&
+            !r->raw_eof) {
+            /* Plain input goes straight to dst, without a copy. */
+            ssize_t k;
+
+            do
+                k = read(r->fd, dst, room);
+            while (k < 0 && errno == EINTR);
+            if (k < 0)
+                return fail(r, BL_EIO, strerror(errno));
+            r->raw_read += (uint64_t)k;
+            r->raw_eof = k == 0;
+            r->eof = k == 0;
+            *n = (size_t)k;
+            continue;
+        }
         if (r->raw_pos == r->raw_len && !r->raw_eof) {
             rc = read_raw(r);
             if (rc != BL_OK)
