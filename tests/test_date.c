@@ -53,6 +53,7 @@ static void parses_every_form(void **state)
         {"Sept 14, 1963", -214704000 + 184 * 86400},
         {"March 14th, 1963", -214704000},
         {"Thursday, March 14, 1963", -214704000},
+        {"Thurs., March 14, 1963", -214704000},
         {"910514", 674179200},
         {"1 January 1994", 757382400},
         {"  1 January 1994 ", 757382400},
