@@ -136,7 +136,8 @@ typedef enum bl_format {
     BL_FORMAT_REUTERS,
     BL_FORMAT_TIME,
     BL_FORMAT_TAR              /* a tar (.tar, .tar.gz, .tar.zst) of .txt
-                                  articles, first line the title (BBC) */
+                                  articles, first line the title (BBC),
+                                  or such .txt files unpacked */
 } bl_format;
 
 /* The longest record (a JSON line, an SGML record, a tar member) a reader

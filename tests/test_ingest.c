@@ -573,6 +573,54 @@ static void tar_reads_members(void **state)
     run_free(&r);
 }
 
+/* The unpacked tree, read with the format forced, gives the documents
+** the tarball gives; README.TXT beside the articles is passed over. */
+static void reads_unpacked_text_files(void **state)
+{
+    char *dir = fx_tmpdir(), path[4200];
+    static const char *const folders[] = {"news", "news/business",
+                                          "news/sport"};
+    static const char a[] = "Markets rally\n\nShares rose.\n\nBonds fell.\n";
+    static const char b[] = "Chelsea sack Mutu\n\nA \xa3" "15.8m signing.\n";
+    run r, tar;
+    (void)state;
+
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, folders[i]);
+        assert_int_equal(mkdir(path, 0755), 0);
+    }
+    snprintf(path, sizeof path, "%s/news/README.TXT", dir);
+    fx_write(path, "about\n", 6);
+    snprintf(path, sizeof path, "%s/news/business/001.txt", dir);
+    fx_write(path, a, sizeof a - 1);
+    snprintf(path, sizeof path, "%s/news/sport/199.txt", dir);
+    fx_write(path, b, sizeof b - 1);
+    snprintf(path, sizeof path, "%s/news", dir);
+    r = read_one(path, BL_FORMAT_TAR);
+    tar = read_one(data("news.tar"), BL_FORMAT_AUTO);
+    assert_int_equal(r.n_errors, 0);
+    assert_int_equal(r.n_docs, 2);
+    for (size_t i = 0; i < 2; i++) {
+        assert_string_equal(r.docs[i]->id, tar.docs[i]->id);
+        assert_string_equal(r.docs[i]->title, tar.docs[i]->title);
+        assert_string_equal(r.docs[i]->body, tar.docs[i]->body);
+        assert_string_equal(r.docs[i]->source, tar.docs[i]->source);
+        assert_string_equal(extra(r.docs[i], "category"),
+                            extra(tar.docs[i], "category"));
+    }
+    run_free(&r);
+    run_free(&tar);
+    /* Named on its own, a file that is neither is an error. */
+    snprintf(path, sizeof path, "%s/notes.md", dir);
+    fx_write(path, "about\n", 6);
+    r = read_one(path, BL_FORMAT_TAR);
+    assert_int_equal(r.n_docs, 0);
+    assert_int_equal(r.n_errors, 1);
+    assert_reported(r.errors[0], path, 0, "neither a tar");
+    run_free(&r);
+    fx_rmtree(dir);
+}
+
 /* ---- compression, stdin, folders ---------------------------------------- */
 
 static void write_gz(const char *path, const void *p, size_t len,
@@ -1030,6 +1078,7 @@ int main(void)
         cmocka_unit_test(trec_skips_oversized_record),
         cmocka_unit_test(time_reads_every_field),
         cmocka_unit_test(tar_reads_members),
+        cmocka_unit_test(reads_unpacked_text_files),
         cmocka_unit_test(reads_gzip_and_zstd),
         cmocka_unit_test(reads_tar_zst),
         cmocka_unit_test(reads_stdin),

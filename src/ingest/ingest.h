@@ -111,6 +111,7 @@ typedef struct ing_scan {
 typedef struct ing_tar {
     char name[1024];           /* member name (from a long-name record) */
     bool have_long;            /* name came from a GNU or pax record */
+    bool started;              /* the first bytes were looked at */
     bool done;                 /* end of archive or a fatal error */
 } ing_tar;
 
