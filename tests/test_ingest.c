@@ -712,8 +712,8 @@ static void reads_gzip_and_zstd(void **state)
         free(text);
     }
     {
-        char bad_gz[4200], bad_zst[4200], good[4200];
-        const char *paths[3] = {bad_gz, bad_zst, good};
+        char bad_gz[4200], bad_zst[4200], good[4200], cut_zst[4200];
+        const char *paths[4] = {bad_gz, bad_zst, cut_zst, good};
         size_t len;
         char *packed;
         run r;
@@ -726,12 +726,15 @@ static void reads_gzip_and_zstd(void **state)
         fx_write(bad_gz, packed, len / 2);
         free(packed);
         packed = fx_slurp(bad_zst, &len);
+        snprintf(cut_zst, sizeof cut_zst, "%s/c/cut.jsonl.zst", dir);
+        fx_write(cut_zst, packed, len / 2);
         for (size_t k = 12; k < len - 4; k += 3)
             packed[k] = (char)~packed[k];
         fx_write(bad_zst, packed, len);
         free(packed);
-        r = read_all(paths, 3, BL_FORMAT_AUTO);
-        assert_true(r.n_errors >= 2);
+        r = read_all(paths, 4, BL_FORMAT_AUTO);
+        assert_true(r.n_errors >= 3);
+        assert_true(has_error(&r, BL_EIO, cut_zst, "truncated zstd data"));
         assert_true(has_error(&r, BL_EIO, bad_gz, "truncated gzip data"));
         assert_true(has_error(&r, BL_EIO, bad_zst, "zstd data"));
         assert_true(r.n_docs >= 4);
