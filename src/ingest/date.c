@@ -131,7 +131,7 @@ static const char *const weekdays[7] = {
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
     "sunday"};
 
-/* A word of letters (and a trailing '.'), its length in *n. */
+/* The length of the run of letters at p. */
 static size_t word_len(const char *p)
 {
     size_t n = 0;
@@ -141,8 +141,9 @@ static size_t word_len(const char *p)
     return n;
 }
 
-/* Match the word at c against names: the full name or its first three
-** letters (and "Sept"), case-insensitive. Returns the index or -1. */
+/* Match the word at c against names: the full name or a prefix of at
+** least three letters ("Mar", "Sept", "Thurs"), case-insensitive, with an
+** optional '.' after an abbreviation. Returns the index or -1. */
 static int name_of(cur *c, const char *const *names, int n_names)
 {
     size_t n = word_len(c->p);
@@ -152,8 +153,7 @@ static int name_of(cur *c, const char *const *names, int n_names)
     for (int i = 0; i < n_names; i++) {
         size_t full = strlen(names[i]);
 
-        if ((n == 3 || n == full || (n == 4 && i == 8 && names == months)) &&
-            n <= full && strncasecmp(c->p, names[i], n) == 0) {
+        if (n <= full && strncasecmp(c->p, names[i], n) == 0) {
             c->p += n;
             if (*c->p == '.' && n < full)
                 c->p++;
@@ -262,7 +262,7 @@ static bool iso(cur *c, parts *pt)
         if (!clock_time(c, pt))
             return false;
         skip_ws(c);
-        return zone(c, pt, false);
+        return zone(c, pt, true);
     }
     return true;
 }
@@ -339,7 +339,18 @@ static bool tail_time(cur *c, parts *pt)
         return true;
     }
     skip_ws(c);
-    return zone(c, pt, true);
+    if (!zone(c, pt, true))
+        return false;
+    skip_ws(c);
+    if (*c->p == '(') {
+        /* An RFC 2822 comment: "+0000 (UTC)". */
+        const char *close = strchr(c->p, ')');
+
+        if (close == NULL)
+            return false;
+        c->p = close + 1;
+    }
+    return true;
 }
 
 /* [Weekday,] D Mon YYYY [time [zone]] - RFC 2822, FBIS "1 January 1994" -

@@ -80,6 +80,7 @@ static int add_input(bl_ingest *in, const char *path, bool in_folder,
     if (p->path == NULL)
         return BL_ENOMEM;
     p->in_folder = in_folder;
+    p->size = 0;
     in->n_inputs++;
     return BL_OK;
 }
@@ -184,8 +185,10 @@ int bl_ingest_open(const char *const *paths, size_t n_paths, bl_format fmt,
     for (size_t i = 0; i < in->n_inputs && rc == BL_OK && !unknown; i++) {
         struct stat st;
 
-        if (stat(in->inputs[i].path, &st) == 0 && S_ISREG(st.st_mode))
+        if (stat(in->inputs[i].path, &st) == 0 && S_ISREG(st.st_mode)) {
+            in->inputs[i].size = (uint64_t)st.st_size;
             in->bytes_total += (uint64_t)st.st_size;
+        }
     }
     if (rc != BL_OK) {
         bl_ingest_close(in);
@@ -199,7 +202,9 @@ static void close_current(bl_ingest *in)
 {
     if (!in->open)
         return;
-    in->bytes_done += in->rd.raw_read;
+    /* A file passed over after sniffing counts as read. */
+    in->bytes_done += in->cur->size > in->rd.raw_read ? in->cur->size
+                                                      : in->rd.raw_read;
     ing_reader_close(&in->rd);
     bl_buf_free(&in->scan.rec);
     bl_buf_free(&in->scan.pend);
@@ -303,6 +308,7 @@ static int open_next(bl_ingest *in)
     const char *slash;
     int rc;
 
+    in->cur = cur;
     in->path = cur->path;
     slash = strrchr(cur->path, '/');
     in->base = strcmp(cur->path, "-") == 0 ? "stdin"

@@ -67,7 +67,8 @@ int ing_reader_line(ing_reader *r, const uint8_t **p, size_t *len);
 
 /* ---- text cleaning --------------------------------------------------- */
 
-#define ING_TAGS     1u        /* drop <...> tags (each becomes a space) */
+#define ING_TAGS     1u        /* drop tags: "<" + letter, "/" or "!" up to
+                                  ">" within 256 bytes; each is a space */
 #define ING_ENTITIES 2u        /* decode &lt; &gt; &amp; &quot; &apos; &#N;
                                   &#xN; (control characters are dropped) */
 #define ING_ONELINE  4u        /* every whitespace run becomes one space */
@@ -80,12 +81,16 @@ int ing_reader_line(ing_reader *r, const uint8_t **p, size_t *len);
 ** whitespace is trimmed. NULL when out of memory. */
 char *ing_clean(bl_arena *a, const uint8_t *p, size_t len, unsigned flags);
 
+/* Is p[0..len) valid UTF-8 (controls allowed)? */
+bool ing_utf8_valid(const uint8_t *p, size_t len);
+
 /* ---- the handle and the record parsers ---------------------------------- */
 
 /* One input file found by bl_ingest_open. */
 typedef struct ing_input {
     char *path;                /* as named or as found in a folder */
     bool in_folder;            /* found by walking: skip unknown formats */
+    uint64_t size;             /* bytes, 0 when unknown (stdin) */
 } ing_input;
 
 /* Where a record scanner is within a file of SGML-like records. */
@@ -106,6 +111,7 @@ typedef struct ing_scan {
 typedef struct ing_tar {
     char name[1024];           /* member name (from a long-name record) */
     bool have_long;            /* name came from a GNU or pax record */
+    bool started;              /* the first bytes were looked at */
     bool done;                 /* end of archive or a fatal error */
 } ing_tar;
 
@@ -119,6 +125,7 @@ struct bl_ingest {
 
     bool open;                 /* a file is being read */
     ing_reader rd;             /* the current file */
+    const ing_input *cur;      /* the input being read */
     const char *path;          /* its path (borrowed from inputs) */
     const char *base;          /* its base name, for generated ids */
     bl_format fmt;             /* its format */

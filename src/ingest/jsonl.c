@@ -5,6 +5,8 @@
 ** booleans as JSON writes them, an array of strings as its items joined
 ** by ", ", other arrays and objects as compact JSON; null is left out.
 ** A date is a string bl_date_parse reads or an integer of Unix seconds.
+** A line with bytes that are not UTF-8 is read as Windows-1252 (with a
+** warning) instead of being refused.
 ** Invariant: a line that is not a JSON object (truncated, binary, too
 ** long) is reported with its line number and skipped; the next line is
 ** read as if nothing happened.
@@ -167,17 +169,35 @@ int ing_jsonl_next(bl_ingest *in)
         if (i == len)
             continue;          /* a blank line */
         in->n_rec++;
+        ing_doc_reset(in);
+        if (!ing_utf8_valid(p + i, len - i)) {
+            /* Bytes that are not UTF-8 (a Latin-1 dump): read them as
+            ** Windows-1252 rather than lose the article. */
+            const char *fixed = ing_clean(&in->arena, p + i, len - i, 0);
+
+            if (fixed == NULL)
+                return BL_ENOMEM;
+            p = (const uint8_t *)fixed;
+            len = strlen(fixed);
+            i = 0;
+            snprintf(in->warn, sizeof in->warn,
+                     "%s:%llu: bytes that are not UTF-8 read as "
+                     "Windows-1252", in->path,
+                     (unsigned long long)in->rd.line);
+        }
         root = json_loadb((const char *)p + i, len - i, 0, &jerr);
-        if (root == NULL)
+        if (root == NULL) {
+            in->warn[0] = '\0';
             return ing_fail(in, BL_EFORMAT, in->rd.line,
                             "invalid JSON at column %d: %s",
                             jerr.column + (int)i, jerr.text);
+        }
         if (!json_is_object(root)) {
             json_decref(root);
+            in->warn[0] = '\0';
             return ing_fail(in, BL_EFORMAT, in->rd.line,
                             "not a JSON object");
         }
-        ing_doc_reset(in);
         rc = from_object(in, root, in->rd.line);
         json_decref(root);
         if (rc == BL_OK)

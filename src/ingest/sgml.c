@@ -32,6 +32,24 @@ static bool begins(const uint8_t *p, size_t len, const char *s)
                          (p[i] >= '0' && p[i] <= '9') || p[i] == '_');
 }
 
+/* The first occurrence of s[0..n) (which begins with '<') in p[0..len),
+** or NULL. Faster than memmem here: '<' is rare in these texts. */
+static const uint8_t *find_tag(const uint8_t *p, size_t len, const char *s,
+                               size_t n)
+{
+    const uint8_t *end = p + len;
+
+    while ((size_t)(end - p) >= n) {
+        p = memchr(p, '<', (size_t)(end - p) - n + 1);
+        if (p == NULL)
+            return NULL;
+        if (memcmp(p, s, n) == 0)
+            return p;
+        p++;
+    }
+    return NULL;
+}
+
 static bool all_blank(const uint8_t *p, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
@@ -119,7 +137,7 @@ int ing_scan_record(bl_ingest *in, const char *open, const char *close,
     if (s->has_pend) {
         take_pending(in);
         if (close != NULL &&
-            memmem(s->rec.p, s->rec.len, close, close_len) != NULL)
+            find_tag(s->rec.p, s->rec.len, close, close_len) != NULL)
             return end_record(in);
     }
     while (!s->done) {
@@ -161,7 +179,7 @@ int ing_scan_record(bl_ingest *in, const char *open, const char *close,
         }
         if (s->in_rec) {
             append_line(s, p, len);
-            if (close != NULL && memmem(p, len, close, close_len) != NULL)
+            if (close != NULL && find_tag(p, len, close, close_len) != NULL)
                 return end_record(in);
             continue;
         }
@@ -170,7 +188,7 @@ int ing_scan_record(bl_ingest *in, const char *open, const char *close,
                 return BL_ENOMEM;
             take_pending(in);
             s->stray = false;
-            if (close != NULL && memmem(p, len, close, close_len) != NULL)
+            if (close != NULL && find_tag(p, len, close, close_len) != NULL)
                 return end_record(in);
             continue;
         }
@@ -212,7 +230,8 @@ int ing_elem(const uint8_t *p, size_t len, const char *tag, size_t *start,
         if (hit == NULL)
             return BL_ENOTFOUND;
         at = (size_t)(hit - p) + 1;
-        if (len - at < n + 1 || strncasecmp((const char *)p + at, tag, n) != 0)
+        if (len - at < n + 1 || (p[at] | 0x20) != (tag[0] | 0x20) ||
+            strncasecmp((const char *)p + at, tag, n) != 0)
             continue;
         if (p[at + n] != '>' && !is_blank(p[at + n]) && p[at + n] != '\n')
             continue;
@@ -226,7 +245,7 @@ int ing_elem(const uint8_t *p, size_t len, const char *tag, size_t *start,
     closing[1] = '/';
     memcpy(closing + 2, tag, n);
     closing[n + 2] = '>';
-    hit = memmem(p + *start, len - *start, closing, n + 3);
+    hit = find_tag(p + *start, len - *start, closing, n + 3);
     *end = hit != NULL ? (size_t)(hit - p) : len;
     return BL_OK;
 }

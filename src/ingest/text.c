@@ -172,6 +172,31 @@ static size_t entity(const uint8_t *p, size_t n, uint32_t *cp)
     return 0;
 }
 
+/* Bytes with the high bit set in p[0..len): each may become up to three
+** bytes of UTF-8. Eight bytes at a time. */
+static size_t count_high(const uint8_t *p, size_t len)
+{
+    size_t n = 0, k = 0;
+
+    for (; k + 8 <= len; k += 8) {
+        uint64_t w;
+
+        memcpy(&w, p + k, 8);
+        /* Each byte's top bit moved to bit 0, then all eight summed. */
+        w = (w & 0x8080808080808080ULL) >> 7;
+        n += (size_t)((w * 0x0101010101010101ULL) >> 56);
+    }
+    for (; k < len; k++)
+        n += p[k] >> 7;
+    return n;
+}
+
+/* Printable ASCII other than the two characters markup starts with. */
+static inline bool plain(uint8_t c)
+{
+    return (uint8_t)(c - 0x21) < 0x5e && c != '<' && c != '&';
+}
+
 /* '<' then a letter, '/' or '!', and a '>' within MAX_TAG bytes: a tag,
 ** not a lone "less than". */
 static bool looks_like_tag(const uint8_t *p, size_t n)
@@ -185,13 +210,34 @@ static bool looks_like_tag(const uint8_t *p, size_t n)
     return memchr(p, '>', n < MAX_TAG ? n : MAX_TAG) != NULL;
 }
 
+bool ing_utf8_valid(const uint8_t *p, size_t len)
+{
+    size_t i = 0;
+
+    if (count_high(p, len) == 0)
+        return true;
+    while (i < len) {
+        uint32_t cp;
+        size_t k;
+
+        if (p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        k = utf8_seq(p + i, len - i, &cp);
+        if (k == 0)
+            return false;
+        i += k;
+    }
+    return true;
+}
+
 char *ing_clean(bl_arena *a, const uint8_t *p, size_t len, unsigned flags)
 {
-    size_t high = 0, i = 0;
+    size_t high, i = 0;
     out o;
 
-    for (size_t k = 0; k < len; k++)
-        high += p[k] >> 7;
+    high = count_high(p, len);
     o.p = bl_arena_alloc(a, len + 2 * high + 2);
     if (o.p == NULL)
         return NULL;
@@ -204,9 +250,15 @@ char *ing_clean(bl_arena *a, const uint8_t *p, size_t len, unsigned flags)
         uint32_t cp;
         size_t k;
 
-        if (c > 0x20 && c < 0x7f && c != '<' && c != '&') {
+        if (plain(c)) {
+            /* The common case: a run of printable ASCII, copied as is. */
             flush_ws(&o);
-            o.p[o.len++] = (char)c;
+            do
+                o.p[o.len++] = (char)p[i++];
+            while (i < len && plain(p[i]));
+        } else if (c == ' ' && !o.ws && o.len > 0 && i + 1 < len &&
+                   plain(p[i + 1])) {
+            o.p[o.len++] = ' ';        /* one space between two words */
             i++;
         } else if (c < 0x80 && is_ws(c)) {
             if (c != '\r')
