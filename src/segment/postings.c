@@ -100,7 +100,9 @@ int bl_postings_write(bl_buf *post, bl_buf *pos, bl_field_id field,
             gaps[i] = (uint32_t)((int64_t)d - prev - 1);
             fv[i] = tfs[from + i] - 1;
             prev = d;
-            if (tfs[from + i] > max_tf)
+            if (!text)
+                max_tf = 1;    /* keyword tf is 1 */
+            else if (tfs[from + i] > max_tf)
                 max_tf = tfs[from + i];
             if (text && field_len[d] < min_len)
                 min_len = field_len[d];
