@@ -76,6 +76,8 @@ struct bl_qnode {
     uint32_t *offsets;         /* PHRASE: position of each term, the first
                                   one at 0 (stopwords keep their slot) */
     size_t n_terms;            /* 0: the words were all stopwords */
+    double weight;             /* set by search/: boost * idf, the factor
+                                  of the node's BM25F score */
 };
 
 /* Parse text (UTF-8, NUL-terminated). and_default makes side-by-side
