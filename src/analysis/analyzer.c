@@ -2,6 +2,8 @@
 **
 ** The pipeline for each raw token of the tokenizer (tokenizer.h):
 **   normal form (NFKC + case fold, normalize.h)
+**   -> French, Italian, Catalan: an elided article or pronoun before an
+**      apostrophe is cut off ("l'avion" -> "avion", start moves with it)
 **   -> stopword? then drop it, its position stays taken
 **   -> Snowball stem (cached, stemmer.h), except CJK tokens and tokens
 **      that start with a digit (numbers, "1980s", "19-year-old": their
@@ -35,7 +37,22 @@ typedef struct lang_ctx {
     const char *name;          /* Snowball name, static */
     bl_stemmer *stemmer;       /* NULL when stemming is off */
     bl_stopset *stop;          /* NULL when stopwords are off or none */
+    const char *elisions;      /* " l d qu " or NULL, see elided() */
 } lang_ctx;
+
+/* Articles and pronouns that French, Italian and Catalan elide before a
+** vowel ("l'avion", "qu'il", "dell'anno"). Such a token loses the elided
+** word: its term and its start offset begin after the apostrophe. */
+static const char *elisions_for(const char *lang)
+{
+    if (strcmp(lang, "french") == 0)
+        return " l d j m n s t c qu lorsqu puisqu jusqu quoiqu presqu ";
+    if (strcmp(lang, "italian") == 0)
+        return " l d dell all dall nell sull coll un quest quell c anch s ";
+    if (strcmp(lang, "catalan") == 0)
+        return " l d s m n t ";
+    return NULL;
+}
 
 struct bl_analyzer {
     bool stem;                 /* options, copied */
@@ -125,6 +142,7 @@ static int lang_init(bl_analyzer *a, lang_ctx *l, const char *name,
     int rc = BL_OK;
 
     l->name = name;
+    l->elisions = elisions_for(name);
     if (a->stem)
         rc = bl_stemmer_new(name, &l->stemmer);
     if (rc == BL_OK && a->stopwords) {
@@ -255,6 +273,42 @@ static int normal_form(bl_analyzer *a, const char *text, bl_rawtok *tok)
     }
 }
 
+/* When the term starts with an elided word of the language and an
+** apostrophe, move the token's start past the apostrophe and normalise
+** again. Returns the new term length, or n unchanged. */
+static int elide(bl_analyzer *a, const lang_ctx *l, const char *text,
+                 bl_rawtok *tok, int n)
+{
+    const char *q = memchr(a->term, '\'', (size_t)n);
+    char key[16];
+    size_t k;
+    uint32_t i;
+
+    if (q == NULL || (k = (size_t)(q - a->term)) + 2 > sizeof key)
+        return n;
+    key[0] = ' ';
+    memcpy(key + 1, a->term, k);
+    key[k + 1] = ' ';
+    key[k + 2] = '\0';
+    if (strstr(l->elisions, key) == NULL)
+        return n;
+    for (i = tok->start; i < tok->end; i++) {
+        if (text[i] == '\'') {
+            i += 1;
+            break;
+        }
+        if ((uint8_t)text[i] == 0xE2 && i + 2 < tok->end &&
+            (uint8_t)text[i + 1] == 0x80 && (uint8_t)text[i + 2] == 0x99) {
+            i += 3;
+            break;
+        }
+    }
+    if (i >= tok->end)
+        return n;
+    tok->start = i;
+    return normal_form(a, text, tok);
+}
+
 int bl_analyze(bl_analyzer *a, const char *text, size_t len,
                const char *lang, bl_token_fn fn, void *ctx)
 {
@@ -280,10 +334,13 @@ int bl_analyze(bl_analyzer *a, const char *text, size_t len,
         uint64_t h;
         int n = normal_form(a, text, &raw);
 
-        if (n < 0)
-            return n;
-        if (n == 0)
+        if (n > 0 && l->elisions != NULL)
+            n = elide(a, l, text, &raw, n);
+        if (n <= 0) {
+            if (n < 0)
+                return n;
             continue;
+        }
         term = a->term;
         term_len = (size_t)n;
         h = bl_hash(term, term_len);

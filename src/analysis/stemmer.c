@@ -19,14 +19,16 @@
 #include "byline.h"
 
 #define CACHE_SETS 8192        /* power of two; two slots each */
-#define CACHE_WORD 22          /* longest word or stem a slot holds */
+#define CACHE_WORD 24          /* longest word or stem a slot holds */
 
+/* One cached word. The word is zero-padded to CACHE_WORD bytes so that a
+** lookup compares three 64-bit words instead of calling memcmp. */
 typedef struct cache_slot {
+    uint64_t word[CACHE_WORD / 8]; /* the word, zero-padded */
     uint32_t tag;              /* high bits of the hash; 0 = empty */
     uint8_t word_len;
     uint8_t stem_len;
-    char word[CACHE_WORD];
-    char stem[CACHE_WORD];
+    char stem[CACHE_WORD + 2];
 } cache_slot;
 
 struct bl_stemmer {
@@ -111,11 +113,12 @@ void bl_stemmer_free(bl_stemmer *s)
     free(s);
 }
 
-static int slot_holds(const cache_slot *e, uint32_t tag, const char *word,
-                      size_t len)
+static int slot_holds(const cache_slot *e, uint32_t tag,
+                      const uint64_t *key, size_t len)
 {
     return e->tag == tag && e->word_len == len &&
-           memcmp(e->word, word, len) == 0;
+           ((e->word[0] ^ key[0]) | (e->word[1] ^ key[1]) |
+            (e->word[2] ^ key[2])) == 0;
 }
 
 size_t bl_stemmer_stem(bl_stemmer *s, const char *word, size_t len,
@@ -123,24 +126,26 @@ size_t bl_stemmer_stem(bl_stemmer *s, const char *word, size_t len,
 {
     cache_slot *set = &s->cache[(hash & (CACHE_SETS - 1)) * 2];
     uint32_t tag = (uint32_t)(hash >> 32) | 1u;
+    uint64_t key[CACHE_WORD / 8] = {0, 0, 0};
     const sb_symbol *stem;
     size_t n;
 
     if (cap < BL_NORM_MAX + 1)
         return 0;
-    if (slot_holds(&set[0], tag, word, len) ||
-        slot_holds(&set[1], tag, word, len)) {
-        if (set[0].tag != tag || set[0].word_len != len ||
-            memcmp(set[0].word, word, len) != 0) {
+    if (len <= CACHE_WORD) {
+        memcpy(key, word, len);
+        if (slot_holds(&set[1], tag, key, len)) {
             cache_slot tmp = set[0];
 
             set[0] = set[1];
             set[1] = tmp;
         }
-        s->hits++;
-        memcpy(out, set[0].stem, set[0].stem_len);
-        out[set[0].stem_len] = '\0';
-        return set[0].stem_len;
+        if (slot_holds(&set[0], tag, key, len)) {
+            s->hits++;
+            memcpy(out, set[0].stem, set[0].stem_len);
+            out[set[0].stem_len] = '\0';
+            return set[0].stem_len;
+        }
     }
     s->misses++;
     stem = sb_stemmer_stem(s->sb, (const sb_symbol *)word, (int)len);
@@ -159,7 +164,7 @@ size_t bl_stemmer_stem(bl_stemmer *s, const char *word, size_t len,
         set[0].tag = tag;
         set[0].word_len = (uint8_t)len;
         set[0].stem_len = (uint8_t)n;
-        memcpy(set[0].word, word, len);
+        memcpy(set[0].word, key, sizeof key);
         memcpy(set[0].stem, stem, n);
     }
     return n;
