@@ -134,12 +134,19 @@ typedef enum bl_format {
     BL_FORMAT_JSONL,
     BL_FORMAT_TREC,
     BL_FORMAT_REUTERS,
-    BL_FORMAT_TIME
+    BL_FORMAT_TIME,
+    BL_FORMAT_TAR              /* a tar (.tar, .tar.gz, .tar.zst) of .txt
+                                  articles, first line the title (BBC) */
 } bl_format;
+
+/* The longest record (a JSON line, an SGML record, a tar member) a reader
+** accepts; a longer one is skipped with BL_EFORMAT. */
+#define BL_INGEST_MAX_RECORD (64u * 1024u * 1024u)
 
 typedef struct bl_ingest bl_ingest;
 
-/* Parse "jsonl", "trec", "reuters", "time", "auto"; BL_EINVAL otherwise. */
+/* Parse "jsonl", "trec", "reuters", "time", "tar" (alias "bbc"), "auto";
+** BL_EINVAL otherwise. */
 int bl_format_parse(const char *name, bl_format *out);
 
 /* Open a reader over paths (files or folders, walked recursively, in sorted
@@ -276,6 +283,8 @@ typedef struct bl_search_opts {
     size_t snippet_bytes;      /* about this long; 200 */
     bool count_only;           /* only count matches (no hits); false */
     size_t max_expansions;     /* terms a prefix* may expand to; 128 */
+    bool ids_only;             /* hits carry doc and score only: no stored
+                                  fields (""), no snippets; false */
 } bl_search_opts;
 
 void bl_search_opts_default(bl_search_opts *o);
@@ -296,6 +305,9 @@ typedef struct bl_results {
     const char *parsed;        /* the query as understood (canonical form) */
     const char *warning;       /* "" or e.g. "prefix 'a*' truncated to 128
                                   terms", "all words are stopwords" */
+    bool total_lower_bound;    /* total is at least this: pruning skipped
+                                  documents it did not count (relevance
+                                  top-k only; count_only is exact) */
 } bl_results;
 
 /* Run a query (see the README's query syntax). BL_EQUERY for a malformed
