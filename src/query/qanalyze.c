@@ -5,7 +5,10 @@
 ** when all its clauses were removed; filters and '*' always stay.
 */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <utf8proc.h>
 
 #include "query/parse.h"
 #include "segment/segment.h"
@@ -71,17 +74,21 @@ typedef struct actx {
     size_t stop_dropped;       /* word clauses dropped as stopwords */
 } actx;
 
-/* Case-fold a keyword value as the index does for the source field. */
+/* Case-fold a keyword value as the index does for the source field: NFC
+** and Unicode case folding (utf8proc), the builder's bl_keyword_fold. */
 static char *fold_keyword(bl_arena *arena, const char *s)
 {
-    size_t n = strlen(s);
-    char *out = bl_arena_strndup(arena, s, n);
+    utf8proc_uint8_t *dst = NULL;
+    utf8proc_ssize_t n;
+    char *out;
 
-    if (out == NULL)
-        return NULL;
-    for (size_t k = 0; k < n; k++)
-        if (out[k] >= 'A' && out[k] <= 'Z')
-            out[k] = (char)(out[k] - 'A' + 'a');
+    n = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)strlen(s),
+                     &dst, UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+                     UTF8PROC_CASEFOLD);
+    if (n < 0)             /* not UTF-8: compare the bytes as they are */
+        return bl_arena_strndup(arena, s, strlen(s));
+    out = bl_arena_strndup(arena, (const char *)dst, (size_t)n);
+    free(dst);
     return out;
 }
 

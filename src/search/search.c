@@ -460,7 +460,7 @@ static void run_tree(query *q, bl_iter *it, const seg_pred *p, uint32_t base,
         if (scored) {
             double theta = bl_topk_threshold(&c->topk);
 
-            if (theta > -INFINITY) {
+            if (theta > -INFINITY && !o->exhaustive) {
                 if (!have_bm || d > bm_last) {
                     bm = bl_iter_block_max(it, d, &bm_last);
                     have_bm = true;
@@ -842,15 +842,17 @@ static double now_us(void)
     return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
-/* The analysis options of the index; the defaults (en, stem, stopwords,
-** fold accents) until the manifest exposes its own. */
-static int make_analyzers(bl_analyzer **a, bl_analyzer **pa)
+/* Analyzers with the options the index was built with: one for words,
+** one without stemming and stopwords for prefixes. */
+static int make_analyzers(const bl_snapshot *snap, bl_analyzer **a,
+                          bl_analyzer **pa)
 {
     bl_analyzer_opts ao;
     int rc;
 
     *a = *pa = NULL;
     bl_analyzer_opts_default(&ao);
+    bl_snapshot_analyzer_opts(snap, &ao);
     rc = bl_analyzer_new(&ao, a);
     if (rc != BL_OK)
         return rc;
@@ -900,14 +902,17 @@ static int search(bl_index *ix, const char *text, const bl_search_opts *o,
     rc = bl_query_parse(text, o->and_default, qa, &parsed, err, cap);
     if (rc != BL_OK)
         return rc;
-    rc = make_analyzers(&a, &pa);
+    q.snap = bl_index_acquire(ix);
+    if (q.snap == NULL) {
+        rc = BL_EINVAL;
+        goto done;
+    }
+    rc = make_analyzers(q.snap, &a, &pa);
     if (rc == BL_OK)
         rc = bl_query_analyze(parsed, a, pa, qa, &q.root, &all_stop, err,
                               cap);
     if (rc != BL_OK)
         goto done;
-    q.snap = bl_index_snapshot(ix);
-    bl_snapshot_retain(q.snap);
     if (o->source != NULL && o->source[0] != '\0' &&
         (rc = add_source(&q, o->source)) != BL_OK)
         goto done;
@@ -917,8 +922,8 @@ static int search(bl_index *ix, const char *text, const bl_search_opts *o,
         goto finish;
     }
     want = o->count_only ? 0 : o->k + o->offset;
-    q.ms = !o->count_only && want > 0 && o->sort == BL_SORT_RELEVANCE &&
-           maxscore_shape(q.root);
+    q.ms = !o->count_only && !o->exhaustive && want > 0 &&
+           o->sort == BL_SORT_RELEVANCE && maxscore_shape(q.root);
     rc = prepare(&q, q.root, 1.0, false);
     if (rc == BL_OK && q.ms)
         rc = root_filters(&q);

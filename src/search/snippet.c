@@ -167,25 +167,91 @@ static void put_text(bl_buf *out, const char *text, size_t a, size_t b,
     }
 }
 
-static void put_passage(bl_buf *out, const char *body, size_t len,
-                        const stok *v, size_t first, size_t last,
-                        const bl_snippet_opts *o)
+/* One passage: tokens [first, last]. Bytes covered by a matching token are
+** marked (tokens may overlap, as CJK bigrams do), and the text is written
+** in runs of marked and unmarked bytes, which start and end on token
+** boundaries, so on character boundaries. */
+static bool ascii_gap(unsigned char c)
 {
-    size_t at = v[first].start;
+    return c < 0x80 && !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+                         (c >= 'A' && c <= 'Z'));
+}
 
-    if (v[first].start > 0)
-        bl_buf_puts(out, "\xE2\x80\xA6");
-    for (size_t i = first; i <= last; i++) {
-        put_text(out, body, at, v[i].start, o->escape_html);
-        if (v[i].term >= 0)
-            bl_buf_puts(out, o->mark_open);
-        put_text(out, body, v[i].start, v[i].end, o->escape_html);
-        if (v[i].term >= 0)
-            bl_buf_puts(out, o->mark_close);
-        at = v[i].end;
+/* Grow [*first, *last] by neighbouring tokens while it spans <= bytes:
+** a third of the room before, the rest after, then before again. */
+static void widen(const stok *v, size_t n, size_t bytes, size_t *first,
+                  size_t *last)
+{
+    size_t f = *first, l = *last;
+
+    while (f > 0 && v[l].end - v[f - 1].start <= bytes &&
+           v[f].start - v[f - 1].start <= bytes / 3 &&
+           v[*first].start - v[f - 1].start <= bytes / 3)
+        f--;
+    while (l + 1 < n && v[l + 1].end - v[f].start <= bytes)
+        l++;
+    while (f > 0 && v[l].end - v[f - 1].start <= bytes)
+        f--;
+    *first = f;
+    *last = l;
+}
+
+/* One passage: tokens [first, last] with the text around them up to the
+** neighbouring tokens (stopwords and punctuation are not tokens). Bytes
+** covered by a matching token are marked (tokens may overlap, as CJK
+** bigrams do), and the text is written in runs of marked and unmarked
+** bytes, which start and end on token boundaries, so on characters. */
+static int put_passage(bl_buf *out, const char *body, size_t len,
+                       size_t scanned, const stok *v, size_t n, size_t first,
+                       size_t last, const bl_snippet_opts *o)
+{
+    size_t from, to = v[first].end, room = o->bytes / 4 + 1;
+    uint8_t *mark;
+
+    for (size_t i = first; i <= last; i++)
+        if (v[i].end > to)
+            to = v[i].end;
+    from = first > 0 ? v[first - 1].end : 0;
+    if (v[first].start - from > room)
+        from = v[first].start;
+    while (from < v[first].start &&
+           (ascii_gap((unsigned char)body[from]) ||
+            ((unsigned char)body[from] & 0xC0) == 0x80))
+        from++;
+    {
+        size_t end = last + 1 < n ? v[last + 1].start : scanned;
+        size_t t = end - to > room ? to : end;
+
+        while (t > to && (unsigned char)body[t - 1] <= ' ')
+            t--;
+        while (t > to && ((unsigned char)body[t] & 0xC0) == 0x80)
+            t--;
+        to = t;
     }
-    if (v[last].end < len)
+    mark = calloc(to - from + 1, 1);
+    if (mark == NULL)
+        return BL_ENOMEM;
+    for (size_t i = first; i <= last; i++)
+        if (v[i].term >= 0)
+            memset(mark + (v[i].start - from), 1, v[i].end - v[i].start);
+    if (from > 0)
         bl_buf_puts(out, "\xE2\x80\xA6");
+    for (size_t a = from; a < to;) {
+        size_t b = a;
+
+        while (b < to && mark[b - from] == mark[a - from])
+            b++;
+        if (mark[a - from])
+            bl_buf_puts(out, o->mark_open);
+        put_text(out, body, a, b, o->escape_html);
+        if (mark[a - from])
+            bl_buf_puts(out, o->mark_close);
+        a = b;
+    }
+    if (to < len)
+        bl_buf_puts(out, "\xE2\x80\xA6");
+    free(mark);
+    return BL_OK;
 }
 
 int bl_snippet_make(bl_analyzer *a, const char *body, size_t len,
@@ -263,11 +329,17 @@ int bl_snippet_make(bl_analyzer *a, const char *body, size_t len,
                 f2 = tf;
                 l2 = tl;
             }
-            put_passage(out, body, len, s.v, f1, l1, o);
+            widen(s.v, s.n, half, &f1, &l1);
+            widen(s.v, s.n, half, &f2, &l2);
+            if (f2 <= l1)          /* widened into each other */
+                f2 = l1 + 1;
+            rc = put_passage(out, body, len, scan_len, s.v, s.n, f1, l1, o);
             bl_buf_putc(out, ' ');
-            put_passage(out, body, len, s.v, f2, l2, o);
+            if (rc == BL_OK && f2 <= l2)
+                rc = put_passage(out, body, len, scan_len, s.v, s.n, f2, l2,
+                                 o);
             free(s.v);
-            return out->rc;
+            return rc != BL_OK ? rc : out->rc;
         }
         best = best_window(s.v, s.n, o->bytes, nq, 0, 0, &f1, &l1);
     }
@@ -276,7 +348,8 @@ int bl_snippet_make(bl_analyzer *a, const char *body, size_t len,
         for (l1 = 0; l1 + 1 < s.n && s.v[l1 + 1].end <= o->bytes; l1++)
             ;
     }
-    put_passage(out, body, len, s.v, f1, l1, o);
+    widen(s.v, s.n, o->bytes, &f1, &l1);
+    rc = put_passage(out, body, len, scan_len, s.v, s.n, f1, l1, o);
     free(s.v);
-    return out->rc;
+    return rc != BL_OK ? rc : out->rc;
 }
