@@ -637,7 +637,8 @@ int bl_builder_flush(bl_builder *b, const char *path, bl_segment_info *info)
                                        ? b->len[e->key[0]] : NULL);
         if (rc == BL_OK)
             rc = bl_termdict_add(&tw, e->key, e->key_len, e->df, e->cf,
-                                 e->max_tf, post.len - p0, pos.len - x0);
+                                 e->max_tf, post.len - p0, pos.len - x0,
+                                 fb.docs[0]);
         postings += e->df;
         if (e->key[0] < BL_N_TEXT_FIELDS)
             positions += e->cf;
