@@ -204,7 +204,8 @@ static void write_zipf_corpus(const char *path, uint64_t seed)
             }
             fprintf(f, "%sw%d%s", i ? " " : "", lo, i % 17 == 16 ? "." : "");
         }
-        fprintf(f, "\",\"date\":\"2024-03-%02dT12:00:00Z\",\"source\":\"%s\"}\n",
+        fprintf(f, "\",\"date\":\"2024-03-%02dT12:00:00Z\","
+                   "\"source\":\"%s\"}\n",
                 1 + d % 28, d % 3 == 0 ? "alpha" : d % 3 == 1 ? "beta"
                                                                : "gamma");
     }
