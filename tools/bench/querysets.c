@@ -156,6 +156,14 @@ static int count_text(bench_dfcount *d, const char *text, bool pairs)
     return rc;
 }
 
+void bench_dfcount_add_date(bench_dfcount *d, int64_t date)
+{
+    if (date != BL_NO_DATE) {
+        d->date_min = date < d->date_min ? date : d->date_min;
+        d->date_max = date > d->date_max ? date : d->date_max;
+    }
+}
+
 int bench_dfcount_add(bench_dfcount *d, const bl_doc *doc)
 {
     int rc = count_text(d, doc->title, false);
@@ -164,10 +172,7 @@ int bench_dfcount_add(bench_dfcount *d, const bl_doc *doc)
         rc = count_text(d, doc->body, true);
     if (rc != BL_OK)
         return rc;
-    if (doc->date != BL_NO_DATE) {
-        d->date_min = doc->date < d->date_min ? doc->date : d->date_min;
-        d->date_max = doc->date > d->date_max ? doc->date : d->date_max;
-    }
+    bench_dfcount_add_date(d, doc->date);
     d->docs++;
     return BL_OK;
 }

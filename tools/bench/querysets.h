@@ -50,6 +50,9 @@ typedef struct bench_dfcount bench_dfcount;
 
 int bench_dfcount_new(bench_dfcount **out);
 int bench_dfcount_add(bench_dfcount *d, const bl_doc *doc);
+
+/* Only widen the date range (for articles past those counted). */
+void bench_dfcount_add_date(bench_dfcount *d, int64_t date);
 uint64_t bench_dfcount_docs(const bench_dfcount *d);
 void bench_dfcount_free(bench_dfcount *d);
 
