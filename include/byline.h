@@ -134,12 +134,19 @@ typedef enum bl_format {
     BL_FORMAT_JSONL,
     BL_FORMAT_TREC,
     BL_FORMAT_REUTERS,
-    BL_FORMAT_TIME
+    BL_FORMAT_TIME,
+    BL_FORMAT_TAR              /* a tar (.tar, .tar.gz, .tar.zst) of .txt
+                                  articles, first line the title (BBC) */
 } bl_format;
+
+/* The longest record (a JSON line, an SGML record, a tar member) a reader
+** accepts; a longer one is skipped with BL_EFORMAT. */
+#define BL_INGEST_MAX_RECORD (64u * 1024u * 1024u)
 
 typedef struct bl_ingest bl_ingest;
 
-/* Parse "jsonl", "trec", "reuters", "time", "auto"; BL_EINVAL otherwise. */
+/* Parse "jsonl", "trec", "reuters", "time", "tar" (alias "bbc"), "auto";
+** BL_EINVAL otherwise. */
 int bl_format_parse(const char *name, bl_format *out);
 
 /* Open a reader over paths (files or folders, walked recursively, in sorted

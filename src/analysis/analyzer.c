@@ -1,0 +1,382 @@
+/* analyzer.c - the public analysis API of byline.h: text -> tokens.
+**
+** The pipeline for each raw token of the tokenizer (tokenizer.h):
+**   normal form (NFKC + case fold, normalize.h)
+**   -> French, Italian, Catalan: an elided article or pronoun before an
+**      apostrophe is cut off ("l'avion" -> "avion", start moves with it)
+**   -> stopword? then drop it, its position stays taken
+**   -> Snowball stem (cached, stemmer.h), except CJK tokens and tokens
+**      that start with a digit (numbers, "1980s", "19-year-old": their
+**      forms are kept as written)
+**   -> accent folding (after the stem: Snowball reads the accents).
+** Languages are set up lazily: the analyzer's own at bl_analyzer_new, a
+** document's override on first use. Invariant: positions and byte offsets
+** come from the tokenizer untouched, so a token's [start, end) is always
+** its surface in the caller's text, and a dropped token never shifts the
+** positions of the others.
+*/
+#include "byline.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/normalize.h"
+#include "analysis/stemmer.h"
+#include "analysis/stopwords.h"
+#include "analysis/tokenizer.h"
+#include "base/hash.h"
+#include "segment/segment.h"
+
+_Static_assert(BL_NORM_MAX == BL_MAX_TERM,
+               "the analyzer cuts terms to the segment format's limit");
+
+#define MAX_LANGS 48           /* more than libstemmer's algorithms */
+
+typedef struct lang_ctx {
+    const char *name;          /* Snowball name, static */
+    bl_stemmer *stemmer;       /* NULL when stemming is off */
+    bl_stopset *stop;          /* NULL when stopwords are off or none */
+    const char *elisions;      /* " l d qu " or NULL, see elided() */
+} lang_ctx;
+
+/* Articles and pronouns that French, Italian and Catalan elide before a
+** vowel ("l'avion", "qu'il", "dell'anno"). Such a token loses the elided
+** word: its term and its start offset begin after the apostrophe. */
+static const char *elisions_for(const char *lang)
+{
+    if (strcmp(lang, "french") == 0)
+        return " l d j m n s t c qu lorsqu puisqu jusqu quoiqu presqu ";
+    if (strcmp(lang, "italian") == 0)
+        return " l d dell all dall nell sull coll un quest quell c anch s ";
+    if (strcmp(lang, "catalan") == 0)
+        return " l d s m n t ";
+    return NULL;
+}
+
+struct bl_analyzer {
+    bool stem;                 /* options, copied */
+    bool stopwords;
+    bool fold;
+    lang_ctx langs[MAX_LANGS]; /* langs[0] is the analyzer's language */
+    size_t n_langs;
+    bl_normalizer norm;        /* scratch for normalisation */
+    char term[BL_NORM_MAX + 1];    /* the current term */
+    char stemmed[BL_NORM_MAX + 1]; /* its stem */
+};
+
+void bl_analyzer_opts_default(bl_analyzer_opts *o)
+{
+    o->lang = "en";
+    o->stem = true;
+    o->stopwords = true;
+    o->fold_accents = true;
+    o->stopword_file = NULL;
+}
+
+/* Add one listed word to a stopset, in normal form (and folded). */
+static int add_stopword(void *ctx, const char *word, size_t len)
+{
+    bl_analyzer *a = ((void **)ctx)[0];
+    bl_stopset *set = ((void **)ctx)[1];
+    char buf[BL_NORM_MAX + 1];
+    int n, rc;
+
+    n = bl_norm_term(&a->norm, word, len, 0, buf, sizeof buf);
+    if (n <= 0)
+        return n == BL_ENOMEM ? BL_ENOMEM : BL_OK; /* skip what cannot be */
+    rc = bl_stopset_add(set, buf, (size_t)n, bl_hash(buf, (size_t)n));
+    if (rc == BL_OK && a->fold) {
+        size_t m = bl_norm_fold(&a->norm, buf, (size_t)n);
+
+        rc = bl_stopset_add(set, buf, m, bl_hash(buf, m));
+    }
+    return rc;
+}
+
+static int read_file(const char *path, char **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *p = NULL;
+    size_t n = 0, cap = 0;
+
+    *out = NULL;
+    *len = 0;
+    if (f == NULL)
+        return BL_ENOTFOUND;
+    for (;;) {
+        size_t got;
+
+        if (n == cap) {
+            char *q = realloc(p, cap ? cap * 2 : 4096);
+
+            if (q == NULL) {
+                free(p);
+                fclose(f);
+                return BL_ENOMEM;
+            }
+            p = q;
+            cap = cap ? cap * 2 : 4096;
+        }
+        got = fread(p + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        free(p);
+        fclose(f);
+        return BL_EIO;
+    }
+    fclose(f);
+    *out = p;
+    *len = n;
+    return BL_OK;
+}
+
+/* Set up language `name` (a Snowball name) in slot l. A stopword list from
+** file, when given, replaces the built-in one. */
+static int lang_init(bl_analyzer *a, lang_ctx *l, const char *name,
+                     const char *stop_text, size_t stop_len)
+{
+    int rc = BL_OK;
+
+    l->name = name;
+    l->elisions = elisions_for(name);
+    if (a->stem)
+        rc = bl_stemmer_new(name, &l->stemmer);
+    if (rc == BL_OK && a->stopwords) {
+        if (stop_text == NULL) {
+            stop_text = bl_stopwords_builtin(name);
+            stop_len = stop_text ? strlen(stop_text) : 0;
+        }
+        if (stop_text != NULL) {
+            void *ctx[2];
+
+            rc = bl_stopset_new(&l->stop);
+            ctx[0] = a;
+            ctx[1] = l->stop;
+            if (rc == BL_OK)
+                rc = bl_stopwords_parse(stop_text, stop_len, add_stopword,
+                                        ctx);
+        }
+    }
+    return rc;
+}
+
+static void lang_free(lang_ctx *l)
+{
+    bl_stemmer_free(l->stemmer);
+    bl_stopset_free(l->stop);
+    l->stemmer = NULL;
+    l->stop = NULL;
+}
+
+int bl_analyzer_new(const bl_analyzer_opts *o, bl_analyzer **out)
+{
+    bl_analyzer_opts def;
+    bl_analyzer *a;
+    const char *name;
+    char *file_text = NULL;
+    size_t file_len = 0;
+    int rc = BL_OK;
+
+    *out = NULL;
+    if (o == NULL) {
+        bl_analyzer_opts_default(&def);
+        o = &def;
+    }
+    name = bl_stem_lang(o->lang ? o->lang : "en");
+    if (name == NULL)
+        return BL_EINVAL;
+    a = calloc(1, sizeof *a);
+    if (a == NULL)
+        return BL_ENOMEM;
+    a->stem = o->stem;
+    a->stopwords = o->stopwords;
+    a->fold = o->fold_accents;
+    if (o->stopwords && o->stopword_file != NULL)
+        rc = read_file(o->stopword_file, &file_text, &file_len);
+    if (rc == BL_OK) {
+        a->n_langs = 1;
+        rc = lang_init(a, &a->langs[0], name,
+                       file_text ? file_text : (o->stopword_file ? "" : NULL),
+                       file_len);
+    }
+    free(file_text);
+    if (rc != BL_OK) {
+        bl_analyzer_free(a);
+        return rc;
+    }
+    *out = a;
+    return BL_OK;
+}
+
+void bl_analyzer_free(bl_analyzer *a)
+{
+    if (a == NULL)
+        return;
+    for (size_t i = 0; i < a->n_langs; i++)
+        lang_free(&a->langs[i]);
+    free(a);
+}
+
+/* The language context for a per-call override; the analyzer's own for
+** NULL, "" or an unknown language. */
+static int lang_for(bl_analyzer *a, const char *lang, lang_ctx **out)
+{
+    const char *name;
+    int rc;
+
+    *out = &a->langs[0];
+    if (lang == NULL || lang[0] == '\0')
+        return BL_OK;
+    name = bl_stem_lang(lang);
+    if (name == NULL || strcmp(name, a->langs[0].name) == 0)
+        return BL_OK;
+    for (size_t i = 1; i < a->n_langs; i++)
+        if (strcmp(a->langs[i].name, name) == 0) {
+            *out = &a->langs[i];
+            return BL_OK;
+        }
+    if (a->n_langs == MAX_LANGS)
+        return BL_OK;
+    rc = lang_init(a, &a->langs[a->n_langs], name, NULL, 0);
+    if (rc != BL_OK) {
+        lang_free(&a->langs[a->n_langs]);
+        return rc;
+    }
+    *out = &a->langs[a->n_langs++];
+    return BL_OK;
+}
+
+/* Normal form of the raw token; shortens tok->end while the term would
+** pass the length limit. Returns the term's length, 0 to skip the token,
+** or a negative BL_E*. */
+static int normal_form(bl_analyzer *a, const char *text, bl_rawtok *tok)
+{
+    unsigned flags = (tok->flags & BL_TOK_ACRONYM) ? BL_NORM_ACRONYM : 0;
+
+    for (;;) {
+        size_t len = tok->end - tok->start;
+        int n = bl_norm_term(&a->norm, text + tok->start, len, flags,
+                             a->term, sizeof a->term);
+
+        if (n != BL_ELIMIT)
+            return n;
+        /* NFKC grew the term past the limit: cut the surface by an eighth
+        ** and try again. */
+        len = bl_utf8_cut(text + tok->start, len, len - (len + 7) / 8);
+        if (len == 0)
+            return 0;
+        tok->end = tok->start + (uint32_t)len;
+    }
+}
+
+/* When the term starts with an elided word of the language and an
+** apostrophe, move the token's start past the apostrophe and normalise
+** again. Returns the new term length, or n unchanged. */
+static int elide(bl_analyzer *a, const lang_ctx *l, const char *text,
+                 bl_rawtok *tok, int n)
+{
+    const char *q = memchr(a->term, '\'', (size_t)n);
+    char key[16];
+    size_t k;
+    uint32_t i;
+
+    if (q == NULL || (k = (size_t)(q - a->term)) + 2 > sizeof key)
+        return n;
+    key[0] = ' ';
+    memcpy(key + 1, a->term, k);
+    key[k + 1] = ' ';
+    key[k + 2] = '\0';
+    if (strstr(l->elisions, key) == NULL)
+        return n;
+    for (i = tok->start; i < tok->end; i++) {
+        if (text[i] == '\'') {
+            i += 1;
+            break;
+        }
+        if ((uint8_t)text[i] == 0xE2 && i + 2 < tok->end &&
+            (uint8_t)text[i + 1] == 0x80 && (uint8_t)text[i + 2] == 0x99) {
+            i += 3;
+            break;
+        }
+    }
+    if (i >= tok->end)
+        return n;
+    tok->start = i;
+    return normal_form(a, text, tok);
+}
+
+int bl_analyze(bl_analyzer *a, const char *text, size_t len,
+               const char *lang, bl_token_fn fn, void *ctx)
+{
+    bl_tokenizer tz;
+    bl_rawtok raw;
+    lang_ctx *l;
+    int rc;
+
+    if (a == NULL || (text == NULL && len > 0) || fn == NULL)
+        return BL_EINVAL;
+    if (len > UINT32_MAX)
+        return BL_ELIMIT;
+    rc = lang_for(a, lang, &l);
+    if (rc != BL_OK)
+        return rc;
+    if (len == 0)
+        return BL_OK;
+    bl_tokenizer_init(&tz, text, len);
+    while (bl_tokenizer_next(&tz, &raw)) {
+        bl_token tok;
+        const char *term;
+        size_t term_len;
+        uint64_t h;
+        int n = normal_form(a, text, &raw);
+
+        if (n > 0 && l->elisions != NULL)
+            n = elide(a, l, text, &raw, n);
+        if (n <= 0) {
+            if (n < 0)
+                return n;
+            continue;
+        }
+        term = a->term;
+        term_len = (size_t)n;
+        h = bl_hash(term, term_len);
+        if (l->stop != NULL && bl_stopset_has(l->stop, term, term_len, h))
+            continue;
+        if (l->stemmer != NULL && !(raw.flags & BL_TOK_CJK) &&
+            !(term[0] >= '0' && term[0] <= '9')) {
+            size_t m = bl_stemmer_stem(l->stemmer, term, term_len, h,
+                                       a->stemmed, sizeof a->stemmed);
+
+            if (m > 0) {
+                term = a->stemmed;
+                term_len = m;
+            }
+        }
+        if (a->fold) {
+            if (term == a->term)
+                term_len = bl_norm_fold(&a->norm, a->term, term_len);
+            else
+                term_len = bl_norm_fold(&a->norm, a->stemmed, term_len);
+            if (term_len == 0)
+                continue;
+        }
+        tok.term = term;
+        tok.term_len = term_len;
+        tok.pos = raw.pos;
+        tok.start = raw.start;
+        tok.end = raw.end;
+        rc = fn(ctx, &tok);
+        if (rc != 0)
+            return rc;
+    }
+    return BL_OK;
+}
+
+const char *const *bl_stem_languages(void)
+{
+    return bl_stem_names();
+}
