@@ -4,8 +4,11 @@
 **
 ** Tolerance stated and checked: each of the source's 100 most frequent
 ** words has a relative frequency in the generated text within 20% of its
-** relative frequency in the source (measured: within 8% on 2,000 articles
-** learnt from the BBC corpus).
+** relative frequency in the source, frequencies counted among the
+** source's words (the new words the generator coins to grow the
+** vocabulary are left out of the denominator, and are checked to stay
+** under 15% of the text). Measured: within 8% on 2,000 articles learnt
+** from the BBC corpus.
 */
 #include "fixture.h"
 
@@ -258,6 +261,7 @@ static void check_frequencies(const char *src, const char *gen)
     corpus_facts s, g;
     size_t order[TOP_WORDS];
     size_t n_top = 0;
+    uint64_t known;
 
     read_facts(src, &s);
     read_facts(gen, &g);
@@ -276,10 +280,16 @@ static void check_frequencies(const char *src, const char *gen)
         order[n_top++] = best;
     }
     assert_true(n_top >= 50);
+    /* generated words that the source knows */
+    known = 0;
+    for (size_t i = 0; i < g.words.len; i++)
+        if (counts_get(&s.words, g.words.words[i]) > 0)
+            known += g.words.n[i];
+    assert_true((double)known > 0.85 * (double)g.words.total);
     for (size_t k = 0; k < n_top; k++) {
         const char *w = s.words.words[order[k]];
         double fs = (double)s.words.n[order[k]] / (double)s.words.total;
-        double fg = (double)counts_get(&g.words, w) / (double)g.words.total;
+        double fg = (double)counts_get(&g.words, w) / (double)known;
 
         if (fg < fs * (1 - TOLERANCE) || fg > fs * (1 + TOLERANCE))
             fail_msg("word '%s' (rank %zu): source %.5f, generated %.5f", w,

@@ -78,7 +78,7 @@ static int parse(int argc, char **argv, opts *o)
         } else if (strcmp(a, "--like") == 0) {
             o->like = v;
         } else if (strcmp(a, "--format") == 0) {
-            if (bench_docs_format(v, &o->fmt) != BL_OK)
+            if (bl_format_parse(v, &o->fmt) != BL_OK)
                 return cli_bad_usage("gen-corpus", "unknown format '%s'", v);
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
             o->out = v;
@@ -170,12 +170,14 @@ static int run(int argc, char **argv)
         fprintf(stderr,
                 "byline gen-corpus: learnt %llu articles from %s in %.2f s: "
                 "%llu tokens, %llu words, %llu word pairs, %llu sources, "
+                "%llu languages, "
                 "vocabulary %.1f n^%.3f\n",
                 (unsigned long long)info.docs, like, cli_now() - t0,
                 (unsigned long long)info.tokens,
                 (unsigned long long)info.words,
                 (unsigned long long)info.bigrams,
-                (unsigned long long)info.sources, info.heaps_k,
+                (unsigned long long)info.sources,
+                (unsigned long long)info.langs, info.heaps_k,
                 info.heaps_beta);
     }
     if (o.out != NULL && (f = fopen(o.out, "wb")) == NULL) {

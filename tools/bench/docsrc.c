@@ -1,131 +1,54 @@
-/* docsrc.c - JSON Lines articles for the benchmark tools, read with
-** jansson: one object a line with "id", "title", "body", "date" (ISO 8601
-** string or seconds), "source", "url" and "lang". Lines that are not such
-** an object are skipped and counted, never fatal. The document handed out
-** points into the parsed line and lives until the next call.
+/* docsrc.c - articles for the benchmark tools, read with bl_ingest, so
+** that every format the indexer reads can be benchmarked and imitated.
+** Malformed records and unreadable files are skipped and counted, never
+** fatal; the document handed out is bl_ingest's, valid until the next call.
 */
 #include "docsrc.h"
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 struct bench_docs {
-    FILE *f;                   /* the open input */
-    char *line;                /* getline's buffer */
-    size_t line_cap;
-    json_t *obj;               /* the current record */
-    bl_doc doc;                /* points into obj */
-    uint64_t skipped;          /* malformed lines */
-    uint64_t read, total;      /* bytes */
+    bl_ingest *in;
+    uint64_t skipped;          /* malformed records, unreadable files */
 };
-
-int bench_docs_format(const char *name, bl_format *out)
-{
-    static const char *const names[] = {"auto", "jsonl", "trec", "reuters",
-                                        "time"};
-
-    for (int i = 0; i < 5; i++)
-        if (strcmp(name, names[i]) == 0) {
-            *out = (bl_format)i;
-            return BL_OK;
-        }
-    return BL_EINVAL;
-}
 
 int bench_docs_open(const char *path, bl_format fmt, bench_docs **out,
                     char *err, size_t cap)
 {
     bench_docs *d;
     struct stat st;
+    int rc;
 
     *out = NULL;
-    if (fmt != BL_FORMAT_AUTO && fmt != BL_FORMAT_JSONL) {
-        snprintf(err, cap, "%s: only JSON Lines can be read", path);
-        return BL_EINVAL;
+    if (strcmp(path, "-") != 0 && stat(path, &st) != 0) {
+        snprintf(err, cap, "%s: no such file or folder", path);
+        return BL_ENOTFOUND;
     }
     d = calloc(1, sizeof *d);
     if (d == NULL)
         return BL_ENOMEM;
-    d->f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (d->f == NULL) {
-        snprintf(err, cap, "%s: cannot open", path);
+    rc = bl_ingest_open(&path, 1, fmt, &d->in);
+    if (rc != BL_OK) {
+        snprintf(err, cap, "%s: %s", path, bl_strerror(rc));
         free(d);
-        return BL_ENOTFOUND;
+        return rc;
     }
-    if (d->f != stdin && fstat(fileno(d->f), &st) == 0)
-        d->total = (uint64_t)st.st_size;
     *out = d;
     return BL_OK;
 }
 
-static const char *str_field(json_t *obj, const char *key)
-{
-    const char *s = json_string_value(json_object_get(obj, key));
-
-    return s != NULL ? s : "";
-}
-
-/* ISO 8601 date or date-time in UTC; BL_NO_DATE when unreadable. */
-static int64_t parse_date(json_t *v)
-{
-    const char *s = json_string_value(v);
-    struct tm tm;
-    int y, mo, da, h = 0, mi = 0, se = 0, n;
-
-    if (json_is_integer(v))
-        return (int64_t)json_integer_value(v);
-    if (s == NULL)
-        return BL_NO_DATE;
-    n = sscanf(s, "%d-%d-%dT%d:%d:%d", &y, &mo, &da, &h, &mi, &se);
-    if (n < 3)
-        return BL_NO_DATE;
-    memset(&tm, 0, sizeof tm);
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = da;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = se;
-    return (int64_t)timegm(&tm);
-}
-
 int bench_docs_next(bench_docs *d, const bl_doc **doc)
 {
-    ssize_t n;
+    int rc;
 
-    *doc = NULL;
-    json_decref(d->obj);
-    d->obj = NULL;
-    while ((n = getline(&d->line, &d->line_cap, d->f)) > 0) {
-        json_t *obj;
-
-        d->read += (uint64_t)n;
-        obj = json_loadb(d->line, (size_t)n, 0, NULL);
-        if (!json_is_object(obj)) {
-            json_decref(obj);
-            if (strspn(d->line, " \t\r\n") != (size_t)n)
-                d->skipped++;
-            continue;
-        }
-        d->obj = obj;
-        memset(&d->doc, 0, sizeof d->doc);
-        d->doc.id = str_field(obj, "id");
-        d->doc.title = str_field(obj, "title");
-        d->doc.body = str_field(obj, "body");
-        d->doc.date = parse_date(json_object_get(obj, "date"));
-        d->doc.source = str_field(obj, "source");
-        d->doc.url = str_field(obj, "url");
-        d->doc.lang = str_field(obj, "lang");
-        *doc = &d->doc;
-        return BL_OK;
-    }
-    return ferror(d->f) ? BL_EIO : BL_DONE;
+    while ((rc = bl_ingest_next(d->in, doc)) == BL_EFORMAT || rc == BL_EIO)
+        d->skipped++;
+    return rc;
 }
 
 uint64_t bench_docs_skipped(const bench_docs *d)
@@ -135,22 +58,19 @@ uint64_t bench_docs_skipped(const bench_docs *d)
 
 uint64_t bench_docs_bytes_read(const bench_docs *d)
 {
-    return d->read;
+    return bl_ingest_bytes_read(d->in);
 }
 
 uint64_t bench_docs_bytes_total(const bench_docs *d)
 {
-    return d->total;
+    return bl_ingest_bytes_total(d->in);
 }
 
 void bench_docs_close(bench_docs *d)
 {
     if (d == NULL)
         return;
-    json_decref(d->obj);
-    if (d->f != NULL && d->f != stdin)
-        fclose(d->f);
-    free(d->line);
+    bl_ingest_close(d->in);
     free(d);
 }
 

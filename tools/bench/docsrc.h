@@ -13,10 +13,6 @@
 
 typedef struct bench_docs bench_docs;
 
-/* Parse a format name as bl_format_parse does: "jsonl", "trec",
-** "reuters", "time", "auto"; BL_EINVAL otherwise. */
-int bench_docs_format(const char *name, bl_format *out);
-
 /* Open path for reading; fmt as in bl_ingest_open. On failure err (cap
 ** bytes) says why. */
 int bench_docs_open(const char *path, bl_format fmt, bench_docs **out,

@@ -6,7 +6,8 @@
 ** each word's frequency, word bigrams (which word follows which, separately
 ** for titles and bodies), the joint distribution of (title length, body
 ** length, source, date) taken from whole articles, and the vocabulary's
-** growth (Heaps' law V = K n^beta). Generated text is a Markov chain over
+** growth (Heaps' law V = K n^beta); each language (bl_doc.lang) has its
+** own word and pair counts. Generated text is a Markov chain over
 ** words: the next word follows the previous one by the bigram counts, or,
 ** one time in ten, is drawn from the unigram frequencies; so word
 ** frequencies follow the source's Zipfian curve. Past the source's size,
@@ -42,6 +43,7 @@ typedef struct bench_model_info {
     uint64_t words;            /* distinct surface forms */
     uint64_t bigrams;          /* distinct (word, next word) pairs */
     uint64_t sources;          /* distinct sources */
+    uint64_t langs;            /* languages modelled apart */
     double heaps_k, heaps_beta;   /* vocabulary growth V = K n^beta */
     int64_t date_min, date_max;   /* BL_NO_DATE when none had a date */
 } bench_model_info;
@@ -55,7 +57,8 @@ int bench_gen_new(const bench_model *m, uint64_t seed, bench_gen **out);
 void bench_gen_free(bench_gen *g);
 
 /* The next article as one JSON line ending in "\n" ({"id", "title",
-** "body", "date", "source"}), borrowed until the next call; its length in
+** "body", "date", "source", "lang"}; no date or lang when the model's
+** article had none), borrowed until the next call; its length in
 ** *len. NULL when out of memory. */
 const char *bench_gen_next(bench_gen *g, size_t *len);
 
