@@ -141,8 +141,9 @@ static size_t word_len(const char *p)
     return n;
 }
 
-/* Match the word at c against names: the full name or its first three
-** letters (and "Sept"), case-insensitive. Returns the index or -1. */
+/* Match the word at c against names: the full name or a prefix of at
+** least three letters ("Mar", "Sept", "Thurs"), case-insensitive, with an
+** optional '.' after an abbreviation. Returns the index or -1. */
 static int name_of(cur *c, const char *const *names, int n_names)
 {
     size_t n = word_len(c->p);
@@ -152,8 +153,7 @@ static int name_of(cur *c, const char *const *names, int n_names)
     for (int i = 0; i < n_names; i++) {
         size_t full = strlen(names[i]);
 
-        if ((n == 3 || n == full || (n == 4 && i == 8 && names == months)) &&
-            n <= full && strncasecmp(c->p, names[i], n) == 0) {
+        if (n <= full && strncasecmp(c->p, names[i], n) == 0) {
             c->p += n;
             if (*c->p == '.' && n < full)
                 c->p++;

@@ -67,7 +67,8 @@ int ing_reader_line(ing_reader *r, const uint8_t **p, size_t *len);
 
 /* ---- text cleaning --------------------------------------------------- */
 
-#define ING_TAGS     1u        /* drop <...> tags (each becomes a space) */
+#define ING_TAGS     1u        /* drop tags: "<" + letter, "/" or "!" up to
+                                  ">" within 256 bytes; each is a space */
 #define ING_ENTITIES 2u        /* decode &lt; &gt; &amp; &quot; &apos; &#N;
                                   &#xN; (control characters are dropped) */
 #define ING_ONELINE  4u        /* every whitespace run becomes one space */
@@ -110,6 +111,7 @@ typedef struct ing_scan {
 typedef struct ing_tar {
     char name[1024];           /* member name (from a long-name record) */
     bool have_long;            /* name came from a GNU or pax record */
+    bool started;              /* the first bytes were looked at */
     bool done;                 /* end of archive or a fatal error */
 } ing_tar;
 

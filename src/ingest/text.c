@@ -182,7 +182,9 @@ static size_t count_high(const uint8_t *p, size_t len)
         uint64_t w;
 
         memcpy(&w, p + k, 8);
-        n += (size_t)__builtin_popcountll(w & 0x8080808080808080ULL);
+        /* Each byte's top bit moved to bit 0, then all eight summed. */
+        w = (w & 0x8080808080808080ULL) >> 7;
+        n += (size_t)((w * 0x0101010101010101ULL) >> 56);
     }
     for (; k < len; k++)
         n += p[k] >> 7;
