@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bench/fts5.h"
 #include "bench/querysets.h"
@@ -463,6 +464,189 @@ static void reports_hold_every_figure(void **state)
     fx_rmtree(dir);
 }
 
+
+/* ---- `byline bench` end to end ---------------------------------------- */
+
+static json_t *get_path(json_t *o, const char *path)
+{
+    char buf[256], *tok, *save = NULL;
+
+    snprintf(buf, sizeof buf, "%s", path);
+    for (tok = strtok_r(buf, ".", &save); tok != NULL && o != NULL;
+         tok = strtok_r(NULL, ".", &save))
+        o = json_object_get(o, tok);
+    return o;
+}
+
+static double num_at(json_t *doc, const char *fmt, const char *a,
+                     const char *b)
+{
+    char path[256];
+    json_t *v;
+
+    snprintf(path, sizeof path, fmt, a, b);
+    v = get_path(doc, path);
+    if (!json_is_number(v))
+        fail_msg("%s is missing from the JSON document", path);
+    return json_number_value(v);
+}
+
+/* Every figure of one engine is there and makes sense. */
+static void check_engine(json_t *doc, const char *eng, bool sections)
+{
+    static const char *const kinds[] = {"term", "or", "and", "phrase",
+                                        "prefix", "filtered", "all"};
+
+    assert_true(num_at(doc, "engines.%s.indexing.seconds%s", eng, "") > 0);
+    assert_true(num_at(doc, "engines.%s.indexing.articles_per_s%s", eng,
+                       "") > 0);
+    assert_true(num_at(doc, "engines.%s.indexing.mb_per_s%s", eng, "") > 0);
+    assert_true(num_at(doc, "engines.%s.indexing.peak_rss_bytes%s", eng,
+                       "") > 1e6);
+    assert_true(num_at(doc, "engines.%s.index.bytes%s", eng, "") > 1000);
+    assert_true(num_at(doc, "engines.%s.index.ratio_to_raw%s", eng, "") > 0);
+    if (sections) {
+        static const char *const sec[] = {"terms", "postings", "positions",
+                                          "lengths", "columns", "store"};
+
+        for (size_t i = 0; i < 6; i++)
+            assert_true(num_at(doc, "engines.%s.index.sections.%s", eng,
+                               sec[i]) > 0);
+        assert_true(num_at(doc, "engines.%s.index.bits_per_posting%s", eng,
+                           "") > 0);
+        assert_true(num_at(doc, "engines.%s.index.postings%s", eng, "") > 0);
+    }
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        double n = num_at(doc, "engines.%s.queries.%s.n", eng, kinds[k]);
+        double med = num_at(doc, "engines.%s.queries.%s.median_ms", eng,
+                            kinds[k]);
+        double p90 = num_at(doc, "engines.%s.queries.%s.p90_ms", eng,
+                            kinds[k]);
+        double p99 = num_at(doc, "engines.%s.queries.%s.p99_ms", eng,
+                            kinds[k]);
+
+        assert_true(n > 0);
+        assert_true(med > 0 && med <= p90 && p90 <= p99);
+        assert_true(num_at(doc, "engines.%s.queries.%s.qps_1", eng,
+                           kinds[k]) > 0);
+        assert_true(num_at(doc, "engines.%s.queries.%s.qps_n", eng,
+                           kinds[k]) > 0);
+    }
+}
+
+static size_t count_lines(const char *path)
+{
+    size_t len, n = 0;
+    char *text = fx_slurp(path, &len);
+
+    assert_non_null(text);
+    for (size_t i = 0; i < len; i++)
+        n += text[i] == '\n';
+    free(text);
+    return n;
+}
+
+/* The bench indexes the sample with both engines, replays every kind of
+** query and reports every figure; the engines mostly agree. */
+static void bench_runs_on_the_sample(void **state)
+{
+    char sample[4096], *dir, js[4096], svg[4096], qdir[4096] = "";
+    char *out = NULL, *text;
+    json_t *doc;
+    json_error_t je;
+    const char *shared = fx_corpus("queries");
+    (void)state;
+
+    snprintf(sample, sizeof sample, "%s",
+             fx_source("corpus/sample/articles.jsonl"));
+    if (access(sample, R_OK) != 0)
+        FX_SKIP("corpus/sample/articles.jsonl is not in the tree");
+    if (shared != NULL)
+        snprintf(qdir, sizeof qdir, "--query-dir %s", shared);
+    dir = fx_tmpdir();
+    snprintf(js, sizeof js, "%s/r.json", dir);
+    snprintf(svg, sizeof svg, "%s/r.svg", dir);
+    assert_int_equal(fx_run(&out, "%s bench --corpus %s --peer sqlite "
+                                  "--per-kind 12 --reps 2 --threads 2 "
+                                  "--seed 3 %s --json %s --svg %s",
+                            fx_byline(), sample, qdir, js, svg), 0);
+    assert_non_null(strstr(out, "fts5"));
+    assert_non_null(strstr(out, "filtered"));
+    free(out);
+    doc = json_load_file(js, 0, &je);
+    if (doc == NULL)
+        fail_msg("%s: %s", js, je.text);
+    assert_true(num_at(doc, "corpus.articles%s%s", "", "") ==
+                (double)count_lines(sample));
+    assert_true(num_at(doc, "corpus.text_bytes%s%s", "", "") > 100000);
+    check_engine(doc, "byline", true);
+    check_engine(doc, "fts5", false);
+    assert_true(num_at(doc, "comparison.index_bytes_ratio%s%s", "", "") > 0);
+    assert_true(num_at(doc, "comparison.mb_per_s_ratio%s%s", "", "") > 0);
+    assert_true(num_at(doc, "comparison.median_ms_ratio.or%s%s", "", "") >
+                0);
+    {
+        double term = num_at(doc, "comparison.top_k_overlap.term%s%s", "",
+                             "");
+        double all = num_at(doc, "comparison.top_k_overlap.all%s%s", "", "");
+
+        /* one-word queries on one corpus: mostly the same articles */
+        assert_true(term > 0.5 && term <= 1.0);
+        assert_true(all > 0.2 && all <= 1.0);
+    }
+    json_decref(doc);
+    text = fx_slurp(svg, NULL);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "</svg>"));
+    assert_non_null(strstr(text, "byline"));
+    free(text);
+    fx_rmtree(dir);
+}
+
+/* --generate N indexes N generated articles; the figures say so. */
+static void bench_generates_an_archive(void **state)
+{
+    char *dir, js[4096], like[4096];
+    json_t *doc;
+    (void)state;
+
+    snprintf(like, sizeof like, "%s",
+             fx_source("corpus/sample/articles.jsonl"));
+    if (access(like, R_OK) != 0)
+        FX_SKIP("corpus/sample/articles.jsonl is not in the tree");
+    dir = fx_tmpdir();
+    snprintf(js, sizeof js, "%s/g.json", dir);
+    assert_int_equal(fx_run(NULL, "%s bench --generate 400 --like %s "
+                                  "--per-kind 5 --reps 1 --threads 1 "
+                                  "--json %s > /dev/null",
+                            fx_byline(), like, js), 0);
+    doc = json_load_file(js, 0, NULL);
+    assert_non_null(doc);
+    assert_true(num_at(doc, "corpus.generated%s%s", "", "") == 400);
+    assert_true(num_at(doc, "corpus.articles%s%s", "", "") == 400);
+    assert_true(num_at(doc, "corpus.generator_mb_per_s%s%s", "", "") > 0);
+    check_engine(doc, "byline", true);
+    assert_null(get_path(doc, "engines.fts5"));
+    json_decref(doc);
+    fx_rmtree(dir);
+}
+
+/* Bad usage is exit code 2; a corpus that is not there exit code 1. */
+static void bench_bad_usage(void **state)
+{
+    (void)state;
+    assert_int_equal(fx_run(NULL, "%s bench --corpus x --generate 5 "
+                                  "2>/dev/null", fx_byline()), 2);
+    assert_int_equal(fx_run(NULL, "%s bench --peer lucene 2>/dev/null",
+                            fx_byline()), 2);
+    assert_int_equal(fx_run(NULL, "%s bench --k 0 2>/dev/null", fx_byline()),
+                     2);
+    assert_int_equal(fx_run(NULL, "%s bench --scaling 2>/dev/null",
+                            fx_byline()), 2);
+    assert_int_equal(fx_run(NULL, "%s bench --corpus /nonexistent/c.jsonl "
+                                  "2>/dev/null", fx_byline()), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -472,6 +656,9 @@ int main(void)
         cmocka_unit_test(sampled_queries_follow_the_seed),
         cmocka_unit_test(user_query_file),
         cmocka_unit_test(reports_hold_every_figure),
+        cmocka_unit_test(bench_runs_on_the_sample),
+        cmocka_unit_test(bench_generates_an_archive),
+        cmocka_unit_test(bench_bad_usage),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,7 @@
 #include "run.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -235,24 +236,39 @@ static void fts5_close(void *thr)
     bench_fts5_conn_close(thr);
 }
 
-/* The throughput run of one kind: threads take queries from a counter. */
+/* The throughput run of one kind: every thread opens its searcher, all
+** says it is ready, the clock starts, and they take queries from one
+** counter; the clock stops when the last one is done (closing is not
+** timed). */
 typedef struct tp_shared {
     const searcher *s;
     const bench_query *q;      /* the kind's queries */
     size_t n_q;
-    size_t total;              /* n_q * reps */
+    size_t total;              /* queries to run, cycling through q */
     size_t k;
+    atomic_uint ready;         /* threads with their searcher open */
+    atomic_int go;             /* set once the clock runs */
     atomic_size_t next;
     atomic_int rc;
 } tp_shared;
 
+typedef struct tp_thread {
+    tp_shared *sh;
+    pthread_t tid;
+    double end;                /* when this thread ran out of queries */
+} tp_thread;
+
 static void *tp_main(void *arg)
 {
-    tp_shared *sh = arg;
+    tp_thread *t = arg;
+    tp_shared *sh = t->sh;
     void *thr = NULL;
     char err[256];
     int rc = sh->s->open(sh->s->shared, &thr);
 
+    atomic_fetch_add(&sh->ready, 1);
+    while (!atomic_load(&sh->go))
+        sched_yield();
     for (;;) {
         size_t j = atomic_fetch_add(&sh->next, 1), n;
 
@@ -261,6 +277,7 @@ static void *tp_main(void *arg)
         rc = sh->s->search(thr, &sh->q[j % sh->n_q], sh->k, NULL, &n, err,
                            sizeof err);
     }
+    t->end = bench_now();
     if (thr != NULL)
         sh->s->close(thr);
     if (rc != BL_OK)
@@ -268,36 +285,61 @@ static void *tp_main(void *arg)
     return NULL;
 }
 
+/* Run about qps_1 * MIN_TP_SECS queries per thread, and at least every
+** query reps times. */
+#define MIN_TP_SECS 0.2
+#define MAX_THREADS 256
+
 static int throughput(const searcher *s, const bench_query *q, size_t n_q,
-                      const bench_query_opts *o, double *qps)
+                      const bench_query_opts *o, double qps_1, double *qps)
 {
     tp_shared sh;
-    pthread_t tid[256];
+    tp_thread *th;
     unsigned n_thr = o->threads ? o->threads : 1, started = 0;
-    double t0;
+    double t0, t1 = 0, want;
+    int rc;
 
-    if (n_thr > 256)
-        n_thr = 256;
+    if (n_thr > MAX_THREADS)
+        n_thr = MAX_THREADS;
     *qps = 0;
     if (n_q == 0)
         return BL_OK;
+    th = calloc(n_thr, sizeof *th);
+    if (th == NULL)
+        return BL_ENOMEM;
     sh.s = s;
     sh.q = q;
     sh.n_q = n_q;
     sh.total = n_q * (o->reps ? o->reps : 1);
+    want = qps_1 * MIN_TP_SECS * n_thr;
+    if ((double)sh.total < want)
+        sh.total = (size_t)want;
     sh.k = o->k;
+    atomic_init(&sh.ready, 0);
+    atomic_init(&sh.go, 0);
     atomic_init(&sh.next, 0);
     atomic_init(&sh.rc, BL_OK);
+    for (unsigned i = 0; i < n_thr; i++) {
+        th[i].sh = &sh;
+        if (pthread_create(&th[i].tid, NULL, tp_main, &th[i]) != 0)
+            break;
+        started++;
+    }
+    if (started < n_thr)       /* no queries for those that did start */
+        atomic_store(&sh.next, sh.total);
+    while (atomic_load(&sh.ready) < started)
+        sched_yield();
     t0 = bench_now();
-    for (unsigned i = 0; i < n_thr; i++)
-        if (pthread_create(&tid[started], NULL, tp_main, &sh) == 0)
-            started++;
-    for (unsigned i = 0; i < started; i++)
-        pthread_join(tid[i], NULL);
-    if (started == 0)
-        return BL_ENOMEM;
-    *qps = (double)sh.total / (bench_now() - t0);
-    return atomic_load(&sh.rc);
+    atomic_store(&sh.go, 1);
+    for (unsigned i = 0; i < started; i++) {
+        pthread_join(th[i].tid, NULL);
+        t1 = th[i].end > t1 ? th[i].end : t1;
+    }
+    rc = started < n_thr ? BL_ENOMEM : atomic_load(&sh.rc);
+    if (rc == BL_OK && t1 > t0)
+        *qps = (double)sh.total / (t1 - t0);
+    free(th);
+    return rc;
 }
 
 static int run_queries(const searcher *s, const bench_queries *qs,
@@ -366,7 +408,8 @@ static int run_queries(const searcher *s, const bench_queries *qs,
         l->qps_1 = busy > 0 ? (double)n_ms / (busy / 1e3) : 0;
         busy_all += busy;
         if (rc == BL_OK)
-            rc = throughput(s, &qs->q[lo], hi - lo, o, &l->qps_n);
+            rc = throughput(s, &qs->q[lo], hi - lo, o, l->qps_1,
+                            &l->qps_n);
         if (l->qps_n > 0)
             tp_time += (double)n_ms / l->qps_n;
     }
