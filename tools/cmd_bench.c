@@ -308,11 +308,15 @@ static int make_queries(const opts *o, const bench_dfcount *df,
                  bench_locate("../shared/corpus/queries", dir, sizeof dir) !=
                      BL_OK)
             dir[0] = '\0';
-        snprintf(rob, sizeof rob, "%s/%s", dir, ROBUST04_REL);
-        snprintf(sbg, sizeof sbg, "%s/%s", dir, SBG_REL);
-        if (dir[0] != '\0' && access(rob, R_OK) == 0)
+        if (dir[0] != '\0' &&
+            snprintf(rob, sizeof rob, "%s/%s", dir, ROBUST04_REL) <
+                (int)sizeof rob &&
+            access(rob, R_OK) == 0)
             qo.robust04 = rob;
-        if (dir[0] != '\0' && access(sbg, R_OK) == 0)
+        if (dir[0] != '\0' &&
+            snprintf(sbg, sizeof sbg, "%s/%s", dir, SBG_REL) <
+                (int)sizeof sbg &&
+            access(sbg, R_OK) == 0)
             qo.sbg = sbg;
         if (o->query_dir != NULL && qo.robust04 == NULL && qo.sbg == NULL)
             return cli_fail("bench", "%s holds neither %s nor %s",
