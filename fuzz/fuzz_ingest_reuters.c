@@ -1,6 +1,6 @@
 /* fuzz_ingest_reuters.c - libFuzzer target: the input is one reuters
-** file, read with the format forced; every document must meet byline.h's contract
-** (see fuzz_ingest_util.h).
+** file, read with the format forced; every document must meet byline.h's
+** contract (see fuzz_ingest_util.h).
 */
 #include "fuzz_ingest_util.h"
 
