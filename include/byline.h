@@ -287,6 +287,10 @@ typedef struct bl_search_opts {
     size_t snippet_bytes;      /* about this long; 200 */
     bool count_only;           /* only count matches (no hits); false */
     size_t max_expansions;     /* terms a prefix* may expand to; 128 */
+    bool ids_only;             /* hits carry doc and score only: no stored
+                                  fields (""), no snippets; false */
+    bool exhaustive;           /* score every match, no dynamic pruning
+                                  (same hits, slower: tests, benchmarks) */
 } bl_search_opts;
 
 void bl_search_opts_default(bl_search_opts *o);
@@ -307,6 +311,9 @@ typedef struct bl_results {
     const char *parsed;        /* the query as understood (canonical form) */
     const char *warning;       /* "" or e.g. "prefix 'a*' truncated to 128
                                   terms", "all words are stopwords" */
+    bool total_lower_bound;    /* total is at least this: pruning skipped
+                                  documents it did not count (relevance
+                                  top-k only; count_only is exact) */
 } bl_results;
 
 /* Run a query (see the README's query syntax). BL_EQUERY for a malformed

@@ -20,6 +20,15 @@
 
 typedef struct bl_snapshot bl_snapshot;
 
+/* Load the commit CURRENT names in dir, with one reference for the caller.
+** Segments that prev (NULL or a snapshot of the same folder) already has
+** open are shared, not reopened. A manifest or file that a concurrent commit
+** removes while loading makes it start over from CURRENT. BL_ENOTFOUND when
+** dir holds no commit; BL_ECORRUPT / BL_EIO / BL_EVERSION with the file and
+** the problem written to msg (cap bytes). */
+int bl_snapshot_open(const char *dir, bl_snapshot *prev, bl_snapshot **out,
+                     char *msg, size_t cap);
+
 /* Take / drop a reference. The last release closes what only it held. */
 void bl_snapshot_retain(bl_snapshot *s);
 void bl_snapshot_release(bl_snapshot *s);
@@ -39,6 +48,14 @@ bool bl_snapshot_deleted(const bl_snapshot *s, size_t i, uint32_t doc);
 uint64_t bl_snapshot_docs(const bl_snapshot *s);
 uint64_t bl_snapshot_field_total(const bl_snapshot *s, bl_field_id field);
 
+/* Articles marked deleted over all segments; live = docs - deleted. */
+uint64_t bl_snapshot_deleted_count(const bl_snapshot *s);
+
+/* The analysis options the index was built with, so that queries are
+** analysed the same way. lang is borrowed from the snapshot;
+** stopword_file is NULL. */
+void bl_snapshot_analyzer_opts(const bl_snapshot *s, bl_analyzer_opts *out);
+
 /* Document frequency of (field, term) summed over segments. */
 int bl_snapshot_df(const bl_snapshot *s, bl_field_id field, const char *term,
                    size_t len, uint64_t *out);
@@ -47,5 +64,10 @@ int bl_snapshot_df(const bl_snapshot *s, bl_field_id field, const char *term,
 ** caller holds a reference: take one with bl_snapshot_retain before using
 ** it across a bl_index_refresh). */
 bl_snapshot *bl_index_snapshot(bl_index *ix);
+
+/* The current snapshot with a reference taken for the caller, atomically
+** with respect to bl_index_refresh (what a search running on many threads
+** wants); release with bl_snapshot_release. */
+bl_snapshot *bl_index_acquire(bl_index *ix);
 
 #endif

@@ -101,6 +101,8 @@ typedef struct bl_term_cursor {
     char term[256 + 1];        /* the current term, NUL-terminated */
     size_t term_len;           /* its length */
     int rc;                    /* private: sticky error */
+    uint64_t post_off;         /* private: next term's postings offset */
+    uint64_t pos_off;          /* private: next term's positions offset */
 } bl_term_cursor;
 
 /* Position c before the first term >= prefix in field. The prefix is
@@ -146,6 +148,11 @@ typedef struct bl_postings {
                                   cut, which phrases tolerate) */
     uint32_t n_positions;
     int rc;                    /* sticky BL_ECORRUPT after bad bytes */
+    uint64_t cf;               /* the term's cf (tf of a df-1 list) */
+    uint32_t term_max_tf;      /* the term's max_tf */
+    uint32_t skip_block;       /* block of the last bound (skip pointer) */
+    uint32_t single_min_len;   /* min field length of a one-block list,
+                                  UINT32_MAX until computed */
 } bl_postings;
 
 /* Open a cursor on a term found by bl_segment_term or a term cursor. With

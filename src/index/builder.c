@@ -1,0 +1,720 @@
+/* builder.c - the in-memory inverted index of one future segment
+** (builder.h). Each added article is analysed (title, body: terms with
+** positions; id, source: keywords), its terms are found or inserted in an
+** open-addressing hash table keyed by XXH3 of (field byte, term), and its
+** postings are appended to per-term growing byte streams (varint-coded,
+** arena-allocated slices that double up to 2 KiB). Lengths, dates and
+** sources go to per-document arrays; the article itself to the store
+** writer. Flush sorts the terms and hands every list to the segment/
+** writers, then writes the file (tmp, fsync, rename).
+**
+** Invariant: a term's streams hold, per document in increasing doc order,
+** varint(doc - previous doc) [varint(tf) for text fields], and for text
+** fields the tf positions of that document as varint(first position) then
+** varint(position - previous position), strictly increasing; RAM is
+** counted by the arena, the table and the arrays, nothing else grows.
+*/
+#include "index/builder.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/hash.h"
+#include "base/varint.h"
+#include "segment/segfile.h"
+
+#define SLICE_MIN 16           /* first slice, bytes incl. next pointer */
+#define SLICE_MAX 2048         /* slices stop doubling here */
+#define ARENA_CHUNK (1u << 20)
+
+/* A growing byte stream made of arena slices; a slice's first 8 bytes
+** point to the next slice. */
+typedef struct stream {
+    uint8_t *head;             /* first slice, NULL while empty */
+    uint8_t *last;             /* current (last) slice */
+    uint8_t *cur;              /* write position */
+    uint32_t left;             /* bytes left in the current slice */
+    uint32_t slice;            /* size of the current slice */
+    uint64_t len;              /* data bytes written */
+} stream;
+
+typedef struct term_ent {
+    uint64_t hash;
+    uint8_t *key;              /* field byte + term, in the arena */
+    uint32_t key_len;
+    uint32_t df;
+    uint64_t cf;
+    uint32_t max_tf;
+    uint32_t last_doc;         /* last document with a closed posting */
+    uint32_t cur_doc;          /* document being added, or UINT32_MAX */
+    uint32_t cur_tf;
+    uint32_t last_pos;
+    stream docs;               /* doc gaps (and tfs) */
+    stream pos;                /* positions (text fields) */
+} term_ent;
+
+struct bl_builder {
+    bl_analyzer *an;
+    bl_arena arena;            /* keys and stream slices */
+    term_ent *ents;            /* terms in insertion order */
+    uint32_t n_ents, cap_ents;
+    uint32_t *table;           /* ent index + 1; 0 is empty */
+    uint32_t table_cap;        /* power of two */
+    uint32_t *touched;         /* ents with a posting open in this field */
+    uint32_t n_touched, cap_touched;
+    uint32_t docs, cap_docs;   /* documents and per-doc array capacity */
+    uint32_t *len[BL_N_TEXT_FIELDS];
+    int64_t *dates;
+    uint32_t *ords;            /* source ordinal, in first-seen order */
+    uint64_t field_total[BL_N_TEXT_FIELDS];
+    char **sources;            /* distinct sources, first-seen order */
+    uint32_t n_sources, cap_sources;
+    bl_store_writer *store;
+    /* per add */
+    uint32_t field;            /* field being analysed */
+    uint32_t field_len;        /* its last position + 1 */
+    int rc;                    /* error inside a token callback */
+    int sticky;                /* a failed add: every call returns it */
+};
+
+/* ---- streams ----------------------------------------------------------- */
+
+static int stream_grow(bl_builder *b, stream *s)
+{
+    uint32_t size = s->slice == 0 ? SLICE_MIN
+                    : s->slice >= SLICE_MAX ? SLICE_MAX : s->slice * 2;
+    uint8_t *p = bl_arena_alloc(&b->arena, size);
+
+    if (p == NULL)
+        return BL_ENOMEM;
+    memset(p, 0, 8);
+    if (s->head == NULL)
+        s->head = p;
+    else
+        memcpy(s->last, &p, sizeof p);
+    s->last = p;
+    s->slice = size;
+    s->cur = p + sizeof(uint8_t *);
+    s->left = size - (uint32_t)sizeof(uint8_t *);
+    return BL_OK;
+}
+
+static int stream_put(bl_builder *b, stream *s, uint64_t v)
+{
+    uint8_t tmp[BL_VARINT_MAX];
+    size_t n;
+
+    if (s->left >= BL_VARINT_MAX) {
+        n = bl_varint_put(s->cur, v);
+        s->cur += n;
+        s->left -= (uint32_t)n;
+        s->len += n;
+        return BL_OK;
+    }
+    n = bl_varint_put(tmp, v);
+    for (size_t i = 0; i < n; i++) {
+        if (s->left == 0 && stream_grow(b, s) != BL_OK)
+            return BL_ENOMEM;
+        *s->cur++ = tmp[i];
+        s->left--;
+        s->len++;
+    }
+    return BL_OK;
+}
+
+/* A reader over a stream's bytes. */
+typedef struct stream_rd {
+    const uint8_t *slice;      /* current slice */
+    const uint8_t *p, *end;    /* data left in it */
+    uint32_t size;             /* its size */
+    uint64_t left;             /* data bytes left in the stream */
+} stream_rd;
+
+static void rd_init(stream_rd *r, const stream *s)
+{
+    r->slice = s->head;
+    r->size = SLICE_MIN;
+    r->left = s->len;
+    r->p = s->head ? s->head + sizeof(uint8_t *) : NULL;
+    r->end = s->head ? s->head + SLICE_MIN : NULL;
+}
+
+static uint8_t rd_byte(stream_rd *r)
+{
+    if (r->p == r->end) {
+        const uint8_t *next;
+
+        memcpy(&next, r->slice, sizeof next);
+        r->size = r->size >= SLICE_MAX ? SLICE_MAX : r->size * 2;
+        r->slice = next;
+        r->p = next + sizeof(uint8_t *);
+        r->end = next + r->size;
+    }
+    r->left--;
+    return *r->p++;
+}
+
+static uint64_t rd_varint(stream_rd *r)
+{
+    uint64_t v = 0;
+    unsigned shift = 0;
+    uint8_t c;
+
+    do {
+        c = rd_byte(r);
+        v |= (uint64_t)(c & 0x7f) << shift;
+        shift += 7;
+    } while (c & 0x80);
+    return v;
+}
+
+/* ---- the term table ---------------------------------------------------- */
+
+static int table_grow(bl_builder *b)
+{
+    uint32_t cap = b->table_cap ? b->table_cap * 2 : 1u << 14;
+    uint32_t *t = calloc(cap, sizeof *t);
+
+    if (t == NULL)
+        return BL_ENOMEM;
+    for (uint32_t i = 0; i < b->n_ents; i++) {
+        uint32_t at = (uint32_t)b->ents[i].hash & (cap - 1);
+
+        while (t[at] != 0)
+            at = (at + 1) & (cap - 1);
+        t[at] = i + 1;
+    }
+    free(b->table);
+    b->table = t;
+    b->table_cap = cap;
+    return BL_OK;
+}
+
+/* Find or insert (field, term); *out is the ent's index. */
+static int term_get(bl_builder *b, uint32_t field, const char *term,
+                    size_t len, uint32_t *out)
+{
+    uint8_t key[1 + BL_MAX_TERM];
+    uint64_t h;
+    uint32_t at;
+    term_ent *e;
+
+    if (len > BL_MAX_TERM)
+        len = BL_MAX_TERM;
+    key[0] = (uint8_t)field;
+    memcpy(key + 1, term, len);
+    len += 1;
+    h = bl_hash(key, len);
+    at = (uint32_t)h & (b->table_cap - 1);
+    for (;;) {
+        uint32_t i = b->table[at];
+
+        if (i == 0)
+            break;
+        e = &b->ents[i - 1];
+        if (e->hash == h && e->key_len == len &&
+            memcmp(e->key, key, len) == 0) {
+            *out = i - 1;
+            return BL_OK;
+        }
+        at = (at + 1) & (b->table_cap - 1);
+    }
+    if (b->n_ents == b->cap_ents) {
+        uint32_t cap = b->cap_ents ? b->cap_ents * 2 : 4096;
+        term_ent *p = realloc(b->ents, sizeof *p * cap);
+
+        if (p == NULL)
+            return BL_ENOMEM;
+        b->ents = p;
+        b->cap_ents = cap;
+    }
+    e = &b->ents[b->n_ents];
+    memset(e, 0, sizeof *e);
+    e->key = bl_arena_alloc(&b->arena, len);
+    if (e->key == NULL)
+        return BL_ENOMEM;
+    memcpy(e->key, key, len);
+    e->key_len = (uint32_t)len;
+    e->hash = h;
+    e->cur_doc = UINT32_MAX;
+    b->table[at] = ++b->n_ents;
+    *out = b->n_ents - 1;
+    if ((uint64_t)b->n_ents * 10 > (uint64_t)b->table_cap * 6)
+        return table_grow(b);
+    return BL_OK;
+}
+
+/* ---- adding ------------------------------------------------------------ */
+
+static int on_token(void *ctx, const bl_token *tok)
+{
+    bl_builder *b = ctx;
+    uint32_t i;
+    term_ent *e;
+    int rc;
+
+    if (tok->term_len == 0)
+        return 0;
+    rc = term_get(b, b->field, tok->term, tok->term_len, &i);
+    if (rc != BL_OK) {
+        b->rc = rc;
+        return rc;
+    }
+    e = &b->ents[i];
+    if (e->cur_doc != b->docs) {
+        if (b->n_touched == b->cap_touched) {
+            uint32_t cap = b->cap_touched ? b->cap_touched * 2 : 1024;
+            uint32_t *p = realloc(b->touched, sizeof *p * cap);
+
+            if (p == NULL) {
+                b->rc = BL_ENOMEM;
+                return BL_ENOMEM;
+            }
+            b->touched = p;
+            b->cap_touched = cap;
+        }
+        b->touched[b->n_touched++] = i;
+        e->cur_doc = b->docs;
+        e->cur_tf = 0;
+        rc = stream_put(b, &e->pos, tok->pos);
+    } else {
+        if (tok->pos <= e->last_pos)
+            return 0;          /* same position twice: keep positions
+                                  strictly increasing */
+        rc = stream_put(b, &e->pos, tok->pos - e->last_pos);
+    }
+    if (rc != BL_OK) {
+        b->rc = rc;
+        return rc;
+    }
+    e->last_pos = tok->pos;
+    e->cur_tf++;
+    if (tok->pos + 1 > b->field_len)
+        b->field_len = tok->pos + 1;
+    return 0;
+}
+
+/* Close the postings opened in this document's current field. */
+static int close_field(bl_builder *b, bool text)
+{
+    uint32_t d = b->docs;
+
+    for (uint32_t k = 0; k < b->n_touched; k++) {
+        term_ent *e = &b->ents[b->touched[k]];
+        uint32_t tf = text ? e->cur_tf : 1;
+        int rc = stream_put(b, &e->docs, e->df ? d - e->last_doc : d);
+
+        if (rc == BL_OK && text)
+            rc = stream_put(b, &e->docs, tf);
+        if (rc != BL_OK)
+            return rc;
+        e->last_doc = d;
+        e->df++;
+        e->cf += tf;
+        if (tf > e->max_tf)
+            e->max_tf = tf;
+    }
+    b->n_touched = 0;
+    return BL_OK;
+}
+
+static int add_keyword(bl_builder *b, uint32_t field, const char *s,
+                       size_t len)
+{
+    uint32_t i;
+    int rc;
+
+    if (len == 0)
+        return BL_OK;
+    rc = term_get(b, field, s, len, &i);
+    if (rc != BL_OK)
+        return rc;
+    if (b->ents[i].cur_doc == b->docs)
+        return BL_OK;
+    b->ents[i].cur_doc = b->docs;
+    b->touched[b->n_touched++] = i;     /* room: cap_touched >= 1024 */
+    return close_field(b, false);
+}
+
+static int grow_docs(bl_builder *b)
+{
+    uint32_t cap = b->cap_docs ? b->cap_docs * 2 : 1024;
+    void *p;
+
+    for (int f = 0; f < BL_N_TEXT_FIELDS; f++) {
+        p = realloc(b->len[f], sizeof(uint32_t) * cap);
+        if (p == NULL)
+            return BL_ENOMEM;
+        b->len[f] = p;
+    }
+    p = realloc(b->dates, sizeof(int64_t) * cap);
+    if (p == NULL)
+        return BL_ENOMEM;
+    b->dates = p;
+    p = realloc(b->ords, sizeof(uint32_t) * cap);
+    if (p == NULL)
+        return BL_ENOMEM;
+    b->ords = p;
+    b->cap_docs = cap;
+    return BL_OK;
+}
+
+static int source_ord(bl_builder *b, const char *s, uint32_t *out)
+{
+    /* Few distinct sources: a linear scan from the last hit is fast. */
+    for (uint32_t i = 0; i < b->n_sources; i++) {
+        uint32_t k = b->n_sources - 1 - i;
+
+        if (strcmp(b->sources[k], s) == 0) {
+            *out = k;
+            return BL_OK;
+        }
+    }
+    if (b->n_sources == b->cap_sources) {
+        uint32_t cap = b->cap_sources ? b->cap_sources * 2 : 16;
+        char **p = realloc(b->sources, sizeof *p * cap);
+
+        if (p == NULL)
+            return BL_ENOMEM;
+        b->sources = p;
+        b->cap_sources = cap;
+    }
+    b->sources[b->n_sources] = bl_arena_strndup(&b->arena, s, strlen(s));
+    if (b->sources[b->n_sources] == NULL)
+        return BL_ENOMEM;
+    *out = b->n_sources++;
+    return BL_OK;
+}
+
+int bl_builder_new(const bl_analyzer_opts *opts, bl_builder **out)
+{
+    bl_builder *b;
+    int rc;
+
+    *out = NULL;
+    b = calloc(1, sizeof *b);
+    if (b == NULL)
+        return BL_ENOMEM;
+    bl_arena_init(&b->arena, ARENA_CHUNK);
+    rc = bl_analyzer_new(opts, &b->an);
+    if (rc == BL_OK)
+        rc = table_grow(b);
+    if (rc == BL_OK)
+        rc = bl_store_writer_new(&b->store);
+    if (rc == BL_OK && (b->touched = malloc(sizeof(uint32_t) * 1024)) ==
+                           NULL)
+        rc = BL_ENOMEM;
+    if (rc != BL_OK) {
+        bl_builder_free(b);
+        return rc;
+    }
+    b->cap_touched = 1024;
+    *out = b;
+    return BL_OK;
+}
+
+void bl_builder_free(bl_builder *b)
+{
+    if (b == NULL)
+        return;
+    bl_analyzer_free(b->an);
+    bl_arena_free(&b->arena);
+    free(b->ents);
+    free(b->table);
+    free(b->touched);
+    for (int f = 0; f < BL_N_TEXT_FIELDS; f++)
+        free(b->len[f]);
+    free(b->dates);
+    free(b->ords);
+    free(b->sources);
+    bl_store_writer_free(b->store);
+    free(b);
+}
+
+int bl_builder_add(bl_builder *b, const bl_doc *doc)
+{
+    const char *text[BL_N_TEXT_FIELDS] = {doc->title, doc->body};
+    const char *lang = doc->lang != NULL && doc->lang[0] ? doc->lang : NULL;
+    const char *src = doc->source != NULL ? doc->source : "";
+    const char *id = doc->id != NULL ? doc->id : "";
+    char *folded = NULL;
+    size_t folded_len;
+    uint32_t ord;
+    int rc = BL_OK;
+
+    if (b->sticky != BL_OK)
+        return b->sticky;
+    if (b->docs == BL_DOC_END - 1)
+        return BL_ELIMIT;
+    if (b->docs == b->cap_docs && (rc = grow_docs(b)) != BL_OK)
+        return rc;
+    for (int f = 0; f < BL_N_TEXT_FIELDS && rc == BL_OK; f++) {
+        const char *t = text[f] != NULL ? text[f] : "";
+
+        b->field = (uint32_t)f;
+        b->field_len = 0;
+        b->rc = BL_OK;
+        rc = bl_analyze(b->an, t, strlen(t), lang, on_token, b);
+        if (rc == BL_OK && b->rc != BL_OK)
+            rc = b->rc;
+        if (rc == BL_OK)
+            rc = close_field(b, true);
+        b->len[f][b->docs] = b->field_len;
+    }
+    if (rc == BL_OK)
+        rc = add_keyword(b, BL_FIELD_ID, id, strlen(id));
+    if (rc == BL_OK)
+        rc = bl_keyword_fold(src, strlen(src), &folded, &folded_len);
+    if (rc == BL_OK)
+        rc = add_keyword(b, BL_FIELD_SOURCE, folded, folded_len);
+    free(folded);
+    if (rc == BL_OK)
+        rc = source_ord(b, src, &ord);
+    if (rc == BL_OK)
+        rc = bl_store_add(b->store, doc);
+    if (rc != BL_OK) {
+        /* Postings of this document may be half written: the builder can
+        ** only be freed now. Keep the error sticky. */
+        b->sticky = rc;
+        return rc;
+    }
+    b->field_total[0] += b->len[0][b->docs];
+    b->field_total[1] += b->len[1][b->docs];
+    b->dates[b->docs] = doc->date;
+    b->ords[b->docs] = ord;
+    b->docs++;
+    return BL_OK;
+}
+
+uint32_t bl_builder_docs(const bl_builder *b)
+{
+    return b->docs;
+}
+
+size_t bl_builder_ram(const bl_builder *b)
+{
+    return sizeof *b + b->arena.used + ARENA_CHUNK / 2 +
+           (size_t)b->cap_ents * sizeof(term_ent) +
+           (size_t)b->table_cap * sizeof(uint32_t) +
+           (size_t)b->cap_touched * sizeof(uint32_t) +
+           (size_t)b->cap_docs * (2 * sizeof(uint32_t) + sizeof(int64_t) +
+                                  sizeof(uint32_t)) +
+           (size_t)b->cap_sources * sizeof(char *) +
+           bl_store_ram(b->store);
+}
+
+/* ---- flush ------------------------------------------------------------- */
+
+static int ent_cmp(const void *x, const void *y)
+{
+    const term_ent *a = *(const term_ent *const *)x;
+    const term_ent *c = *(const term_ent *const *)y;
+    size_t n = a->key_len < c->key_len ? a->key_len : c->key_len;
+    int r = memcmp(a->key, c->key, n);
+
+    if (r != 0)
+        return r;
+    return a->key_len < c->key_len ? -1 : a->key_len > c->key_len;
+}
+
+static int str_cmp(const void *x, const void *y)
+{
+    return strcmp(**(const char *const *const *)x,
+                  **(const char *const *const *)y);
+}
+
+typedef struct flush_bufs {
+    uint32_t *docs, *tfs, *pos;
+    uint32_t cap_docs;
+    uint64_t cap_pos;
+} flush_bufs;
+
+/* Decode e's streams into fb: doc ids, tfs, absolute positions. */
+static int decode_term(const term_ent *e, flush_bufs *fb)
+{
+    bool text = e->key[0] < BL_N_TEXT_FIELDS;
+    stream_rd rd, rp;
+    uint32_t doc = 0;
+    uint64_t at = 0;
+
+    if (e->df > fb->cap_docs) {
+        uint32_t cap = e->df;
+        uint32_t *d = realloc(fb->docs, sizeof *d * cap);
+
+        if (d == NULL)
+            return BL_ENOMEM;
+        fb->docs = d;
+        d = realloc(fb->tfs, sizeof *d * cap);
+        if (d == NULL)
+            return BL_ENOMEM;
+        fb->tfs = d;
+        fb->cap_docs = cap;
+    }
+    if (text && e->cf > fb->cap_pos) {
+        uint32_t *p = realloc(fb->pos, sizeof *p * (size_t)e->cf);
+
+        if (p == NULL)
+            return BL_ENOMEM;
+        fb->pos = p;
+        fb->cap_pos = e->cf;
+    }
+    rd_init(&rd, &e->docs);
+    rd_init(&rp, &e->pos);
+    for (uint32_t i = 0; i < e->df; i++) {
+        doc = i == 0 ? (uint32_t)rd_varint(&rd)
+                     : doc + (uint32_t)rd_varint(&rd);
+        fb->docs[i] = doc;
+        fb->tfs[i] = text ? (uint32_t)rd_varint(&rd) : 1;
+        if (text) {
+            uint32_t p = 0;
+
+            for (uint32_t k = 0; k < fb->tfs[i]; k++) {
+                p = k == 0 ? (uint32_t)rd_varint(&rp)
+                           : p + (uint32_t)rd_varint(&rp);
+                fb->pos[at++] = p;
+            }
+        }
+    }
+    return BL_OK;
+}
+
+static void builder_reset(bl_builder *b)
+{
+    bl_arena_reset(&b->arena);
+    b->n_ents = 0;
+    memset(b->table, 0, sizeof(uint32_t) * b->table_cap);
+    b->n_touched = 0;
+    b->docs = 0;
+    b->field_total[0] = b->field_total[1] = 0;
+    b->n_sources = 0;
+}
+
+int bl_builder_flush(bl_builder *b, const char *path, bl_segment_info *info)
+{
+    bl_termdict_writer tw;
+    bl_buf post = BL_BUF_INIT, pos = BL_BUF_INIT, lengths = BL_BUF_INIT,
+           columns = BL_BUF_INIT, store = BL_BUF_INIT, storeidx = BL_BUF_INIT,
+           dict = BL_BUF_INIT, meta = BL_BUF_INIT;
+    flush_bufs fb = {NULL, NULL, NULL, 0, 0};
+    term_ent **order = NULL;
+    char ***sorted = NULL;
+    uint32_t *remap = NULL, *ords = NULL;
+    const char **names = NULL;
+    uint64_t postings = 0, positions = 0, raw = 0, bytes = 0;
+    bl_store_opts so;
+    int rc = BL_OK;
+
+    memset(info, 0, sizeof *info);
+    if (b->sticky != BL_OK)
+        return b->sticky;
+    if (b->docs == 0)
+        return BL_OK;
+    bl_termdict_writer_init(&tw);
+    order = malloc(sizeof *order * (b->n_ents ? b->n_ents : 1));
+    sorted = malloc(sizeof *sorted * b->n_sources);
+    remap = malloc(sizeof *remap * b->n_sources);
+    names = malloc(sizeof *names * b->n_sources);
+    ords = malloc(sizeof *ords * b->docs);
+    if (order == NULL || sorted == NULL || remap == NULL || names == NULL ||
+        ords == NULL) {
+        rc = BL_ENOMEM;
+        goto out;
+    }
+    for (uint32_t i = 0; i < b->n_ents; i++)
+        order[i] = &b->ents[i];
+    qsort(order, b->n_ents, sizeof *order, ent_cmp);
+    for (uint32_t i = 0; i < b->n_ents && rc == BL_OK; i++) {
+        const term_ent *e = order[i];
+        size_t p0 = post.len, x0 = pos.len;
+
+        rc = decode_term(e, &fb);
+        if (rc == BL_OK)
+            rc = bl_postings_write(&post, &pos, (bl_field_id)e->key[0],
+                                   fb.docs, fb.tfs, e->df, fb.pos,
+                                   e->key[0] < BL_N_TEXT_FIELDS
+                                       ? b->len[e->key[0]] : NULL);
+        if (rc == BL_OK)
+            rc = bl_termdict_add(&tw, e->key, e->key_len, e->df, e->cf,
+                                 e->max_tf, post.len - p0, pos.len - x0);
+        postings += e->df;
+        if (e->key[0] < BL_N_TEXT_FIELDS)
+            positions += e->cf;
+    }
+    if (rc != BL_OK)
+        goto out;
+    rc = bl_lengths_write(&lengths, (const uint32_t *const *)b->len,
+                          b->docs);
+    if (rc != BL_OK)
+        goto out;
+    /* Sources sorted; ordinals remapped from first-seen order. */
+    for (uint32_t i = 0; i < b->n_sources; i++)
+        sorted[i] = &b->sources[i];
+    qsort(sorted, b->n_sources, sizeof *sorted, str_cmp);
+    for (uint32_t i = 0; i < b->n_sources; i++) {
+        remap[sorted[i] - b->sources] = i;
+        names[i] = *sorted[i];
+    }
+    for (uint32_t d = 0; d < b->docs; d++)
+        ords[d] = remap[b->ords[d]];
+    rc = bl_columns_write(&columns, b->dates, b->docs, names, b->n_sources,
+                          ords);
+    if (rc != BL_OK)
+        goto out;
+    bl_store_opts_default(&so);
+    rc = bl_store_finish(b->store, &so, &store, &storeidx, &dict, &raw);
+    if (rc != BL_OK)
+        goto out;
+    {
+        bl_segment_parts parts;
+
+        memset(&parts, 0, sizeof parts);
+        parts.docs = b->docs;
+        parts.n_term_blocks = tw.n_blocks;
+        parts.n_terms = tw.n_terms;
+        parts.n_postings = postings;
+        parts.n_positions = positions;
+        parts.field_total[0] = b->field_total[0];
+        parts.field_total[1] = b->field_total[1];
+        parts.raw_bytes = raw;
+        parts.n_store_blocks = (uint32_t)(storeidx.len / BL_STOREIDX_BYTES);
+        parts.n_sources = b->n_sources;
+        parts.sec[BL_SEC_META] = &meta;
+        parts.sec[BL_SEC_TERMS] = &tw.terms;
+        parts.sec[BL_SEC_TERMIDX] = &tw.index;
+        parts.sec[BL_SEC_POSTINGS] = &post;
+        parts.sec[BL_SEC_POSITIONS] = &pos;
+        parts.sec[BL_SEC_LENGTHS] = &lengths;
+        parts.sec[BL_SEC_COLUMNS] = &columns;
+        parts.sec[BL_SEC_STORE] = &store;
+        parts.sec[BL_SEC_STOREIDX] = &storeidx;
+        parts.sec[BL_SEC_STOREDICT] = &dict;
+        rc = bl_segment_write(path, &parts, &bytes);
+    }
+    if (rc == BL_OK) {
+        info->docs = b->docs;
+        info->field_total[0] = b->field_total[0];
+        info->field_total[1] = b->field_total[1];
+        info->bytes = bytes;
+        builder_reset(b);
+    }
+out:
+    bl_termdict_writer_free(&tw);
+    bl_buf_free(&post);
+    bl_buf_free(&pos);
+    bl_buf_free(&lengths);
+    bl_buf_free(&columns);
+    bl_buf_free(&store);
+    bl_buf_free(&storeidx);
+    bl_buf_free(&dict);
+    free(fb.docs);
+    free(fb.tfs);
+    free(fb.pos);
+    free(order);
+    free(sorted);
+    free(remap);
+    free(names);
+    free(ords);
+    return rc;
+}

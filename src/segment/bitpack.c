@@ -1,0 +1,116 @@
+/* bitpack.c - the bit packing of bitpack.h. Encoding and decoding stream
+** bits through a 64-bit accumulator a byte at a time, which keeps every read
+** inside the run's bytes: the decoder checks the run length once, up front,
+** and then cannot overrun.
+*/
+#include "segment/bitpack.h"
+
+#include "byline.h"
+
+unsigned bl_bitpack_width(const uint32_t *v, size_t n)
+{
+    uint32_t m = 0;
+
+    for (size_t i = 0; i < n; i++)
+        m |= v[i];
+    return m ? 32u - (unsigned)__builtin_clz(m) : 0;
+}
+
+unsigned bl_bitpack_width64(uint64_t v)
+{
+    return v ? 64u - (unsigned)__builtin_clzll(v) : 0;
+}
+
+void bl_bitpack_encode(const uint32_t *v, size_t n, unsigned w, uint8_t *out)
+{
+    uint64_t acc = 0;
+    unsigned bits = 0;
+
+    if (w == 0)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        acc |= (uint64_t)v[i] << bits;
+        bits += w;
+        while (bits >= 8) {
+            *out++ = (uint8_t)acc;
+            acc >>= 8;
+            bits -= 8;
+        }
+    }
+    if (bits > 0)
+        *out = (uint8_t)acc;
+}
+
+int bl_bitpack_decode(const uint8_t *in, size_t avail, size_t n, unsigned w,
+                      uint32_t *out)
+{
+    uint64_t mask, acc = 0;
+    unsigned bits = 0;
+    size_t need;
+
+    if (w > 32)
+        return BL_ECORRUPT;
+    mask = ((uint64_t)1 << w) - 1;
+    need = bl_bitpack_bytes(n, w);
+    if (need > avail)
+        return BL_ECORRUPT;
+    if (w == 0) {
+        for (size_t i = 0; i < n; i++)
+            out[i] = 0;
+        return BL_OK;
+    }
+    for (size_t i = 0; i < n; i++) {
+        while (bits < w) {
+            acc |= (uint64_t)*in++ << bits;
+            bits += 8;
+        }
+        out[i] = (uint32_t)(acc & mask);
+        acc >>= w;
+        bits -= w;
+    }
+    return BL_OK;
+}
+
+void bl_bitwriter_put(bl_bitwriter *bw, uint64_t v, unsigned w)
+{
+    if (w > 32) {
+        bl_bitwriter_put(bw, v & 0xffffffffu, 32);
+        v >>= 32;
+        w -= 32;
+    }
+    if (w == 0)
+        return;
+    bw->acc |= (v & (((uint64_t)1 << w) - 1)) << bw->bits;
+    bw->bits += w;
+    while (bw->bits >= 8) {
+        *bw->out++ = (uint8_t)bw->acc;
+        bw->acc >>= 8;
+        bw->bits -= 8;
+    }
+}
+
+void bl_bitwriter_flush(bl_bitwriter *bw)
+{
+    if (bw->bits > 0)
+        *bw->out++ = (uint8_t)bw->acc;
+    bw->acc = 0;
+    bw->bits = 0;
+}
+
+uint64_t bl_bitpack_get(const uint8_t *p, uint64_t i, unsigned w)
+{
+    uint64_t bit = i * w, v = 0;
+    const uint8_t *q = p + bit / 8;
+    unsigned shift = (unsigned)(bit % 8), got = 0;
+
+    if (w == 0)
+        return 0;
+    /* The first byte contributes its bits above shift. */
+    v = (uint64_t)(*q++ >> shift);
+    got = 8 - shift;
+    while (got < w) {
+        v |= (uint64_t)*q++ << got;
+        got += 8;
+    }
+    return w == 64 ? v : v & (((uint64_t)1 << w) - 1);
+}

@@ -1,0 +1,51 @@
+/* bitpack.h - fixed-width bit packing, the integer codec of postings,
+** positions, lengths and columns (format.h, "packed(n, w)"). Value i of a
+** packed run occupies bits [i*w, i*w + w), low bit first; a run is padded to
+** a whole byte. Decoders are given the bytes available and never read past
+** them: short input is BL_ECORRUPT.
+*/
+#ifndef BL_BITPACK_H
+#define BL_BITPACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bytes of a run of n values of w bits. */
+static inline size_t bl_bitpack_bytes(size_t n, unsigned w)
+{
+    return (n * w + 7) / 8;
+}
+
+/* Bits needed for the largest of n values (0 when all are 0). */
+unsigned bl_bitpack_width(const uint32_t *v, size_t n);
+
+/* Bits needed for v (0 for 0), 64-bit values. */
+unsigned bl_bitpack_width64(uint64_t v);
+
+/* Write n values of w bits (w <= 32; each value < 2^w) to out, which has
+** room for bl_bitpack_bytes(n, w) bytes. */
+void bl_bitpack_encode(const uint32_t *v, size_t n, unsigned w, uint8_t *out);
+
+/* Read n values of w bits from in (avail bytes). BL_OK, or BL_ECORRUPT when
+** w > 32 or the run is longer than avail. */
+int bl_bitpack_decode(const uint8_t *in, size_t avail, size_t n, unsigned w,
+                      uint32_t *out);
+
+/* A bit writer for values up to 64 bits wide, appending to a byte string
+** that the caller sized with bl_bitpack_bytes. */
+typedef struct bl_bitwriter {
+    uint8_t *out;              /* next byte to write */
+    uint64_t acc;              /* pending bits, low first */
+    unsigned bits;             /* pending bit count, < 8 between calls */
+} bl_bitwriter;
+
+void bl_bitwriter_put(bl_bitwriter *bw, uint64_t v, unsigned w);
+
+/* Write the last partial byte, if any. */
+void bl_bitwriter_flush(bl_bitwriter *bw);
+
+/* Value i of a packed run of w-bit values (w <= 64) at p. The caller has
+** checked that the run is inside its bytes. */
+uint64_t bl_bitpack_get(const uint8_t *p, uint64_t i, unsigned w);
+
+#endif

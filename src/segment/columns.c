@@ -1,0 +1,204 @@
+/* columns.c - per-document values (format.h, LENGTHS and COLUMNS): exact
+** field lengths for BM25, the date column and the dictionary-encoded source
+** column. Writers run at flush; readers are O(1) random access into packed
+** runs.
+**
+** Invariant: bl_columns_load checks that every packed run lies inside its
+** section before any accessor runs, so the accessors (hot in scoring) do no
+** checks of their own; an out-of-range doc or ordinal yields 0 / "".
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/varint.h"
+#include "segment/bitpack.h"
+#include "segment/segfile.h"
+
+/* ---- writers ----------------------------------------------------------- */
+
+int bl_lengths_write(bl_buf *out, const uint32_t *const len[2],
+                     uint32_t docs)
+{
+    unsigned w[2];
+
+    for (int f = 0; f < 2; f++)
+        w[f] = bl_bitpack_width(len[f], docs);
+    bl_buf_putc(out, (uint8_t)w[0]);
+    bl_buf_putc(out, (uint8_t)w[1]);
+    bl_buf_putc(out, 0);
+    bl_buf_putc(out, 0);
+    for (int f = 0; f < 2; f++) {
+        size_t bytes = bl_bitpack_bytes(docs, w[f]);
+
+        if (bl_buf_reserve(out, bytes) != BL_OK)
+            return out->rc;
+        bl_bitpack_encode(len[f], docs, w[f], out->p + out->len);
+        out->len += bytes;
+    }
+    return out->rc;
+}
+
+int bl_columns_write(bl_buf *out, const int64_t *dates, uint32_t docs,
+                     const char *const *sources, uint32_t n_sources,
+                     const uint32_t *ords)
+{
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    bool any_none = false;
+    unsigned dw, ow;
+    uint64_t span;
+    bl_bitwriter bw;
+    size_t bytes;
+    uint8_t head[BL_COLUMNS_HEAD];
+
+    for (uint32_t d = 0; d < docs; d++) {
+        if (dates[d] == BL_NO_DATE) {
+            any_none = true;
+            continue;
+        }
+        lo = dates[d] < lo ? dates[d] : lo;
+        hi = dates[d] > hi ? dates[d] : hi;
+    }
+    if (lo > hi)
+        lo = hi = 0;
+    span = (uint64_t)hi - (uint64_t)lo;
+    /* All ones of the width marks "no date": keep it above the span. */
+    if (any_none && span == UINT64_MAX)
+        return BL_ELIMIT;
+    dw = bl_bitpack_width64(any_none ? span + 1 : span);
+    if (any_none && dw == 0)
+        dw = 1;
+    ow = n_sources > 1 ? bl_bitpack_width64(n_sources - 1) : 0;
+    bl_store_u64le(head, (uint64_t)lo);
+    head[8] = (uint8_t)dw;
+    head[9] = (uint8_t)ow;
+    head[10] = head[11] = 0;
+    bl_store_u32le(head + 12, n_sources);
+    bl_buf_append(out, head, sizeof head);
+    for (uint32_t i = 0; i < n_sources; i++)
+        bl_buf_append(out, sources[i], strlen(sources[i]) + 1);
+    bytes = bl_bitpack_bytes(docs, dw) + bl_bitpack_bytes(docs, ow);
+    if (bl_buf_reserve(out, bytes) != BL_OK)
+        return out->rc;
+    memset(out->p + out->len, 0, bytes);
+    bw.out = out->p + out->len;
+    bw.acc = 0;
+    bw.bits = 0;
+    for (uint32_t d = 0; d < docs; d++) {
+        uint64_t v = dates[d] == BL_NO_DATE
+                         ? (dw == 64 ? UINT64_MAX : ((uint64_t)1 << dw) - 1)
+                         : (uint64_t)dates[d] - (uint64_t)lo;
+        bl_bitwriter_put(&bw, v, dw);
+    }
+    bl_bitwriter_flush(&bw);
+    for (uint32_t d = 0; d < docs; d++)
+        bl_bitwriter_put(&bw, ords[d], ow);
+    bl_bitwriter_flush(&bw);
+    out->len += bytes;
+    return out->rc;
+}
+
+/* ---- readers ----------------------------------------------------------- */
+
+int bl_columns_load(bl_segment *seg)
+{
+    const bl_section *ls = &seg->sec[BL_SEC_LENGTHS];
+    const bl_section *cs = &seg->sec[BL_SEC_COLUMNS];
+    const uint8_t *p, *end;
+    uint64_t need = BL_LENGTHS_HEAD;
+
+    /* LENGTHS: two runs of docs values. */
+    if (ls->len < BL_LENGTHS_HEAD || ls->p[0] > 32 || ls->p[1] > 32)
+        return BL_ECORRUPT;
+    for (int f = 0; f < BL_N_TEXT_FIELDS; f++) {
+        seg->len_w[f] = ls->p[f];
+        seg->len_p[f] = ls->p + need;
+        need += bl_bitpack_bytes(seg->docs, seg->len_w[f]);
+    }
+    if (need != ls->len)
+        return BL_ECORRUPT;
+    /* COLUMNS: head, source names, two runs. */
+    if (cs->len < BL_COLUMNS_HEAD)
+        return BL_ECORRUPT;
+    seg->date_base = (int64_t)bl_load_u64le(cs->p);
+    seg->date_w = cs->p[8];
+    seg->ord_w = cs->p[9];
+    if (seg->date_w > 64 || seg->ord_w > 32 ||
+        bl_load_u32le(cs->p + 12) != seg->n_sources)
+        return BL_ECORRUPT;
+    if (seg->n_sources > cs->len)
+        return BL_ECORRUPT;
+    seg->source_names = calloc(seg->n_sources + 1, sizeof(char *));
+    if (seg->source_names == NULL)
+        return BL_ENOMEM;
+    p = cs->p + BL_COLUMNS_HEAD;
+    end = cs->p + cs->len;
+    for (uint32_t i = 0; i < seg->n_sources; i++) {
+        const uint8_t *nul = memchr(p, 0, (size_t)(end - p));
+
+        if (nul == NULL)
+            return BL_ECORRUPT;
+        seg->source_names[i] = (const char *)p;
+        p = nul + 1;
+    }
+    seg->date_p = p;
+    need = bl_bitpack_bytes(seg->docs, seg->date_w);
+    if (need > (uint64_t)(end - p))
+        return BL_ECORRUPT;
+    p += need;
+    seg->ord_p = p;
+    need = bl_bitpack_bytes(seg->docs, seg->ord_w);
+    if (need != (uint64_t)(end - p))
+        return BL_ECORRUPT;
+    if (seg->n_sources == 0 && seg->docs > 0)
+        return BL_ECORRUPT;
+    return BL_OK;
+}
+
+void bl_columns_unload(bl_segment *seg)
+{
+    free(seg->source_names);
+    seg->source_names = NULL;
+}
+
+uint32_t bl_segment_field_len(const bl_segment *seg, bl_field_id field,
+                              uint32_t doc)
+{
+    if ((unsigned)field >= BL_N_TEXT_FIELDS || doc >= seg->docs)
+        return 0;
+    return (uint32_t)bl_bitpack_get(seg->len_p[field], doc,
+                                    seg->len_w[field]);
+}
+
+int64_t bl_segment_date(const bl_segment *seg, uint32_t doc)
+{
+    uint64_t v, none;
+
+    if (doc >= seg->docs || seg->date_w == 0)
+        return doc >= seg->docs ? BL_NO_DATE : seg->date_base;
+    v = bl_bitpack_get(seg->date_p, doc, seg->date_w);
+    none = seg->date_w == 64 ? UINT64_MAX
+                             : ((uint64_t)1 << seg->date_w) - 1;
+    if (v == none)
+        return BL_NO_DATE;
+    return (int64_t)((uint64_t)seg->date_base + v);
+}
+
+uint32_t bl_segment_source_ord(const bl_segment *seg, uint32_t doc)
+{
+    uint32_t ord;
+
+    if (doc >= seg->docs)
+        return 0;
+    ord = (uint32_t)bl_bitpack_get(seg->ord_p, doc, seg->ord_w);
+    return ord < seg->n_sources ? ord : 0;
+}
+
+const char *bl_segment_source_name(const bl_segment *seg, uint32_t ord)
+{
+    return ord < seg->n_sources ? seg->source_names[ord] : "";
+}
+
+uint32_t bl_segment_source_count(const bl_segment *seg)
+{
+    return seg->n_sources;
+}

@@ -1,0 +1,637 @@
+/* docstore.c - the document store (format.h, STORE, STOREIDX, STOREDICT):
+** the builder appends articles as they are added; at flush they are laid
+** out column by column in blocks of about block_bytes, a zstd dictionary is
+** trained on the segment's own articles, and every block is compressed with
+** it. Readers fetch one article through a per-thread bl_store_ctx that
+** caches the last decompressed block.
+**
+** Invariant: an article comes back byte for byte as it was added (every
+** string and extra field; the date comes from COLUMNS). A reader checks a
+** block's XXH3 before decompressing it and bounds-checks every length while
+** parsing it: bad bytes give BL_ECORRUPT, never a crash.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zdict.h>
+#include <zstd.h>
+
+#include "base/hash.h"
+#include "base/varint.h"
+#include "segment/segfile.h"
+
+#define N_COLS 6               /* id, title, source, url, lang, body */
+#define MAX_BLOCK_RAW ((uint64_t)1 << 31)
+
+/* ---- writer ------------------------------------------------------------ */
+
+typedef struct store_rec {
+    uint64_t off;              /* first byte in bytes */
+    uint32_t len[N_COLS];      /* string lengths, in column order */
+    uint32_t n_extra;          /* extra fields */
+    uint64_t extra_at;         /* first of 2 * n_extra lengths in elens */
+    uint64_t extra_bytes;      /* their total */
+} store_rec;
+
+struct bl_store_writer {
+    bl_buf bytes;              /* per doc: id title source url lang extras
+                                  body, concatenated */
+    bl_buf recs;               /* store_rec per doc */
+    bl_buf elens;              /* u32 name/value lengths of extras */
+    uint32_t docs;
+};
+
+void bl_store_opts_default(bl_store_opts *o)
+{
+    o->level = 9;
+    o->block_bytes = 64 * 1024;
+    o->dict_bytes = 64 * 1024;
+}
+
+int bl_store_writer_new(bl_store_writer **out)
+{
+    *out = calloc(1, sizeof **out);
+    return *out != NULL ? BL_OK : BL_ENOMEM;
+}
+
+void bl_store_writer_free(bl_store_writer *w)
+{
+    if (w == NULL)
+        return;
+    bl_buf_free(&w->bytes);
+    bl_buf_free(&w->recs);
+    bl_buf_free(&w->elens);
+    free(w);
+}
+
+static const char *str_or_empty(const char *s)
+{
+    return s != NULL ? s : "";
+}
+
+int bl_store_add(bl_store_writer *w, const bl_doc *doc)
+{
+    const char *col[N_COLS] = {doc->id, doc->title, doc->source, doc->url,
+                               doc->lang, doc->body};
+    store_rec r;
+    size_t body_len;
+
+    memset(&r, 0, sizeof r);
+    r.off = w->bytes.len;
+    r.n_extra = (uint32_t)doc->n_extra;
+    r.extra_at = w->elens.len / 4;
+    if (doc->n_extra > UINT32_MAX / 4)
+        return BL_ELIMIT;
+    for (int c = 0; c < N_COLS - 1; c++) {
+        size_t n = strlen(str_or_empty(col[c]));
+
+        if (n > UINT32_MAX)
+            return BL_ELIMIT;
+        r.len[c] = (uint32_t)n;
+        bl_buf_append(&w->bytes, str_or_empty(col[c]), n);
+    }
+    for (size_t i = 0; i < doc->n_extra; i++) {
+        const char *name = str_or_empty(doc->extra[i].name);
+        const char *value = str_or_empty(doc->extra[i].value);
+        size_t nl = strlen(name), vl = strlen(value);
+
+        if (nl > UINT32_MAX || vl > UINT32_MAX)
+            return BL_ELIMIT;
+        bl_buf_put_u32le(&w->elens, (uint32_t)nl);
+        bl_buf_put_u32le(&w->elens, (uint32_t)vl);
+        bl_buf_append(&w->bytes, name, nl);
+        bl_buf_append(&w->bytes, value, vl);
+        r.extra_bytes += nl + vl;
+    }
+    body_len = strlen(str_or_empty(doc->body));
+    if (body_len > UINT32_MAX)
+        return BL_ELIMIT;
+    r.len[N_COLS - 1] = (uint32_t)body_len;
+    bl_buf_append(&w->bytes, str_or_empty(doc->body), body_len);
+    bl_buf_append(&w->recs, &r, sizeof r);
+    if (w->bytes.rc != BL_OK || w->recs.rc != BL_OK || w->elens.rc != BL_OK)
+        return BL_ENOMEM;
+    w->docs++;
+    return BL_OK;
+}
+
+uint32_t bl_store_docs(const bl_store_writer *w)
+{
+    return w->docs;
+}
+
+size_t bl_store_ram(const bl_store_writer *w)
+{
+    return sizeof *w + w->bytes.cap + w->recs.cap + w->elens.cap;
+}
+
+static const store_rec *rec_at(const bl_store_writer *w, uint32_t d)
+{
+    return (const store_rec *)(const void *)w->recs.p + d;
+}
+
+static uint64_t rec_raw(const store_rec *r)
+{
+    uint64_t n = r->extra_bytes + 8 * (uint64_t)(N_COLS + 1) +
+                 10 * (uint64_t)r->n_extra;
+
+    for (int c = 0; c < N_COLS; c++)
+        n += r->len[c];
+    return n;
+}
+
+/* Lay docs [from, to) out column by column into raw. */
+static void layout_block(const bl_store_writer *w, uint32_t from, uint32_t to,
+                         bl_buf *raw)
+{
+    bl_buf_reset(raw);
+    bl_buf_put_varint(raw, to - from);
+    for (int c = 0; c < N_COLS; c++)
+        for (uint32_t d = from; d < to; d++)
+            bl_buf_put_varint(raw, rec_at(w, d)->len[c]);
+    for (uint32_t d = from; d < to; d++)
+        bl_buf_put_varint(raw, rec_at(w, d)->n_extra);
+    for (uint32_t d = from; d < to; d++) {
+        const store_rec *r = rec_at(w, d);
+
+        for (uint64_t i = 0; i < 2 * (uint64_t)r->n_extra; i++)
+            bl_buf_put_varint(raw, bl_load_u32le(w->elens.p +
+                                                 4 * (r->extra_at + i)));
+    }
+    /* Columns id .. lang, then extras, then body. */
+    for (int c = 0; c <= N_COLS; c++) {
+        for (uint32_t d = from; d < to; d++) {
+            const store_rec *r = rec_at(w, d);
+            uint64_t off = r->off;
+
+            if (c < N_COLS - 1) {
+                for (int k = 0; k < c; k++)
+                    off += r->len[k];
+                bl_buf_append(raw, w->bytes.p + off, r->len[c]);
+            } else if (c == N_COLS - 1) {
+                for (int k = 0; k < N_COLS - 1; k++)
+                    off += r->len[k];
+                bl_buf_append(raw, w->bytes.p + off, r->extra_bytes);
+            } else {
+                for (int k = 0; k < N_COLS - 1; k++)
+                    off += r->len[k];
+                off += r->extra_bytes;
+                bl_buf_append(raw, w->bytes.p + off, r->len[N_COLS - 1]);
+            }
+        }
+    }
+}
+
+/* Train a dictionary on (a sample of) the documents; *len 0 when training
+** fails or there is too little text. */
+static int train_dict(const bl_store_writer *w, size_t cap, bl_buf *dict)
+{
+    const size_t sample_cap = 100 * cap;
+    bl_buf samples = BL_BUF_INIT;
+    size_t *sizes = NULL, n = 0;
+    uint64_t total = w->bytes.len;
+    uint32_t step = 1;
+    size_t got;
+    int rc = BL_OK;
+
+    if (cap == 0 || w->docs < 8 || total < 4 * cap)
+        return BL_OK;
+    if (total > sample_cap)
+        step = (uint32_t)((total + sample_cap - 1) / sample_cap);
+    sizes = malloc(sizeof *sizes * (w->docs / step + 1));
+    if (sizes == NULL)
+        return BL_ENOMEM;
+    for (uint32_t d = 0; d < w->docs; d += step) {
+        const store_rec *r = rec_at(w, d);
+        const store_rec *next = d + 1 < w->docs ? rec_at(w, d + 1) : NULL;
+        uint64_t len = (next ? next->off : w->bytes.len) - r->off;
+
+        if (len > 64 * 1024)
+            len = 64 * 1024;
+        bl_buf_append(&samples, w->bytes.p + r->off, len);
+        sizes[n++] = len;
+    }
+    if (samples.rc != BL_OK || bl_buf_reserve(dict, cap) != BL_OK) {
+        rc = BL_ENOMEM;
+    } else {
+        got = ZDICT_trainFromBuffer(dict->p, cap, samples.p, sizes,
+                                    (unsigned)n);
+        if (!ZDICT_isError(got))
+            dict->len = got;
+    }
+    bl_buf_free(&samples);
+    free(sizes);
+    return rc;
+}
+
+int bl_store_finish(bl_store_writer *w, const bl_store_opts *o,
+                    bl_buf *store, bl_buf *index, bl_buf *dict,
+                    uint64_t *raw_total)
+{
+    ZSTD_CCtx *cctx = NULL;
+    ZSTD_CDict *cdict = NULL;
+    bl_buf raw = BL_BUF_INIT;
+    uint32_t from = 0;
+    int rc;
+
+    *raw_total = 0;
+    rc = train_dict(w, o->dict_bytes, dict);
+    if (rc != BL_OK)
+        goto out;
+    cctx = ZSTD_createCCtx();
+    if (cctx == NULL) {
+        rc = BL_ENOMEM;
+        goto out;
+    }
+    if (dict->len > 0) {
+        cdict = ZSTD_createCDict(dict->p, dict->len, o->level);
+        if (cdict == NULL) {
+            rc = BL_ENOMEM;
+            goto out;
+        }
+    }
+    while (from < w->docs) {
+        uint32_t to = from;
+        uint64_t size = 0;
+        size_t bound, got;
+        uint8_t e[BL_STOREIDX_BYTES];
+
+        while (to < w->docs && (to == from || size < o->block_bytes)) {
+            size += rec_raw(rec_at(w, to));
+            to++;
+        }
+        layout_block(w, from, to, &raw);
+        if (raw.rc != BL_OK) {
+            rc = raw.rc;
+            goto out;
+        }
+        if (raw.len > MAX_BLOCK_RAW) {
+            rc = BL_ELIMIT;
+            goto out;
+        }
+        bound = ZSTD_compressBound(raw.len);
+        if (bl_buf_reserve(store, bound) != BL_OK) {
+            rc = store->rc;
+            goto out;
+        }
+        if (cdict != NULL)
+            got = ZSTD_compress_usingCDict(cctx, store->p + store->len,
+                                           bound, raw.p, raw.len, cdict);
+        else
+            got = ZSTD_compressCCtx(cctx, store->p + store->len, bound,
+                                    raw.p, raw.len, o->level);
+        if (ZSTD_isError(got)) {
+            rc = BL_ENOMEM;
+            goto out;
+        }
+        bl_store_u64le(e, store->len);
+        bl_store_u32le(e + 8, (uint32_t)got);
+        bl_store_u32le(e + 12, (uint32_t)raw.len);
+        bl_store_u32le(e + 16, from);
+        bl_store_u32le(e + 20, to - from);
+        bl_store_u64le(e + 24, bl_checksum(store->p + store->len, got));
+        bl_buf_append(index, e, sizeof e);
+        store->len += got;
+        *raw_total += raw.len;
+        from = to;
+    }
+    rc = index->rc;
+out:
+    ZSTD_freeCDict(cdict);
+    ZSTD_freeCCtx(cctx);
+    bl_buf_free(&raw);
+    if (rc == BL_OK) {
+        bl_buf_reset(&w->bytes);
+        bl_buf_reset(&w->recs);
+        bl_buf_reset(&w->elens);
+        w->docs = 0;
+    }
+    return rc;
+}
+
+/* ---- reader ------------------------------------------------------------ */
+
+struct bl_store_ctx {
+    ZSTD_DCtx *dctx;
+    const bl_segment *seg;     /* segment of the cached block */
+    uint64_t uid;              /* and its uid, in case seg was reused */
+    uint32_t block;            /* cached block */
+    bool valid;
+    uint8_t *buf;              /* the block's raw bytes */
+    size_t cap, len;
+};
+
+int bl_store_ctx_new(bl_store_ctx **out)
+{
+    bl_store_ctx *ctx = calloc(1, sizeof *ctx);
+
+    *out = NULL;
+    if (ctx == NULL)
+        return BL_ENOMEM;
+    ctx->dctx = ZSTD_createDCtx();
+    if (ctx->dctx == NULL) {
+        free(ctx);
+        return BL_ENOMEM;
+    }
+    *out = ctx;
+    return BL_OK;
+}
+
+void bl_store_ctx_free(bl_store_ctx *ctx)
+{
+    if (ctx == NULL)
+        return;
+    ZSTD_freeDCtx(ctx->dctx);
+    free(ctx->buf);
+    free(ctx);
+}
+
+typedef struct store_entry {
+    uint64_t off;
+    uint32_t comp, raw, first, docs;
+    uint64_t sum;
+} store_entry;
+
+static store_entry entry_at(const bl_segment *seg, uint32_t b)
+{
+    const uint8_t *e = seg->sec[BL_SEC_STOREIDX].p +
+                       (size_t)b * BL_STOREIDX_BYTES;
+    store_entry s;
+
+    s.off = bl_load_u64le(e);
+    s.comp = bl_load_u32le(e + 8);
+    s.raw = bl_load_u32le(e + 12);
+    s.first = bl_load_u32le(e + 16);
+    s.docs = bl_load_u32le(e + 20);
+    s.sum = bl_load_u64le(e + 24);
+    return s;
+}
+
+int bl_store_load(bl_segment *seg)
+{
+    const bl_section *ix = &seg->sec[BL_SEC_STOREIDX];
+    const bl_section *dict = &seg->sec[BL_SEC_STOREDICT];
+    uint64_t next_off = 0;
+    uint32_t next_doc = 0;
+
+    if (ix->len != (uint64_t)seg->n_store_blocks * BL_STOREIDX_BYTES)
+        return BL_ECORRUPT;
+    for (uint32_t b = 0; b < seg->n_store_blocks; b++) {
+        store_entry e = entry_at(seg, b);
+
+        if (e.off != next_off || e.first != next_doc || e.docs == 0 ||
+            e.comp > seg->sec[BL_SEC_STORE].len - e.off ||
+            e.docs > seg->docs - e.first)
+            return BL_ECORRUPT;
+        next_off = e.off + e.comp;
+        next_doc = e.first + e.docs;
+    }
+    if (next_doc != seg->docs || next_off != seg->sec[BL_SEC_STORE].len)
+        return BL_ECORRUPT;
+    if (dict->len > 0) {
+        seg->ddict = ZSTD_createDDict(dict->p, (size_t)dict->len);
+        if (seg->ddict == NULL)
+            return BL_ECORRUPT;
+    }
+    return BL_OK;
+}
+
+void bl_store_unload(bl_segment *seg)
+{
+    ZSTD_freeDDict(seg->ddict);
+    seg->ddict = NULL;
+}
+
+/* Decompress block b into ctx->buf, unless it is cached already. */
+static int load_block(const bl_segment *seg, uint32_t b, bl_store_ctx *ctx)
+{
+    store_entry e = entry_at(seg, b);
+    const uint8_t *src = seg->sec[BL_SEC_STORE].p + e.off;
+    unsigned long long size;
+    size_t got;
+
+    if (ctx->valid && ctx->seg == seg && ctx->uid == seg->uid &&
+        ctx->block == b)
+        return BL_OK;
+    ctx->valid = false;
+    if (bl_checksum(src, e.comp) != e.sum)
+        return BL_ECORRUPT;
+    size = ZSTD_getFrameContentSize(src, e.comp);
+    if (size != e.raw || size > MAX_BLOCK_RAW)
+        return BL_ECORRUPT;
+    if (ctx->cap < e.raw || ctx->buf == NULL) {
+        uint8_t *p = realloc(ctx->buf, e.raw ? e.raw : 1);
+
+        if (p == NULL)
+            return BL_ENOMEM;
+        ctx->buf = p;
+        ctx->cap = e.raw ? e.raw : 1;
+    }
+    if (seg->ddict != NULL)
+        got = ZSTD_decompress_usingDDict(ctx->dctx, ctx->buf, ctx->cap, src,
+                                         e.comp, seg->ddict);
+    else
+        got = ZSTD_decompressDCtx(ctx->dctx, ctx->buf, ctx->cap, src,
+                                  e.comp);
+    if (ZSTD_isError(got) || got != e.raw)
+        return BL_ECORRUPT;
+    ctx->len = got;
+    ctx->seg = seg;
+    ctx->uid = seg->uid;
+    ctx->block = b;
+    ctx->valid = true;
+    return BL_OK;
+}
+
+/* Locate document k of the block in ctx->buf; build it when out is not
+** NULL (else only check the whole block parses). */
+static int parse_block(const uint8_t *buf, size_t len, uint32_t n_docs,
+                       uint32_t k, int64_t date, bl_doc **out)
+{
+    const uint8_t *q = buf, *end = buf + len, *elens_k = NULL, *data;
+    uint64_t off[N_COLS + 1], total[N_COLS + 1], mine[N_COLS + 1];
+    uint64_t n, ex_before = 0, ex_total = 0, n_extra_k = 0, ex_k_bytes = 0;
+    uint64_t size, base;
+    bl_doc *doc;
+    bl_field *extra;
+    char *at;
+
+    if (bl_varint_get(&q, end, &n) != BL_OK || n != n_docs || k >= n)
+        return BL_ECORRUPT;
+    for (int c = 0; c < N_COLS; c++) {
+        off[c] = total[c] = mine[c] = 0;
+        for (uint64_t d = 0; d < n; d++) {
+            uint64_t l;
+
+            if (bl_varint_get(&q, end, &l) != BL_OK || l > len)
+                return BL_ECORRUPT;
+            if (d < k)
+                off[c] += l;
+            if (d == k)
+                mine[c] = l;
+            total[c] += l;
+            if (total[c] > len)
+                return BL_ECORRUPT;
+        }
+    }
+    for (uint64_t d = 0; d < n; d++) {
+        uint64_t cnt;
+
+        if (bl_varint_get(&q, end, &cnt) != BL_OK || cnt > len)
+            return BL_ECORRUPT;
+        if (d < k)
+            ex_before += cnt;
+        if (d == k)
+            n_extra_k = cnt;
+        ex_total += cnt;
+        if (ex_total > len)
+            return BL_ECORRUPT;
+    }
+    /* Extra lengths: skip those of docs before k, keep k's place. */
+    off[N_COLS] = total[N_COLS] = 0;
+    for (uint64_t i = 0; i < 2 * ex_total; i++) {
+        uint64_t l;
+
+        if (i == 2 * ex_before)
+            elens_k = q;
+        if (bl_varint_get(&q, end, &l) != BL_OK || l > len)
+            return BL_ECORRUPT;
+        if (i < 2 * ex_before)
+            off[N_COLS] += l;
+        else if (i < 2 * (ex_before + n_extra_k))
+            ex_k_bytes += l;
+        total[N_COLS] += l;
+        if (total[N_COLS] > len)
+            return BL_ECORRUPT;
+    }
+    mine[N_COLS] = ex_k_bytes;
+    data = q;
+    size = 0;
+    for (int c = 0; c <= N_COLS; c++)
+        size += total[c];
+    if (size != (uint64_t)(end - data))
+        return BL_ECORRUPT;
+    if (out == NULL)
+        return BL_OK;
+    /* Column bases in the data area: id title source url lang extras body. */
+    {
+        static const int order[N_COLS + 1] = {0, 1, 2, 3, 4, 6, 5};
+        uint64_t colbase[N_COLS + 1];
+
+        base = 0;
+        for (int i = 0; i <= N_COLS; i++) {
+            colbase[order[i]] = base;
+            base += total[order[i]];
+        }
+        size = sizeof(bl_doc) + n_extra_k * sizeof(bl_field) +
+               ex_k_bytes + 2 * n_extra_k;
+        for (int c = 0; c < N_COLS; c++)
+            size += mine[c] + 1;
+        doc = malloc((size_t)size);
+        if (doc == NULL)
+            return BL_ENOMEM;
+        extra = (bl_field *)(doc + 1);
+        at = (char *)(extra + n_extra_k);
+        {
+            const char **dst[N_COLS] = {&doc->id, &doc->title, &doc->source,
+                                        &doc->url, &doc->lang, &doc->body};
+
+            for (int c = 0; c < N_COLS; c++) {
+                memcpy(at, data + colbase[c] + off[c], (size_t)mine[c]);
+                at[mine[c]] = '\0';
+                *dst[c] = at;
+                at += mine[c] + 1;
+            }
+        }
+        {
+            const uint8_t *p = elens_k, *src = data + colbase[N_COLS] +
+                                               off[N_COLS];
+
+            for (uint64_t i = 0; i < n_extra_k; i++) {
+                uint64_t nl, vl;
+
+                /* Lengths were checked in the pass above. */
+                bl_varint_get(&p, end, &nl);
+                bl_varint_get(&p, end, &vl);
+                memcpy(at, src, (size_t)nl);
+                at[nl] = '\0';
+                extra[i].name = at;
+                at += nl + 1;
+                src += nl;
+                memcpy(at, src, (size_t)vl);
+                at[vl] = '\0';
+                extra[i].value = at;
+                at += vl + 1;
+                src += vl;
+            }
+        }
+        doc->extra = n_extra_k ? extra : NULL;
+        doc->n_extra = (size_t)n_extra_k;
+        doc->date = date;
+        *out = doc;
+    }
+    return BL_OK;
+}
+
+static int find_block(const bl_segment *seg, uint32_t doc, uint32_t *out)
+{
+    uint32_t lo = 0, hi = seg->n_store_blocks;
+
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+
+        if (entry_at(seg, mid).first <= doc)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    *out = lo;
+    return hi > lo ? BL_OK : BL_ECORRUPT;
+}
+
+int bl_segment_doc(const bl_segment *seg, uint32_t doc, bl_store_ctx *ctx,
+                   bl_doc **out)
+{
+    store_entry e;
+    uint32_t b;
+    int rc;
+
+    *out = NULL;
+    if (doc >= seg->docs)
+        return BL_ENOTFOUND;
+    rc = find_block(seg, doc, &b);
+    if (rc != BL_OK)
+        return rc;
+    e = entry_at(seg, b);
+    if (doc < e.first || doc - e.first >= e.docs)
+        return BL_ECORRUPT;
+    rc = load_block(seg, b, ctx);
+    if (rc != BL_OK)
+        return rc;
+    return parse_block(ctx->buf, ctx->len, e.docs, doc - e.first,
+                       bl_segment_date(seg, doc), out);
+}
+
+int bl_store_verify(const bl_segment *seg, char *msg, size_t cap)
+{
+    bl_store_ctx *ctx;
+    int rc = BL_OK;
+
+    if (bl_store_ctx_new(&ctx) != BL_OK)
+        return BL_ENOMEM;
+    for (uint32_t b = 0; b < seg->n_store_blocks && rc == BL_OK; b++) {
+        store_entry e = entry_at(seg, b);
+
+        rc = load_block(seg, b, ctx);
+        if (rc == BL_ECORRUPT)
+            rc = bl_seg_fail(msg, cap, "store: block %u does not decode "
+                             "or fails its checksum", b);
+        else if (rc == BL_OK &&
+                 parse_block(ctx->buf, ctx->len, e.docs, 0, 0, NULL) !=
+                     BL_OK)
+            rc = bl_seg_fail(msg, cap, "store: block %u does not parse",
+                             b);
+    }
+    bl_store_ctx_free(ctx);
+    return rc;
+}

@@ -1,0 +1,144 @@
+/* format.h - the segment file format, version 1, byte by byte. A segment is
+** written once by index/ (builder.c through the writers of segment/) and read
+** through segment.h. Change this comment, BL_SEG_VERSION and the code
+** together.
+**
+** All fixed-width integers are little endian. "varint" is LEB128
+** (base/varint.h). "packed(n, w)" is n unsigned values of w bits each,
+** written low bit first into consecutive bytes (value i occupies bits
+** [i*w, i*w + w) of the byte string, bit 0 being the low bit of byte 0),
+** padded with zero bits to a whole byte: ceil(n*w/8) bytes (bitpack.h).
+**
+** File
+**   magic    8 bytes  "BYLSEG1\n"
+**   sections BL_SEC_COUNT byte ranges, in the order of enum bl_sec below,
+**            contiguous and non-overlapping, each located by the footer
+**   footer   BL_FOOTER_BYTES at the very end of the file:
+**     toc      BL_SEC_COUNT x { u64 offset, u64 length, u64 checksum }
+**              (offset from the start of the file; checksum = XXH3-64 of
+**              the section's bytes, bl_checksum)
+**     u32 version (BL_SEG_VERSION), u32 section count (BL_SEC_COUNT)
+**     u64 checksum of the toc, version and count (the 8 + 24 * count
+**         bytes before it)
+**     magic 8 bytes "BYLSEG1\n"
+**
+** META (fixed, BL_META_BYTES)
+**   u32 docs, u32 term blocks, u64 terms, u64 postings, u64 positions,
+**   u64 title length total, u64 body length total, u64 raw stored bytes,
+**   u32 store blocks, u32 sources, u32 terms per dictionary block (32),
+**   u32 zero
+**
+** TERMS: the term dictionary. Keys are (field byte, term bytes), sorted by
+** memcmp of the whole key (shorter first on a tie), unique. Keys are cut
+** into blocks of BL_TERMS_PER_BLOCK (the last may be shorter). A block:
+**   varint postings base   offset in POSTINGS of the block's first term
+**   varint positions base  offset in POSITIONS of the block's first term
+**   per term:
+**     varint shared   bytes shared with the previous key (0 for the first
+**                     key of a block)
+**     varint suffix   key bytes that follow, then those bytes
+**     text field (title, body): varint df, varint cf - df,
+**         [varint max_tf - 1, only when df > 1], varint postings bytes,
+**         varint positions bytes
+**     keyword field (id, source): varint df, varint postings bytes
+**         (cf = df, max_tf = 1, no positions)
+**   A term's postings (positions) start at the block base plus the bytes of
+**   the block's terms before it.
+**
+** TERMIDX: the sparse index: per block u32 offset of the block in TERMS.
+** The block's first key is its "head"; lookups binary-search the heads.
+**
+** POSTINGS: per term (df documents, doc ids increasing):
+**   df == 1: varint doc (tf = cf)
+**   df >= 2: n_blocks = ceil(df / 128) blocks of 128 documents, the last
+**     holding the rest. When n_blocks > 1 a skip table comes first:
+**       n_blocks x BL_SKIP_BYTES { u32 last doc of the block,
+**         u32 end of the block (bytes from the first block's start),
+**         u32 end of the block's positions (bytes from the term's first
+**             position byte),
+**         u16 max tf in the block (65535 means "see the term's max_tf"),
+**         u16 smallest field length among the block's documents, capped at
+**             65535 (a lower bound stays a valid score bound) }
+**     then each block:
+**       u8 wd, u8 wf (bit widths, <= 32)
+**       packed(n, wd): doc - previous doc - 1 (the previous doc of a
+**           list's first doc is -1, of a block's first doc the previous
+**           block's last)
+**       packed(n, wf): tf - 1 (keyword fields: wf = 0)
+**
+** POSITIONS: per text term, per postings block (df == 1: one block), the
+** positions of the block's documents in doc order, tf values per document:
+** the first position as is, each next as (position - previous - 1). The
+** values are cut into chunks of 128 (the last shorter), each: u8 w,
+** packed(count, w). Positions count from 0 in each field separately (title
+** and body are different fields and keys); a field's length is the last
+** token's position + 1, so every position is < the field length.
+**
+** LENGTHS: u8 w_title, u8 w_body, u16 zero, packed(docs, w_title) title
+** lengths, packed(docs, w_body) body lengths.
+**
+** COLUMNS:
+**   i64 date base, u8 date width (<= 64), u8 ordinal width (<= 32), u16 0,
+**   u32 sources; then the sources, sorted and unique by memcmp, each a
+**   NUL-terminated string (exactly as added, not folded); then
+**   packed(docs, date width): date - base, or all ones (2^w - 1) for
+**   BL_NO_DATE; then packed(docs, ordinal width): the source ordinal.
+**
+** STORE: zstd frames, one per store block (compressed with the dictionary
+** of STOREDICT when it is not empty). A block's raw bytes hold n documents
+** column by column:
+**   varint n; for the columns id, title, source, url, lang, body: n varint
+**   byte lengths each; n varint extra counts; per document, per extra field:
+**   varint name length, varint value length; then the bytes of the columns
+**   id, title, source, url, lang, extras (name then value), body, each
+**   column the concatenation of its documents' strings (no NULs). The date
+**   is not stored here: it comes from COLUMNS.
+**
+** STOREIDX: per store block BL_STOREIDX_BYTES { u64 offset in STORE,
+** u32 compressed bytes, u32 raw bytes, u32 first doc, u32 docs,
+** u64 XXH3 of the compressed bytes }.
+**
+** STOREDICT: the zstd dictionary (may be empty: no dictionary).
+*/
+#ifndef BL_FORMAT_H
+#define BL_FORMAT_H
+
+#define BL_SEG_MAGIC "BYLSEG1\n"
+#define BL_SEG_MAGIC_BYTES 8
+#define BL_SEG_VERSION 1
+
+enum bl_sec {
+    BL_SEC_META = 0,
+    BL_SEC_TERMS,
+    BL_SEC_TERMIDX,
+    BL_SEC_POSTINGS,
+    BL_SEC_POSITIONS,
+    BL_SEC_LENGTHS,
+    BL_SEC_COLUMNS,
+    BL_SEC_STORE,
+    BL_SEC_STOREIDX,
+    BL_SEC_STOREDICT,
+    BL_SEC_COUNT
+};
+
+#define BL_TOC_ENTRY_BYTES 24
+#define BL_FOOTER_BYTES (BL_SEC_COUNT * BL_TOC_ENTRY_BYTES + 4 + 4 + 8 + 8)
+#define BL_META_BYTES 72
+#define BL_TERMS_PER_BLOCK 32
+#define BL_SKIP_BYTES 16
+#define BL_POS_CHUNK 128
+#define BL_STOREIDX_BYTES 32
+#define BL_LENGTHS_HEAD 4
+#define BL_COLUMNS_HEAD 16
+
+/* Names of the sections, for messages ("postings"). */
+static inline const char *bl_sec_name(int sec)
+{
+    static const char *const names[BL_SEC_COUNT] = {
+        "meta", "terms", "term index", "postings", "positions", "lengths",
+        "columns", "store", "store index", "store dictionary"};
+
+    return sec >= 0 && sec < BL_SEC_COUNT ? names[sec] : "footer";
+}
+
+#endif

@@ -1,0 +1,158 @@
+/* segfile.h - the parts of an open segment that the readers of segment/
+** share (segment.c opens and checks, termdict.c, postings.c, columns.c and
+** docstore.c read), and the writers that index/ uses to produce each
+** section. Private to segment/ and index/builder: readers outside use
+** segment.h.
+*/
+#ifndef BL_SEGFILE_H
+#define BL_SEGFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/file.h"
+#include "segment/format.h"
+#include "segment/segment.h"
+
+typedef struct bl_section {
+    const uint8_t *p;          /* the bytes, inside the map */
+    uint64_t len;              /* bytes */
+    uint64_t checksum;         /* as recorded in the footer */
+} bl_section;
+
+struct bl_segment {
+    bl_map map;                /* the whole file */
+    bl_section sec[BL_SEC_COUNT];
+    uint64_t uid;              /* footer checksum: tells segments apart */
+    /* META */
+    uint32_t docs;
+    uint32_t n_term_blocks;
+    uint64_t n_terms, n_postings, n_positions;
+    uint64_t field_total[BL_N_TEXT_FIELDS];
+    uint64_t raw_bytes;
+    uint32_t n_store_blocks;
+    uint32_t n_sources;
+    /* LENGTHS */
+    unsigned len_w[BL_N_TEXT_FIELDS];
+    const uint8_t *len_p[BL_N_TEXT_FIELDS];
+    /* COLUMNS */
+    int64_t date_base;
+    unsigned date_w, ord_w;
+    const char **source_names; /* n_sources pointers into the map */
+    const uint8_t *date_p, *ord_p;
+    /* STORE */
+    void *ddict;               /* ZSTD_DDict, or NULL without dictionary */
+};
+
+/* Decode the fixed parts of the sections that open reads (columns.c). */
+int bl_columns_load(bl_segment *seg);
+void bl_columns_unload(bl_segment *seg);
+int bl_store_load(bl_segment *seg);
+void bl_store_unload(bl_segment *seg);
+
+/* Format a message into msg/cap; returns BL_ECORRUPT (segment.c). */
+int bl_seg_fail(char *msg, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Verifiers of the sections' structure, called by bl_segment_verify after
+** the checksums hold; each names the first problem in msg. */
+int bl_termdict_verify(const bl_segment *seg, char *msg, size_t cap);
+int bl_store_verify(const bl_segment *seg, char *msg, size_t cap);
+
+/* Check one term's postings and positions against its dictionary entry
+** (postings.c): doc ids increasing and < docs, df, cf, max_tf, skip
+** entries equal to their blocks, positions increasing and < the field
+** length, and that the term's bytes are exactly post_len / pos_len. */
+int bl_postings_verify(const bl_segment *seg, bl_field_id field,
+                       const bl_term_info *ti, uint64_t post_len,
+                       uint64_t pos_len, char *msg, size_t cap);
+
+/* ---- writers -------------------------------------------------------- */
+
+/* Term dictionary writer: keys added in strictly increasing order. */
+typedef struct bl_termdict_writer {
+    bl_buf terms;              /* TERMS */
+    bl_buf index;              /* TERMIDX */
+    uint64_t n_terms;
+    uint32_t n_blocks;
+    uint32_t in_block;         /* terms in the current block */
+    uint8_t prev[1 + BL_MAX_TERM];
+    size_t prev_len;
+    uint64_t post_off, pos_off; /* where the next term's lists start */
+} bl_termdict_writer;
+
+void bl_termdict_writer_init(bl_termdict_writer *w);
+void bl_termdict_writer_free(bl_termdict_writer *w);
+
+/* Add key (field byte + term, 2 .. 1 + BL_MAX_TERM bytes) with its
+** statistics and the bytes its lists took. BL_EINVAL when out of order. */
+int bl_termdict_add(bl_termdict_writer *w, const uint8_t *key, size_t len,
+                    uint32_t df, uint64_t cf, uint32_t max_tf,
+                    uint64_t post_len, uint64_t pos_len);
+
+/* Encode one term's postings (and positions for text fields) at the end of
+** post and pos. docs (increasing) and tfs have df entries; positions holds,
+** for each doc in turn, its tf positions, increasing (text fields only).
+** field_len gives each document's field length (text fields) for the
+** block bounds. */
+int bl_postings_write(bl_buf *post, bl_buf *pos, bl_field_id field,
+                      const uint32_t *docs, const uint32_t *tfs, uint32_t df,
+                      const uint32_t *positions, const uint32_t *field_len);
+
+/* LENGTHS from the per-document lengths of both text fields. */
+int bl_lengths_write(bl_buf *out, const uint32_t *const len[2],
+                     uint32_t docs);
+
+/* COLUMNS: dates, and sources as n_sources sorted unique names with an
+** ordinal per document. */
+int bl_columns_write(bl_buf *out, const int64_t *dates, uint32_t docs,
+                     const char *const *sources, uint32_t n_sources,
+                     const uint32_t *ords);
+
+/* The document store writer: documents are appended as they arrive
+** (copied), and compressed into blocks on finish. */
+typedef struct bl_store_writer bl_store_writer;
+
+typedef struct bl_store_opts {
+    int level;                 /* zstd level */
+    size_t block_bytes;        /* raw bytes per block */
+    size_t dict_bytes;         /* dictionary capacity; 0 = no dictionary */
+} bl_store_opts;
+
+void bl_store_opts_default(bl_store_opts *o);
+int bl_store_writer_new(bl_store_writer **out);
+void bl_store_writer_free(bl_store_writer *w);
+int bl_store_add(bl_store_writer *w, const bl_doc *doc);
+uint32_t bl_store_docs(const bl_store_writer *w);
+size_t bl_store_ram(const bl_store_writer *w);
+
+/* Compress everything into STORE, STOREIDX and STOREDICT; *raw is the raw
+** block bytes. The writer is empty afterwards. */
+int bl_store_finish(bl_store_writer *w, const bl_store_opts *o,
+                    bl_buf *store, bl_buf *index, bl_buf *dict,
+                    uint64_t *raw);
+
+/* Assemble a segment file from its section bytes: written to path.tmp,
+** fsynced, renamed to path. *bytes is the file size. */
+typedef struct bl_segment_parts {
+    uint32_t docs;
+    uint32_t n_term_blocks;
+    uint64_t n_terms, n_postings, n_positions;
+    uint64_t field_total[BL_N_TEXT_FIELDS];
+    uint64_t raw_bytes;
+    uint32_t n_store_blocks;
+    uint32_t n_sources;
+    bl_buf *sec[BL_SEC_COUNT]; /* every section but META */
+} bl_segment_parts;
+
+int bl_segment_write(const char *path, const bl_segment_parts *parts,
+                     uint64_t *bytes);
+
+/* Case-fold a keyword value (source) as the builder does before adding
+** it as a term: NFC + Unicode case folding (utf8proc). *out is malloc'ed
+** and NUL-terminated; the query side folds "source:X" the same way. */
+int bl_keyword_fold(const char *s, size_t len, char **out, size_t *out_len);
+
+#endif

@@ -1,0 +1,468 @@
+/* termdict.c - the term dictionary (format.h, TERMS and TERMIDX): the writer
+** used at flush, exact lookup and prefix cursors for the query side, and the
+** walk of bl_segment_verify that also checks every term's lists.
+**
+** Keys are (field byte, term bytes) in memcmp order, front-coded in blocks
+** of BL_TERMS_PER_BLOCK; the sparse index holds each block's offset and
+** lookups binary-search the blocks' first keys. Invariant: no decoder reads
+** past the TERMS section or builds a key longer than 1 + BL_MAX_TERM bytes,
+** whatever the bytes say (BL_ECORRUPT instead).
+*/
+#include <stdio.h>
+#include <string.h>
+
+#include "base/varint.h"
+#include "segment/segfile.h"
+
+#define KEY_MAX (1 + BL_MAX_TERM)
+
+/* ---- writer ------------------------------------------------------------ */
+
+void bl_termdict_writer_init(bl_termdict_writer *w)
+{
+    memset(w, 0, sizeof *w);
+}
+
+void bl_termdict_writer_free(bl_termdict_writer *w)
+{
+    bl_buf_free(&w->terms);
+    bl_buf_free(&w->index);
+}
+
+static int key_cmp(const uint8_t *a, size_t alen, const uint8_t *b,
+                   size_t blen)
+{
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+
+    if (c != 0)
+        return c;
+    return alen < blen ? -1 : alen > blen;
+}
+
+int bl_termdict_add(bl_termdict_writer *w, const uint8_t *key, size_t len,
+                    uint32_t df, uint64_t cf, uint32_t max_tf,
+                    uint64_t post_len, uint64_t pos_len)
+{
+    size_t shared = 0;
+
+    if (len < 2 || len > KEY_MAX || key[0] >= BL_N_FIELDS || df == 0 ||
+        cf < df || max_tf == 0)
+        return BL_EINVAL;
+    if (w->n_terms > 0 && key_cmp(w->prev, w->prev_len, key, len) >= 0)
+        return BL_EINVAL;
+    if (w->in_block == 0) {
+        if (w->terms.len > UINT32_MAX)
+            return BL_ELIMIT;
+        bl_buf_put_u32le(&w->index, (uint32_t)w->terms.len);
+        bl_buf_put_varint(&w->terms, w->post_off);
+        bl_buf_put_varint(&w->terms, w->pos_off);
+        w->n_blocks++;
+    } else {
+        size_t m = w->prev_len < len ? w->prev_len : len;
+
+        while (shared < m && w->prev[shared] == key[shared])
+            shared++;
+    }
+    bl_buf_put_varint(&w->terms, shared);
+    bl_buf_put_varint(&w->terms, len - shared);
+    bl_buf_append(&w->terms, key + shared, len - shared);
+    bl_buf_put_varint(&w->terms, df);
+    if (key[0] < BL_N_TEXT_FIELDS) {
+        bl_buf_put_varint(&w->terms, cf - df);
+        if (df > 1)
+            bl_buf_put_varint(&w->terms, max_tf - 1);
+        bl_buf_put_varint(&w->terms, post_len);
+        bl_buf_put_varint(&w->terms, pos_len);
+    } else {
+        if (cf != df || max_tf != 1 || pos_len != 0)
+            return BL_EINVAL;
+        bl_buf_put_varint(&w->terms, post_len);
+    }
+    w->post_off += post_len;
+    w->pos_off += pos_len;
+    memcpy(w->prev, key, len);
+    w->prev_len = len;
+    w->in_block = (w->in_block + 1) % BL_TERMS_PER_BLOCK;
+    w->n_terms++;
+    if (w->terms.rc != BL_OK)
+        return w->terms.rc;
+    return w->index.rc;
+}
+
+/* ---- reading ----------------------------------------------------------- */
+
+/* One decoded dictionary entry. */
+typedef struct entry {
+    uint8_t key[KEY_MAX];
+    size_t key_len;
+    bl_term_info ti;
+    uint64_t post_len, pos_len;
+} entry;
+
+static uint32_t block_terms(const bl_segment *seg, uint64_t b)
+{
+    if (b + 1 < seg->n_term_blocks)
+        return BL_TERMS_PER_BLOCK;
+    return (uint32_t)(seg->n_terms - (uint64_t)BL_TERMS_PER_BLOCK * b);
+}
+
+static int block_span(const bl_segment *seg, uint64_t b, uint64_t *start,
+                      uint64_t *end)
+{
+    const bl_section *ix = &seg->sec[BL_SEC_TERMIDX];
+    uint64_t len = seg->sec[BL_SEC_TERMS].len;
+
+    *start = bl_load_u32le(ix->p + 4 * b);
+    *end = b + 1 < seg->n_term_blocks ? bl_load_u32le(ix->p + 4 * (b + 1))
+                                      : len;
+    if (*start > *end || *end > len)
+        return BL_ECORRUPT;
+    return BL_OK;
+}
+
+/* Decode the entry at *q (before end), given the previous key in e (its
+** key_len 0 at a block head) and the running offsets. */
+static int decode_entry(const uint8_t **q, const uint8_t *end, entry *e,
+                        uint64_t *post_off, uint64_t *pos_off)
+{
+    const uint8_t *p = *q;
+    uint64_t shared, suffix, v;
+    uint32_t df;
+
+    if (bl_varint_get(&p, end, &shared) != BL_OK ||
+        bl_varint_get(&p, end, &suffix) != BL_OK || shared > e->key_len ||
+        suffix > KEY_MAX - shared || shared + suffix < 2 ||
+        suffix > (uint64_t)(end - p))
+        return BL_ECORRUPT;
+    memcpy(e->key + shared, p, (size_t)suffix);
+    e->key_len = (size_t)(shared + suffix);
+    p += suffix;
+    if (e->key[0] >= BL_N_FIELDS)
+        return BL_ECORRUPT;
+    if (bl_varint_get32(&p, end, &df) != BL_OK || df == 0)
+        return BL_ECORRUPT;
+    e->ti.df = df;
+    if (e->key[0] < BL_N_TEXT_FIELDS) {
+        if (bl_varint_get(&p, end, &v) != BL_OK || v > UINT64_MAX - df)
+            return BL_ECORRUPT;
+        e->ti.cf = df + v;
+        e->ti.max_tf = 1;
+        if (df > 1) {
+            if (bl_varint_get(&p, end, &v) != BL_OK || v >= UINT32_MAX)
+                return BL_ECORRUPT;
+            e->ti.max_tf = (uint32_t)v + 1;
+        } else {
+            if (e->ti.cf > UINT32_MAX)
+                return BL_ECORRUPT;
+            e->ti.max_tf = (uint32_t)e->ti.cf;
+        }
+        if (bl_varint_get(&p, end, &e->post_len) != BL_OK ||
+            bl_varint_get(&p, end, &e->pos_len) != BL_OK)
+            return BL_ECORRUPT;
+    } else {
+        e->ti.cf = df;
+        e->ti.max_tf = 1;
+        e->pos_len = 0;
+        if (bl_varint_get(&p, end, &e->post_len) != BL_OK)
+            return BL_ECORRUPT;
+    }
+    e->ti.postings_off = *post_off;
+    e->ti.positions_off = *pos_off;
+    if (e->post_len > UINT64_MAX - *post_off ||
+        e->pos_len > UINT64_MAX - *pos_off)
+        return BL_ECORRUPT;
+    *post_off += e->post_len;
+    *pos_off += e->pos_len;
+    *q = p;
+    return BL_OK;
+}
+
+/* Start block b: *q at its first entry, the running offsets set. */
+static int open_block(const bl_segment *seg, uint64_t b, const uint8_t **q,
+                      const uint8_t **end, uint64_t *post_off,
+                      uint64_t *pos_off)
+{
+    const uint8_t *base = seg->sec[BL_SEC_TERMS].p;
+    uint64_t start, stop;
+
+    if (block_span(seg, b, &start, &stop) != BL_OK)
+        return BL_ECORRUPT;
+    *q = base + start;
+    *end = base + stop;
+    if (bl_varint_get(q, *end, post_off) != BL_OK ||
+        bl_varint_get(q, *end, pos_off) != BL_OK)
+        return BL_ECORRUPT;
+    return BL_OK;
+}
+
+/* The block whose head is the last <= key (0 when key precedes all). */
+static int find_block(const bl_segment *seg, const uint8_t *key, size_t len,
+                      uint64_t *out)
+{
+    uint64_t lo = 0, hi = seg->n_term_blocks;
+
+    *out = 0;
+    while (hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2, po, xo;
+        const uint8_t *q, *end;
+        entry e;
+
+        e.key_len = 0;
+        if (open_block(seg, mid, &q, &end, &po, &xo) != BL_OK ||
+            decode_entry(&q, end, &e, &po, &xo) != BL_OK)
+            return BL_ECORRUPT;
+        if (key_cmp(e.key, e.key_len, key, len) <= 0)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    *out = lo;
+    return BL_OK;
+}
+
+int bl_segment_term(const bl_segment *seg, bl_field_id field,
+                    const char *term, size_t len, bl_term_info *out)
+{
+    uint8_t key[KEY_MAX];
+    uint64_t b, po, xo;
+    const uint8_t *q, *end;
+    entry e;
+    uint32_t n;
+
+    memset(out, 0, sizeof *out);
+    if ((unsigned)field >= BL_N_FIELDS)
+        return BL_EINVAL;
+    if (len > BL_MAX_TERM || len == 0 || seg->n_terms == 0)
+        return BL_ENOTFOUND;
+    key[0] = (uint8_t)field;
+    memcpy(key + 1, term, len);
+    if (find_block(seg, key, len + 1, &b) != BL_OK ||
+        open_block(seg, b, &q, &end, &po, &xo) != BL_OK)
+        return BL_ECORRUPT;
+    n = block_terms(seg, b);
+    e.key_len = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        int c;
+
+        if (decode_entry(&q, end, &e, &po, &xo) != BL_OK)
+            return BL_ECORRUPT;
+        c = key_cmp(e.key, e.key_len, key, len + 1);
+        if (c == 0) {
+            *out = e.ti;
+            return BL_OK;
+        }
+        if (c > 0)
+            break;
+    }
+    return BL_ENOTFOUND;
+}
+
+int bl_term_cursor_open(const bl_segment *seg, bl_field_id field,
+                        const char *prefix, size_t len, bl_term_cursor *c)
+{
+    uint8_t key[KEY_MAX];
+
+    memset(c, 0, sizeof *c);
+    c->seg = seg;
+    c->field = field;
+    c->prefix = prefix;
+    c->prefix_len = len;
+    c->rc = BL_OK;
+    if ((unsigned)field >= BL_N_FIELDS) {
+        c->rc = BL_EINVAL;
+        return BL_EINVAL;
+    }
+    if (len > BL_MAX_TERM || seg->n_terms == 0) {
+        c->rc = BL_DONE;
+        return BL_OK;
+    }
+    key[0] = (uint8_t)field;
+    if (len > 0)
+        memcpy(key + 1, prefix, len);
+    if (find_block(seg, key, len + 1, &c->block) != BL_OK) {
+        c->rc = BL_ECORRUPT;
+        return BL_ECORRUPT;
+    }
+    c->off = UINT64_MAX;         /* at the block's start, not yet opened */
+    c->left = block_terms(seg, c->block);
+    return BL_OK;
+}
+
+int bl_term_cursor_next(bl_term_cursor *c, bl_term_info *info)
+{
+    const bl_segment *seg = c->seg;
+    const uint8_t *base = seg->sec[BL_SEC_TERMS].p;
+    entry e;
+
+    memset(info, 0, sizeof *info);
+    if (c->rc != BL_OK)
+        return c->rc;
+    /* The previous key, for front coding: the last term returned. */
+    if (c->off == UINT64_MAX) {
+        e.key_len = 0;
+    } else {
+        e.key[0] = (uint8_t)c->field;
+        memcpy(e.key + 1, c->term, c->term_len);
+        e.key_len = 1 + c->term_len;
+    }
+    for (;;) {
+        const uint8_t *q, *end;
+        uint64_t start, stop;
+        int cmp;
+
+        if (c->left == 0) {
+            if (c->block + 1 >= seg->n_term_blocks) {
+                c->rc = BL_DONE;
+                return BL_DONE;
+            }
+            c->block++;
+            c->left = block_terms(seg, c->block);
+            c->off = UINT64_MAX;
+            e.key_len = 0;
+        }
+        if (c->off == UINT64_MAX) {
+            if (open_block(seg, c->block, &q, &end, &c->post_off,
+                           &c->pos_off) != BL_OK)
+                goto corrupt;
+            e.key_len = 0;
+        } else {
+            if (block_span(seg, c->block, &start, &stop) != BL_OK ||
+                c->off > stop)
+                goto corrupt;
+            q = base + c->off;
+            end = base + stop;
+        }
+        if (decode_entry(&q, end, &e, &c->post_off, &c->pos_off) != BL_OK)
+            goto corrupt;
+        c->off = (uint64_t)(q - base);
+        c->left--;
+        /* Compare (field, prefix) with the key's first bytes. */
+        if (e.key[0] != (uint8_t)c->field) {
+            cmp = e.key[0] < (uint8_t)c->field ? -1 : 1;
+        } else {
+            size_t kl = e.key_len - 1;
+            size_t m = kl < c->prefix_len ? kl : c->prefix_len;
+
+            cmp = m > 0 ? memcmp(e.key + 1, c->prefix, m) : 0;
+            if (cmp == 0 && kl < c->prefix_len)
+                cmp = -1;
+        }
+        if (cmp > 0) {
+            c->rc = BL_DONE;
+            return BL_DONE;
+        }
+        if (cmp == 0) {
+            c->term_len = e.key_len - 1;
+            memcpy(c->term, e.key + 1, c->term_len);
+            c->term[c->term_len] = '\0';
+            *info = e.ti;
+            return BL_OK;
+        }
+        /* Before the prefix: e stays the previous key for the next. */
+    }
+corrupt:
+    c->rc = BL_ECORRUPT;
+    return BL_ECORRUPT;
+}
+
+/* ---- verification ------------------------------------------------------ */
+
+static const char *field_name(unsigned f)
+{
+    static const char *const names[BL_N_FIELDS] = {"title", "body", "id",
+                                                   "source"};
+
+    return f < BL_N_FIELDS ? names[f] : "?";
+}
+
+int bl_termdict_verify(const bl_segment *seg, char *msg, size_t cap)
+{
+    uint8_t prev[KEY_MAX];
+    size_t prev_len = 0;
+    uint64_t post_off = 0, pos_off = 0, terms = 0, postings = 0,
+             positions = 0;
+    char sub[512];
+
+    if (seg->sec[BL_SEC_TERMIDX].len != 4ull * seg->n_term_blocks ||
+        seg->n_terms > (uint64_t)seg->n_term_blocks * BL_TERMS_PER_BLOCK ||
+        (seg->n_term_blocks > 0 &&
+         seg->n_terms <= (uint64_t)(seg->n_term_blocks - 1) *
+                             BL_TERMS_PER_BLOCK))
+        return bl_seg_fail(msg, cap, "term index: %u blocks do not fit "
+                           "%llu terms", seg->n_term_blocks,
+                           (unsigned long long)seg->n_terms);
+    for (uint64_t b = 0; b < seg->n_term_blocks; b++) {
+        const uint8_t *q, *end;
+        uint64_t po, xo, start, stop;
+        uint32_t n = block_terms(seg, b);
+        entry e;
+
+        if (block_span(seg, b, &start, &stop) != BL_OK ||
+            (b == 0 && start != 0))
+            return bl_seg_fail(msg, cap, "term index: block %llu offset "
+                               "out of order", (unsigned long long)b);
+        if (open_block(seg, b, &q, &end, &po, &xo) != BL_OK)
+            return bl_seg_fail(msg, cap, "terms: block %llu header is "
+                               "corrupt", (unsigned long long)b);
+        if (po != post_off || xo != pos_off)
+            return bl_seg_fail(msg, cap, "terms: block %llu list offsets "
+                               "disagree with the terms before it",
+                               (unsigned long long)b);
+        e.key_len = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            char label[96];
+            int rc;
+
+            if (decode_entry(&q, end, &e, &po, &xo) != BL_OK)
+                return bl_seg_fail(msg, cap, "terms: block %llu entry %u "
+                                   "is corrupt", (unsigned long long)b, i);
+            snprintf(label, sizeof label, "%s:%.*s", field_name(e.key[0]),
+                     (int)(e.key_len - 1 > 64 ? 64 : e.key_len - 1),
+                     (const char *)e.key + 1);
+            if (terms > 0 && key_cmp(prev, prev_len, e.key, e.key_len) >= 0)
+                return bl_seg_fail(msg, cap, "terms: term '%s' (block %llu) "
+                                   "is not after the term before it",
+                                   label, (unsigned long long)b);
+            memcpy(prev, e.key, e.key_len);
+            prev_len = e.key_len;
+            if (e.ti.postings_off + e.post_len >
+                    seg->sec[BL_SEC_POSTINGS].len ||
+                e.ti.positions_off + e.pos_len >
+                    seg->sec[BL_SEC_POSITIONS].len)
+                return bl_seg_fail(msg, cap, "terms: term '%s' lists run "
+                                   "past their sections", label);
+            rc = bl_postings_verify(seg, (bl_field_id)e.key[0], &e.ti,
+                                    e.post_len, e.pos_len, sub, sizeof sub);
+            if (rc != BL_OK) {
+                const char *colon = strstr(sub, ": ");
+                int sec_len = colon ? (int)(colon - sub) : 8;
+
+                if (rc == BL_ECORRUPT)
+                    bl_seg_fail(msg, cap, "%.*s: term '%s' %s", sec_len,
+                                sub, label, colon ? colon + 2 : sub);
+                return rc;
+            }
+            terms++;
+            postings += e.ti.df;
+            if (e.key[0] < BL_N_TEXT_FIELDS)
+                positions += e.ti.cf;
+        }
+        if (q != end)
+            return bl_seg_fail(msg, cap, "terms: block %llu has bytes after "
+                               "its last term", (unsigned long long)b);
+        post_off = po;
+        pos_off = xo;
+    }
+    if (terms != seg->n_terms || postings != seg->n_postings ||
+        positions != seg->n_positions)
+        return bl_seg_fail(msg, cap, "meta: term/postings/positions counts "
+                           "differ from the dictionary");
+    if (post_off != seg->sec[BL_SEC_POSTINGS].len)
+        return bl_seg_fail(msg, cap, "postings: %llu bytes not owned by any "
+                           "term", (unsigned long long)
+                           (seg->sec[BL_SEC_POSTINGS].len - post_off));
+    if (pos_off != seg->sec[BL_SEC_POSITIONS].len)
+        return bl_seg_fail(msg, cap, "positions: bytes not owned by any "
+                           "term");
+    return BL_OK;
+}
