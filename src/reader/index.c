@@ -27,6 +27,9 @@ struct bl_index {
     pthread_mutex_t mu;        /* guards cur */
     pthread_mutex_t refresh;   /* one refresh at a time */
     bl_snapshot *cur;          /* one reference held by the index */
+    void *scratch[8];          /* search/'s reusable per-search states */
+    size_t n_scratch;          /* guarded by mu */
+    void (*scratch_free)(void *);
 };
 
 int bl_index_open(const char *dir, bl_index **out)
@@ -62,6 +65,8 @@ void bl_index_close(bl_index *ix)
     if (ix == NULL)
         return;
     bl_snapshot_release(ix->cur);
+    for (size_t i = 0; i < ix->n_scratch; i++)
+        ix->scratch_free(ix->scratch[i]);
     pthread_mutex_destroy(&ix->mu);
     pthread_mutex_destroy(&ix->refresh);
     free(ix->dir);
@@ -412,4 +417,29 @@ int bl_index_check(const char *dir, char *msg, size_t cap,
         progress(ctx, 1.0);
     bl_manifest_free(&m);
     return rc;
+}
+
+void *bl_index_scratch_take(bl_index *ix)
+{
+    void *s = NULL;
+
+    pthread_mutex_lock(&ix->mu);
+    if (ix->n_scratch > 0)
+        s = ix->scratch[--ix->n_scratch];
+    pthread_mutex_unlock(&ix->mu);
+    return s;
+}
+
+void bl_index_scratch_give(bl_index *ix, void *scratch,
+                           void (*free_fn)(void *))
+{
+    pthread_mutex_lock(&ix->mu);
+    if (ix->n_scratch < sizeof ix->scratch / sizeof ix->scratch[0]) {
+        ix->scratch[ix->n_scratch++] = scratch;
+        ix->scratch_free = free_fn;
+        scratch = NULL;
+    }
+    pthread_mutex_unlock(&ix->mu);
+    if (scratch != NULL)
+        free_fn(scratch);
 }
