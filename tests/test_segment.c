@@ -6,6 +6,7 @@
 */
 #include "fixture.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -601,7 +602,7 @@ static void corruption_is_detected_and_harmless(void **state)
     for (int s = 0; s < BL_SEC_COUNT; s++) {
         if (t.len[s] == 0)
             continue;
-        for (int round = 0; round < 12; round++) {
+        for (int round = 0; round < 24; round++) {
             uint8_t *copy = malloc(len);
             uint64_t at = t.off[s] + fx_rng_below(&r, t.len[s]);
             bl_segment *seg;
@@ -685,6 +686,60 @@ static void empty_flush_and_reuse(void **state)
     bl_builder_free(b);
 }
 
+static size_t heap_bytes(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+
+    return mi.uordblks + mi.hblkhd;
+}
+
+/* bl_builder_ram follows the heap the builder really holds. */
+static void ram_estimate_is_close(void **state)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    (void)state;
+    FX_SKIP("mallinfo2 does not see the heap under AddressSanitizer");
+#else
+    fix *f = *state;
+    bl_analyzer_opts o;
+    bl_builder *b;
+    size_t before, ram0;
+
+    bl_analyzer_opts_default(&o);
+    assert_int_equal(bl_builder_new(&o, &b), BL_OK);
+    /* Warm the analyzer's own caches, which the builder does not count. */
+    for (int d = 0; d < N_DOCS; d++) {
+        bl_doc doc = f->c->docs[d];
+
+        doc.id = "warm";
+        assert_int_equal(bl_builder_add(b, &doc), BL_OK);
+    }
+    before = heap_bytes();
+    ram0 = bl_builder_ram(b);
+    for (int round = 0; round < 24; round++) {
+        for (int d = 0; d < N_DOCS; d++) {
+            char id[32];
+            bl_doc doc = f->c->docs[d];
+
+            snprintf(id, sizeof id, "r%d-%d", round, d);
+            doc.id = id;
+            assert_int_equal(bl_builder_add(b, &doc), BL_OK);
+        }
+        {
+            double grown = (double)(heap_bytes() - before);
+            double said = (double)(bl_builder_ram(b) - ram0);
+
+            /* Allocation granularity (1 MiB arena chunks, doubling
+            ** arrays) dominates while the builder is small. */
+            if (round >= 10 && (said < grown * 0.9 || said > grown * 1.1))
+                fail_msg("round %d: heap grew %.0f, estimate %.0f", round,
+                         grown, said);
+        }
+    }
+    bl_builder_free(b);
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -694,6 +749,7 @@ int main(void)
         cmocka_unit_test(prefix_cursor_matches_reference),
         cmocka_unit_test(corruption_is_detected_and_harmless),
         cmocka_unit_test(empty_flush_and_reuse),
+        cmocka_unit_test(ram_estimate_is_close),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
