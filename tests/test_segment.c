@@ -686,12 +686,14 @@ static void empty_flush_and_reuse(void **state)
     bl_builder_free(b);
 }
 
+#if !defined(__SANITIZE_ADDRESS__)
 static size_t heap_bytes(void)
 {
     struct mallinfo2 mi = mallinfo2();
 
     return mi.uordblks + mi.hblkhd;
 }
+#endif
 
 /* bl_builder_ram follows the heap the builder really holds. */
 static void ram_estimate_is_close(void **state)
