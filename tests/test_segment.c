@@ -675,6 +675,14 @@ static void empty_flush_and_reuse(void **state)
     assert_int_equal(bl_builder_add(b, &f->c->docs[0]), BL_OK);
     assert_int_equal(bl_builder_flush(b, path, &info), BL_OK);
     assert_int_equal(bl_builder_add(b, &d), BL_OK);
+    {
+        /* A flush that cannot write keeps everything for a retry. */
+        char bad[4300];
+
+        snprintf(bad, sizeof bad, "%s/no/such/dir/seg.byl", f->dir);
+        assert_int_equal(bl_builder_flush(b, bad, &info), BL_EIO);
+        assert_int_equal(bl_builder_docs(b), 1);
+    }
     assert_int_equal(bl_builder_flush(b, path, &info), BL_OK);
     assert_int_equal(info.docs, 1);
     assert_int_equal(bl_segment_open(path, &seg), BL_OK);
