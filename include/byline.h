@@ -136,7 +136,8 @@ typedef enum bl_format {
     BL_FORMAT_REUTERS,
     BL_FORMAT_TIME,
     BL_FORMAT_TAR              /* a tar (.tar, .tar.gz, .tar.zst) of .txt
-                                  articles, first line the title (BBC) */
+                                  articles, first line the title (BBC),
+                                  or such .txt files unpacked */
 } bl_format;
 
 /* The longest record (a JSON line, an SGML record, a tar member) a reader
@@ -150,7 +151,10 @@ typedef struct bl_ingest bl_ingest;
 int bl_format_parse(const char *name, bl_format *out);
 
 /* Open a reader over paths (files or folders, walked recursively, in sorted
-** order; "-" is stdin). Plain, .gz and .zst inputs. */
+** order; "-" is stdin). Plain, .gz and .zst inputs. Hidden entries of a
+** folder, and its files whose format cannot be told, are passed over. A
+** record without an id gets "<file name>:<record number>" (the file name
+** without .gz/.zst, records counted from 1). */
 int bl_ingest_open(const char *const *paths, size_t n_paths, bl_format fmt,
                    bl_ingest **out);
 
@@ -283,6 +287,10 @@ typedef struct bl_search_opts {
     size_t snippet_bytes;      /* about this long; 200 */
     bool count_only;           /* only count matches (no hits); false */
     size_t max_expansions;     /* terms a prefix* may expand to; 128 */
+    bool ids_only;             /* hits carry doc and score only: no stored
+                                  fields (""), no snippets; false */
+    bool exhaustive;           /* score every match, no dynamic pruning
+                                  (same hits, slower: tests, benchmarks) */
 } bl_search_opts;
 
 void bl_search_opts_default(bl_search_opts *o);
@@ -303,6 +311,9 @@ typedef struct bl_results {
     const char *parsed;        /* the query as understood (canonical form) */
     const char *warning;       /* "" or e.g. "prefix 'a*' truncated to 128
                                   terms", "all words are stopwords" */
+    bool total_lower_bound;    /* total is at least this: pruning skipped
+                                  documents it did not count (relevance
+                                  top-k only; count_only is exact) */
 } bl_results;
 
 /* Run a query (see the README's query syntax). BL_EQUERY for a malformed

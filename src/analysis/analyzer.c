@@ -2,8 +2,12 @@
 **
 ** The pipeline for each raw token of the tokenizer (tokenizer.h):
 **   normal form (NFKC + case fold, normalize.h)
+**   -> French, Italian, Catalan: an elided article or pronoun before an
+**      apostrophe is cut off ("l'avion" -> "avion", start moves with it)
 **   -> stopword? then drop it, its position stays taken
-**   -> Snowball stem (cached, stemmer.h), except CJK tokens
+**   -> Snowball stem (cached, stemmer.h), except CJK tokens and tokens
+**      that start with a digit (numbers, "1980s", "19-year-old": their
+**      forms are kept as written)
 **   -> accent folding (after the stem: Snowball reads the accents).
 ** Languages are set up lazily: the analyzer's own at bl_analyzer_new, a
 ** document's override on first use. Invariant: positions and byte offsets
@@ -33,7 +37,22 @@ typedef struct lang_ctx {
     const char *name;          /* Snowball name, static */
     bl_stemmer *stemmer;       /* NULL when stemming is off */
     bl_stopset *stop;          /* NULL when stopwords are off or none */
+    const char *elisions;      /* " l d qu " or NULL, see elide() */
 } lang_ctx;
+
+/* Articles and pronouns that French, Italian and Catalan elide before a
+** vowel ("l'avion", "qu'il", "dell'anno"). Such a token loses the elided
+** word: its term and its start offset begin after the apostrophe. */
+static const char *elisions_for(const char *lang)
+{
+    if (strcmp(lang, "french") == 0)
+        return " l d j m n s t c qu lorsqu puisqu jusqu quoiqu presqu ";
+    if (strcmp(lang, "italian") == 0)
+        return " l d dell all dall nell sull coll un quest quell c anch s ";
+    if (strcmp(lang, "catalan") == 0)
+        return " l d s m n t ";
+    return NULL;
+}
 
 struct bl_analyzer {
     bool stem;                 /* options, copied */
@@ -55,11 +74,17 @@ void bl_analyzer_opts_default(bl_analyzer_opts *o)
     o->stopword_file = NULL;
 }
 
-/* Add one listed word to a stopset, in normal form (and folded). */
+typedef struct stop_ctx {
+    bl_analyzer *a;            /* for its normaliser and options */
+    bl_stopset *set;           /* the set being filled */
+} stop_ctx;
+
+/* Add one listed word to a stopset, in normal form (and folded). A word
+** that cannot be normalised (invalid UTF-8, too long) is skipped. */
 static int add_stopword(void *ctx, const char *word, size_t len)
 {
-    bl_analyzer *a = ((void **)ctx)[0];
-    bl_stopset *set = ((void **)ctx)[1];
+    bl_analyzer *a = ((stop_ctx *)ctx)->a;
+    bl_stopset *set = ((stop_ctx *)ctx)->set;
     char buf[BL_NORM_MAX + 1];
     int n, rc;
 
@@ -123,6 +148,7 @@ static int lang_init(bl_analyzer *a, lang_ctx *l, const char *name,
     int rc = BL_OK;
 
     l->name = name;
+    l->elisions = elisions_for(name);
     if (a->stem)
         rc = bl_stemmer_new(name, &l->stemmer);
     if (rc == BL_OK && a->stopwords) {
@@ -131,14 +157,14 @@ static int lang_init(bl_analyzer *a, lang_ctx *l, const char *name,
             stop_len = stop_text ? strlen(stop_text) : 0;
         }
         if (stop_text != NULL) {
-            void *ctx[2];
+            stop_ctx ctx;
 
             rc = bl_stopset_new(&l->stop);
-            ctx[0] = a;
-            ctx[1] = l->stop;
+            ctx.a = a;
+            ctx.set = l->stop;
             if (rc == BL_OK)
                 rc = bl_stopwords_parse(stop_text, stop_len, add_stopword,
-                                        ctx);
+                                        &ctx);
         }
     }
     return rc;
@@ -166,7 +192,8 @@ int bl_analyzer_new(const bl_analyzer_opts *o, bl_analyzer **out)
         bl_analyzer_opts_default(&def);
         o = &def;
     }
-    name = bl_stem_lang(o->lang ? o->lang : "en");
+    name = bl_stem_lang(o->lang != NULL && o->lang[0] != '\0' ? o->lang
+                                                               : "en");
     if (name == NULL)
         return BL_EINVAL;
     a = calloc(1, sizeof *a);
@@ -242,6 +269,8 @@ static int normal_form(bl_analyzer *a, const char *text, bl_rawtok *tok)
         int n = bl_norm_term(&a->norm, text + tok->start, len, flags,
                              a->term, sizeof a->term);
 
+        if (n == BL_EINVAL)
+            return 0;          /* utf8proc refused it: skip, never fail */
         if (n != BL_ELIMIT)
             return n;
         /* NFKC grew the term past the limit: cut the surface by an eighth
@@ -251,6 +280,43 @@ static int normal_form(bl_analyzer *a, const char *text, bl_rawtok *tok)
             return 0;
         tok->end = tok->start + (uint32_t)len;
     }
+}
+
+/* When the term starts with an elided word of the language and an
+** apostrophe, move the token's start past the apostrophe and normalise
+** again. Returns the new term length, or n unchanged. */
+static int elide(bl_analyzer *a, const lang_ctx *l, const char *text,
+                 bl_rawtok *tok, int n)
+{
+    const char *q = memchr(a->term, '\'', (size_t)n);
+    char key[16];
+    size_t k;
+    uint32_t i;
+
+    /* key holds " " + the k bytes before the apostrophe + " " + NUL. */
+    if (q == NULL || (k = (size_t)(q - a->term)) + 3 > sizeof key)
+        return n;
+    key[0] = ' ';
+    memcpy(key + 1, a->term, k);
+    key[k + 1] = ' ';
+    key[k + 2] = '\0';
+    if (strstr(l->elisions, key) == NULL)
+        return n;
+    for (i = tok->start; i < tok->end; i++) {
+        if (text[i] == '\'') {
+            i += 1;
+            break;
+        }
+        if ((uint8_t)text[i] == 0xE2 && i + 2 < tok->end &&
+            (uint8_t)text[i + 1] == 0x80 && (uint8_t)text[i + 2] == 0x99) {
+            i += 3;
+            break;
+        }
+    }
+    if (i >= tok->end)
+        return n;
+    tok->start = i;
+    return normal_form(a, text, tok);
 }
 
 int bl_analyze(bl_analyzer *a, const char *text, size_t len,
@@ -278,16 +344,20 @@ int bl_analyze(bl_analyzer *a, const char *text, size_t len,
         uint64_t h;
         int n = normal_form(a, text, &raw);
 
-        if (n < 0)
-            return n;
-        if (n == 0)
+        if (n > 0 && l->elisions != NULL)
+            n = elide(a, l, text, &raw, n);
+        if (n <= 0) {
+            if (n < 0)
+                return n;
             continue;
+        }
         term = a->term;
         term_len = (size_t)n;
         h = bl_hash(term, term_len);
         if (l->stop != NULL && bl_stopset_has(l->stop, term, term_len, h))
             continue;
-        if (l->stemmer != NULL && !(raw.flags & BL_TOK_CJK)) {
+        if (l->stemmer != NULL && !(raw.flags & BL_TOK_CJK) &&
+            !(term[0] >= '0' && term[0] <= '9')) {
             size_t m = bl_stemmer_stem(l->stemmer, term, term_len, h,
                                        a->stemmed, sizeof a->stemmed);
 

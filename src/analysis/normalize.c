@@ -79,21 +79,23 @@ int bl_norm_term(bl_normalizer *n, const char *s, size_t len, unsigned flags,
 
     if (cap < BL_NORM_MAX + 1)
         return BL_EINVAL;
-    for (i = 0; i < len && (uint8_t)s[i] < 0x80; i++)
-        ;
-    if (i == len) {                 /* ASCII: lower case, maybe drop dots */
-        for (i = 0; i < len; i++) {
-            char c = s[i];
+    /* ASCII fast path: lower case, maybe drop dots. */
+    for (i = 0; i < len; i++) {
+        uint8_t c = (uint8_t)s[i];
 
-            if (c == '.' && (flags & BL_NORM_ACRONYM))
-                continue;
-            if (o == BL_NORM_MAX)
-                return BL_ELIMIT;
-            out[o++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
-        }
+        if (c >= 0x80)
+            break;
+        if (c == '.' && (flags & BL_NORM_ACRONYM))
+            continue;
+        if (o == BL_NORM_MAX)
+            return BL_ELIMIT;
+        out[o++] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
+    }
+    if (i == len) {
         out[o] = '\0';
         return (int)o;
     }
+    o = 0;
 
     n_cps = utf8proc_decompose((const utf8proc_uint8_t *)s,
                                (utf8proc_ssize_t)len, n->cps,

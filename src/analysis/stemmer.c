@@ -1,9 +1,12 @@
-/* stemmer.c - libstemmer behind a direct-mapped cache.
+/* stemmer.c - libstemmer behind a cache of stems.
 **
 ** Word frequencies follow Zipf's law, so a small cache of recent stems
-** answers most lookups without running the Snowball program. Each slot
-** holds one word and its stem when both are short (CACHE_WORD bytes);
-** longer words always go to libstemmer. Invariant: a cache hit returns
+** answers most lookups without running the Snowball program. The cache is
+** two-way set associative (a new word goes to the front of its set, the
+** older one moves back; a hit at the back swaps them). A slot is one
+** 64-byte cache line, so a hit on the front slot touches one line. Each
+** slot holds a word of up to CACHE_WORD bytes and its stem; longer words
+** always go to libstemmer. Invariant: a cache hit returns
 ** exactly what libstemmer returned for the same word, because a slot is
 ** only ever filled from a libstemmer result and matched on the full word.
 */
@@ -16,20 +19,26 @@
 #include "analysis/normalize.h"
 #include "byline.h"
 
-#define CACHE_SLOTS 16384      /* power of two */
-#define CACHE_WORD 22          /* longest word or stem a slot holds */
+#define CACHE_SETS 8192        /* power of two; two slots each */
+#define CACHE_WORD 24          /* longest word or stem a slot holds */
 
+#define CACHE_STEM 34          /* longest stem a slot holds */
+
+/* One cached word, one cache line. The word is zero-padded to CACHE_WORD
+** bytes so that a lookup compares three 64-bit words, not memcmp. */
 typedef struct cache_slot {
+    uint64_t word[CACHE_WORD / 8]; /* the word, zero-padded */
     uint32_t tag;              /* high bits of the hash; 0 = empty */
     uint8_t word_len;
     uint8_t stem_len;
-    char word[CACHE_WORD];
-    char stem[CACHE_WORD];
+    char stem[CACHE_STEM];
 } cache_slot;
+
+_Static_assert(sizeof(cache_slot) == 64, "a slot is one cache line");
 
 struct bl_stemmer {
     struct sb_stemmer *sb;     /* the Snowball program */
-    cache_slot *cache;         /* CACHE_SLOTS slots */
+    cache_slot *cache;         /* CACHE_SETS * 2 slots */
     uint64_t hits, misses;
 };
 
@@ -91,7 +100,9 @@ int bl_stemmer_new(const char *lang, bl_stemmer **out)
     if (s == NULL)
         return BL_ENOMEM;
     s->sb = sb_stemmer_new(bl_stem_lang(lang), "UTF_8");
-    s->cache = calloc(CACHE_SLOTS, sizeof *s->cache);
+    s->cache = aligned_alloc(64, (size_t)CACHE_SETS * 2 * sizeof *s->cache);
+    if (s->cache != NULL)
+        memset(s->cache, 0, (size_t)CACHE_SETS * 2 * sizeof *s->cache);
     if (s->sb == NULL || s->cache == NULL) {
         bl_stemmer_free(s);
         return BL_ENOMEM;
@@ -109,22 +120,40 @@ void bl_stemmer_free(bl_stemmer *s)
     free(s);
 }
 
+static int slot_holds(const cache_slot *e, uint32_t tag,
+                      const uint64_t *key, size_t len)
+{
+    return e->tag == tag && e->word_len == len &&
+           ((e->word[0] ^ key[0]) | (e->word[1] ^ key[1]) |
+            (e->word[2] ^ key[2])) == 0;
+}
+
 size_t bl_stemmer_stem(bl_stemmer *s, const char *word, size_t len,
                        uint64_t hash, char *out, size_t cap)
 {
-    cache_slot *e = &s->cache[hash & (CACHE_SLOTS - 1)];
+    cache_slot *set = &s->cache[(hash & (CACHE_SETS - 1)) * 2];
     uint32_t tag = (uint32_t)(hash >> 32) | 1u;
+    uint64_t key[CACHE_WORD / 8] = {0, 0, 0};
     const sb_symbol *stem;
     size_t n;
 
     if (cap < BL_NORM_MAX + 1)
         return 0;
-    if (e->tag == tag && e->word_len == len &&
-        memcmp(e->word, word, len) == 0) {
-        s->hits++;
-        memcpy(out, e->stem, e->stem_len);
-        out[e->stem_len] = '\0';
-        return e->stem_len;
+    if (len <= CACHE_WORD) {
+        memcpy(key, word, len);
+        if (!slot_holds(&set[0], tag, key, len) &&
+            slot_holds(&set[1], tag, key, len)) {
+            cache_slot tmp = set[0];
+
+            set[0] = set[1];
+            set[1] = tmp;
+        }
+        if (slot_holds(&set[0], tag, key, len)) {
+            s->hits++;
+            memcpy(out, set[0].stem, set[0].stem_len);
+            out[set[0].stem_len] = '\0';
+            return set[0].stem_len;
+        }
     }
     s->misses++;
     stem = sb_stemmer_stem(s->sb, (const sb_symbol *)word, (int)len);
@@ -138,12 +167,13 @@ size_t bl_stemmer_stem(bl_stemmer *s, const char *word, size_t len,
     n = bl_utf8_cut((const char *)stem, n, BL_NORM_MAX);
     memcpy(out, stem, n);
     out[n] = '\0';
-    if (len <= CACHE_WORD && n <= CACHE_WORD) {
-        e->tag = tag;
-        e->word_len = (uint8_t)len;
-        e->stem_len = (uint8_t)n;
-        memcpy(e->word, word, len);
-        memcpy(e->stem, stem, n);
+    if (len <= CACHE_WORD && n <= CACHE_STEM) {
+        set[1] = set[0];
+        set[0].tag = tag;
+        set[0].word_len = (uint8_t)len;
+        set[0].stem_len = (uint8_t)n;
+        memcpy(set[0].word, key, sizeof key);
+        memcpy(set[0].stem, stem, n);
     }
     return n;
 }

@@ -291,6 +291,13 @@ int bl_stopwords_parse(const char *text, size_t len, bl_stopword_fn fn,
     return BL_OK;
 }
 
+#define FILTER_BITS 4096
+
+static size_t filter_bit(uint64_t hash)
+{
+    return (size_t)(hash >> 40) & (FILTER_BITS - 1);
+}
+
 typedef struct slot {
     uint64_t hash;             /* 0 marks an empty slot */
     uint32_t off;              /* word's offset in the pool */
@@ -301,6 +308,10 @@ struct bl_stopset {
     slot *slots;               /* open addressing, linear probing */
     size_t cap;                /* power of two */
     size_t count;              /* words held; at most cap / 2 */
+    size_t max_len;            /* longest word: longer ones skip the probe */
+    uint64_t filter[FILTER_BITS / 64]; /* bit (hash >> 40) % FILTER_BITS
+                                  set for every word: most other words
+                                  are turned away by one bit test */
     char *pool;                /* the words, back to back */
     size_t pool_len;
     size_t pool_cap;
@@ -396,6 +407,9 @@ int bl_stopset_add(bl_stopset *s, const char *word, size_t len,
     s->slots[j].len = (uint32_t)len;
     s->pool_len += len;
     s->count++;
+    if (len > s->max_len)
+        s->max_len = len;
+    s->filter[filter_bit(hash) / 64] |= 1ULL << (filter_bit(hash) % 64);
     return BL_OK;
 }
 
@@ -404,7 +418,11 @@ bool bl_stopset_has(const bl_stopset *s, const char *word, size_t len,
 {
     size_t j;
 
+    if (len > s->max_len)
+        return false;
     hash = fix_hash(hash);
+    if (!(s->filter[filter_bit(hash) / 64] >> (filter_bit(hash) % 64) & 1))
+        return false;
     j = (size_t)hash & (s->cap - 1);
     while (s->slots[j].hash != 0) {
         const slot *e = &s->slots[j];

@@ -42,6 +42,22 @@ static const uint8_t ascii_class[128] = {
     ['y'] = CL_LETTER, ['z'] = CL_LETTER,
 };
 
+/* ASCII bytes that end a word at once: neither letter, digit nor one of
+** the joining characters ' - . , (non-ASCII bytes are 0: decode them). */
+static const uint8_t ascii_stop[256] = {
+    [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1,
+    [0x06] = 1, [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0A] = 1, [0x0B] = 1,
+    [0x0C] = 1, [0x0D] = 1, [0x0E] = 1, [0x0F] = 1, [0x10] = 1, [0x11] = 1,
+    [0x12] = 1, [0x13] = 1, [0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1,
+    [0x18] = 1, [0x19] = 1, [0x1A] = 1, [0x1B] = 1, [0x1C] = 1, [0x1D] = 1,
+    [0x1E] = 1, [0x1F] = 1, [' '] = 1, ['!'] = 1, ['"'] = 1, ['#'] = 1,
+    ['$'] = 1, ['%'] = 1, ['&'] = 1, ['('] = 1, [')'] = 1, ['*'] = 1,
+    ['+'] = 1, ['/'] = 1, [':'] = 1, [';'] = 1, ['<'] = 1, ['='] = 1,
+    ['>'] = 1, ['?'] = 1, ['@'] = 1, ['['] = 1, ['\\'] = 1, [']'] = 1,
+    ['^'] = 1, ['_'] = 1, ['`'] = 1, ['{'] = 1, ['|'] = 1, ['}'] = 1,
+    ['~'] = 1, [0x7F] = 1,
+};
+
 /* Han, kana and Hangul, by block. */
 static int is_cjk(int32_t c)
 {
@@ -81,7 +97,8 @@ static int class_of(int32_t c)
 
 /* Class and code point of the character at i (i < t->len); *n is its
 ** length in bytes (1 for an invalid byte, which separates). */
-static int char_at(const bl_tokenizer *t, size_t i, int32_t *cp, size_t *n)
+static inline int char_at(const bl_tokenizer *t, size_t i, int32_t *cp,
+                          size_t *n)
 {
     uint8_t b = t->text[i];
 
@@ -115,15 +132,16 @@ static int is_word_class(int c)
     return c == CL_LETTER || c == CL_DIGIT;
 }
 
-/* Whether the letter at i stands alone: the character after it (and after
-** its marks) does not continue a word. */
+/* Whether there is a letter at i (i may be the end of the text) that stands
+** alone: the character after it (and after its marks) does not continue a
+** word. */
 static int single_letter_at(const bl_tokenizer *t, size_t i)
 {
     int32_t cp;
     size_t n;
     int c;
 
-    if (char_at(t, i, &cp, &n) != CL_LETTER)
+    if (i >= t->len || char_at(t, i, &cp, &n) != CL_LETTER)
         return 0;
     for (i += n; i < t->len; i += n) {
         c = char_at(t, i, &cp, &n);
@@ -158,7 +176,18 @@ static void scan_word(bl_tokenizer *t, size_t start, bl_rawtok *out)
     while (p < t->len) {
         int32_t cp;
         size_t n;
-        int c = char_at(t, p, &cp, &n);
+        int c;
+
+        /* Fast path: a run of ASCII letters and digits. */
+        while (p < t->len && t->text[p] < 0x80 &&
+               ascii_class[t->text[p]] != CL_SEP) {
+            last = ascii_class[t->text[p]];
+            seg_chars++;
+            p++;
+        }
+        if (p >= t->len || ascii_stop[t->text[p]])
+            break;
+        c = char_at(t, p, &cp, &n);
 
         if (is_word_class(c)) {
             last = c;

@@ -20,6 +20,15 @@
 
 typedef struct bl_snapshot bl_snapshot;
 
+/* Load the commit CURRENT names in dir, with one reference for the caller.
+** Segments that prev (NULL or a snapshot of the same folder) already has
+** open are shared, not reopened. A manifest or file that a concurrent commit
+** removes while loading makes it start over from CURRENT. BL_ENOTFOUND when
+** dir holds no commit; BL_ECORRUPT / BL_EIO / BL_EVERSION with the file and
+** the problem written to msg (cap bytes). */
+int bl_snapshot_open(const char *dir, bl_snapshot *prev, bl_snapshot **out,
+                     char *msg, size_t cap);
+
 /* Take / drop a reference. The last release closes what only it held. */
 void bl_snapshot_retain(bl_snapshot *s);
 void bl_snapshot_release(bl_snapshot *s);
@@ -39,13 +48,45 @@ bool bl_snapshot_deleted(const bl_snapshot *s, size_t i, uint32_t doc);
 uint64_t bl_snapshot_docs(const bl_snapshot *s);
 uint64_t bl_snapshot_field_total(const bl_snapshot *s, bl_field_id field);
 
+/* Articles marked deleted over all segments; live = docs - deleted. */
+uint64_t bl_snapshot_deleted_count(const bl_snapshot *s);
+
+/* The analysis options the index was built with, so that queries are
+** analysed the same way. lang is borrowed from the snapshot;
+** stopword_file is NULL. */
+void bl_snapshot_analyzer_opts(const bl_snapshot *s, bl_analyzer_opts *out);
+
 /* Document frequency of (field, term) summed over segments. */
 int bl_snapshot_df(const bl_snapshot *s, bl_field_id field, const char *term,
                    size_t len, uint64_t *out);
+
+/* A slot for one structure derived from the whole generation and built on
+** first use (search/suggest.c's completion table); the snapshot frees it
+** with free_fn when its last reference goes. bl_snapshot_aux returns the
+** installed structure or NULL. bl_snapshot_aux_set installs aux if the
+** slot is empty and returns what the slot then holds: aux, or the one
+** another thread installed first (the caller then frees its own), or NULL
+** when out of memory (nothing installed). Both are thread-safe. */
+void *bl_snapshot_aux(const bl_snapshot *s);
+void *bl_snapshot_aux_set(bl_snapshot *s, void *aux,
+                          void (*free_fn)(void *aux));
 
 /* The snapshot of an open public index handle (borrowed, valid while the
 ** caller holds a reference: take one with bl_snapshot_retain before using
 ** it across a bl_index_refresh). */
 bl_snapshot *bl_index_snapshot(bl_index *ix);
+
+/* The current snapshot with a reference taken for the caller, atomically
+** with respect to bl_index_refresh (what a search running on many threads
+** wants); release with bl_snapshot_release. */
+bl_snapshot *bl_index_acquire(bl_index *ix);
+
+/* A few per-search scratch states (analyzers, arenas) that search/ keeps on
+** the index for reuse, since an analyzer is costly to create: take one
+** (NULL when none is kept), give it back when done. The index keeps up to
+** 8 and frees the others, and those it holds at close, with free_fn. */
+void *bl_index_scratch_take(bl_index *ix);
+void bl_index_scratch_give(bl_index *ix, void *scratch,
+                           void (*free_fn)(void *));
 
 #endif

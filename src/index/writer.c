@@ -1,0 +1,995 @@
+/* writer.c - the index writer of byline.h (bl_writer_*). The caller's thread
+** hands cloned articles to a bounded queue; `threads` worker threads each
+** own one segment builder (builder.h) and flush it to an immutable segment
+** file seg-<id>.byl whenever it uses its share of the RAM budget. A commit
+** flushes every builder, turns replaced and deleted ids into deletion
+** bitmaps (seg-<id>.del-<gen>), and publishes MANIFEST-<gen+1> through
+** CURRENT (segment/manifest.h).
+**
+** The invariant: nothing becomes visible except through a manifest written
+** after every file it names is durable, so a crash at any moment leaves the
+** previous commit intact; files no manifest names are swept when a writer
+** opens. Replacement follows add order: every add or delete gets a sequence
+** number, and of all the versions of one id only the one with the highest
+** number may stay live. Errors are sticky, except bad arguments (BL_EINVAL),
+** which leave the writer usable.
+*/
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "base/arena.h"
+#include "base/file.h"
+#include "base/hash.h"
+#include "byline.h"
+#include "index/builder.h"
+#include "index/merge.h"
+#include "segment/deletes.h"
+#include "segment/manifest.h"
+#include "segment/segment.h"
+
+#define MAX_THREADS 64
+#define QUEUE_PER_THREAD 64            /* queued articles per builder */
+#define QUEUE_BYTES (32u << 20)        /* bytes of queued articles */
+#define DEFAULT_RAM ((size_t)256 << 20)
+#define MERGE_MIN_BYTES ((uint64_t)16 << 20)
+#define POP_BATCH 8                    /* articles a worker takes at once */
+
+/* The latest add or delete of one id in the current batch. */
+typedef struct id_entry {
+    const char *id;            /* arena copy; NULL = empty slot */
+    uint64_t hash;
+    uint64_t seq;              /* its sequence number */
+    bool is_delete;            /* a delete, not an add */
+} id_entry;
+
+/* An article waiting for a builder. */
+typedef struct item {
+    bl_doc *doc;               /* bl_doc_clone, freed by the worker */
+    uint64_t seq;
+    size_t bytes;
+} item;
+
+/* A segment flushed since the last commit. */
+typedef struct pending {
+    bl_manifest_seg seg;
+    uint64_t *seqs;            /* sequence number of each local doc */
+} pending;
+
+typedef struct worker {
+    struct bl_writer *w;
+    pthread_t thread;
+    bool started;
+    bl_builder *b;
+    uint64_t *seqs;            /* sequence numbers of the builder's docs */
+    size_t n_seqs, cap_seqs;
+    uint64_t flush_seen;       /* last flush request answered */
+} worker;
+
+struct bl_writer {
+    char *dir;
+    int lock_fd;
+    bl_manifest m;             /* the last commit */
+    char lang[BL_MANIFEST_LANG_MAX + 1];
+    bl_analyzer_opts aopts;    /* the index's analysis */
+    unsigned threads;
+    size_t ram_share;          /* bytes per builder */
+    int rc;                    /* sticky error */
+    char err[512];
+
+    /* The current batch, touched by the caller's thread only. */
+    uint64_t seq;              /* next sequence number */
+    id_entry *ids;             /* open addressing, cap_ids a power of 2 */
+    size_t n_ids, cap_ids;
+    bl_arena arena;            /* id strings */
+    uint8_t *superseded;       /* bit per sequence number */
+    size_t cap_superseded;     /* bytes */
+
+    /* Shared with the workers, under mu. */
+    pthread_mutex_t mu;
+    pthread_cond_t not_empty, not_full, answered;
+    item *queue;
+    size_t q_cap, q_head, q_len, q_bytes;
+    bool stop;
+    unsigned idle;             /* workers waiting on not_empty */
+    bool caller_waits;         /* the caller waits on not_full */
+    uint64_t flush_req;        /* incremented by each commit */
+    unsigned flush_answers;    /* workers done with flush_req */
+    uint64_t next_id;          /* the next segment id */
+    pending *pend;
+    size_t n_pend, cap_pend;
+    worker *workers;
+};
+
+/* ---- errors ---------------------------------------------------------- */
+
+static int set_error(bl_writer *w, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Record the first failure (caller holds mu or runs alone). */
+static int set_error(bl_writer *w, int rc, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (w->rc == BL_OK) {
+        w->rc = rc;
+        va_start(ap, fmt);
+        vsnprintf(w->err, sizeof w->err, fmt, ap);
+        va_end(ap);
+    }
+    return w->rc;
+}
+
+static int locked_error(bl_writer *w, int rc, const char *what)
+{
+    pthread_mutex_lock(&w->mu);
+    set_error(w, rc, "%s: %s", what, bl_strerror(rc));
+    rc = w->rc;
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+const char *bl_writer_error(const bl_writer *w)
+{
+    return w != NULL ? w->err : "";
+}
+
+void bl_writer_opts_default(bl_writer_opts *o)
+{
+    o->threads = 0;
+    o->ram_bytes = 0;
+    o->lang = "en";
+    o->stem = true;
+    o->stopwords = true;
+    o->fold_accents = true;
+}
+
+/* ---- the id table of the batch ----------------------------------------- */
+
+static int ids_grow(bl_writer *w)
+{
+    size_t cap = w->cap_ids ? w->cap_ids * 2 : 1024;
+    id_entry *t = calloc(cap, sizeof *t);
+
+    if (t == NULL)
+        return BL_ENOMEM;
+    for (size_t i = 0; i < w->cap_ids; i++) {
+        size_t j;
+
+        if (w->ids[i].id == NULL)
+            continue;
+        for (j = w->ids[i].hash & (cap - 1); t[j].id != NULL;
+             j = (j + 1) & (cap - 1))
+            ;
+        t[j] = w->ids[i];
+    }
+    free(w->ids);
+    w->ids = t;
+    w->cap_ids = cap;
+    return BL_OK;
+}
+
+static int supersede(bl_writer *w, uint64_t seq)
+{
+    size_t byte = (size_t)(seq >> 3);
+
+    if (byte >= w->cap_superseded) {
+        size_t cap = w->cap_superseded ? w->cap_superseded * 2 : 4096;
+        uint8_t *p;
+
+        while (cap <= byte)
+            cap *= 2;
+        p = realloc(w->superseded, cap);
+        if (p == NULL)
+            return BL_ENOMEM;
+        memset(p + w->cap_superseded, 0, cap - w->cap_superseded);
+        w->superseded = p;
+        w->cap_superseded = cap;
+    }
+    w->superseded[byte] |= (uint8_t)(1u << (seq & 7));
+    return BL_OK;
+}
+
+static bool is_superseded(const bl_writer *w, uint64_t seq)
+{
+    size_t byte = (size_t)(seq >> 3);
+
+    return byte < w->cap_superseded &&
+           (w->superseded[byte] >> (seq & 7)) & 1;
+}
+
+/* Record that id's latest version is seq; an earlier add is superseded. */
+static int ids_put(bl_writer *w, const char *id, uint64_t seq, bool del)
+{
+    size_t len = strlen(id), j;
+    uint64_t h = bl_hash(id, len);
+    int rc;
+
+    if ((w->n_ids + 1) * 2 > w->cap_ids && (rc = ids_grow(w)) != BL_OK)
+        return rc;
+    for (j = h & (w->cap_ids - 1); w->ids[j].id != NULL;
+         j = (j + 1) & (w->cap_ids - 1)) {
+        id_entry *e = &w->ids[j];
+
+        if (e->hash == h && strcmp(e->id, id) == 0) {
+            if (!e->is_delete && (rc = supersede(w, e->seq)) != BL_OK)
+                return rc;
+            e->seq = seq;
+            e->is_delete = del;
+            return BL_OK;
+        }
+    }
+    w->ids[j].id = bl_arena_strndup(&w->arena, id, len);
+    if (w->ids[j].id == NULL)
+        return BL_ENOMEM;
+    w->ids[j].hash = h;
+    w->ids[j].seq = seq;
+    w->ids[j].is_delete = del;
+    w->n_ids++;
+    return BL_OK;
+}
+
+static void batch_reset(bl_writer *w)
+{
+    if (w->ids != NULL)
+        memset(w->ids, 0, w->cap_ids * sizeof *w->ids);
+    w->n_ids = 0;
+    bl_arena_reset(&w->arena);
+    if (w->superseded != NULL)
+        memset(w->superseded, 0, w->cap_superseded);
+    w->seq = 0;
+}
+
+/* ---- workers ----------------------------------------------------------- */
+
+static int path_of_segment(const bl_writer *w, uint64_t id, char *out,
+                           size_t cap)
+{
+    char name[64];
+    int rc = bl_segment_file_name(name, sizeof name, id);
+
+    return rc == BL_OK ? bl_path_join(out, cap, w->dir, name) : rc;
+}
+
+/* Flush the worker's builder into a new segment and list it as pending.
+** Runs without mu. */
+static void worker_flush(worker *k)
+{
+    bl_writer *w = k->w;
+    bl_segment_info info;
+    char path[4096];
+    uint64_t id;
+    int rc;
+
+    if (bl_builder_docs(k->b) == 0)
+        return;
+    pthread_mutex_lock(&w->mu);
+    id = w->next_id++;
+    rc = w->rc;
+    pthread_mutex_unlock(&w->mu);
+    if (rc != BL_OK)
+        return;
+    rc = path_of_segment(w, id, path, sizeof path);
+    if (rc == BL_OK)
+        rc = bl_builder_flush(k->b, path, &info);
+    pthread_mutex_lock(&w->mu);
+    if (rc != BL_OK) {
+        set_error(w, rc, "flushing seg-%" PRIu64 ".byl: %s", id,
+                  bl_strerror(rc));
+    } else if (info.docs != k->n_seqs) {
+        set_error(w, BL_EIO, "seg-%" PRIu64 ".byl holds %u articles, "
+                  "%zu were added", id, info.docs, k->n_seqs);
+    } else if (w->n_pend == w->cap_pend &&
+               (w->cap_pend = w->cap_pend ? w->cap_pend * 2 : 16,
+                w->pend = realloc(w->pend, w->cap_pend * sizeof *w->pend)) ==
+                   NULL) {
+        set_error(w, BL_ENOMEM, "out of memory");
+    } else {
+        pending *p = &w->pend[w->n_pend++];
+
+        memset(p, 0, sizeof *p);
+        p->seg.id = id;
+        p->seg.docs = info.docs;
+        p->seg.field_total[0] = info.field_total[0];
+        p->seg.field_total[1] = info.field_total[1];
+        p->seg.bytes = info.bytes;
+        p->seqs = k->seqs;
+        k->seqs = NULL;
+        k->cap_seqs = 0;
+    }
+    pthread_mutex_unlock(&w->mu);
+    k->n_seqs = 0;
+}
+
+static void worker_add(worker *k, item *it)
+{
+    bl_writer *w = k->w;
+    int rc = BL_OK;
+
+    if (k->n_seqs == k->cap_seqs) {
+        size_t cap = k->cap_seqs ? k->cap_seqs * 2 : 1024;
+        uint64_t *p = realloc(k->seqs, cap * sizeof *p);
+
+        if (p == NULL)
+            rc = BL_ENOMEM;
+        else {
+            k->seqs = p;
+            k->cap_seqs = cap;
+        }
+    }
+    if (rc == BL_OK)
+        rc = bl_builder_add(k->b, it->doc);
+    if (rc != BL_OK) {
+        pthread_mutex_lock(&w->mu);
+        set_error(w, rc, "adding article '%s': %s", it->doc->id,
+                  bl_strerror(rc));
+        pthread_mutex_unlock(&w->mu);
+    } else {
+        k->seqs[k->n_seqs++] = it->seq;
+    }
+    bl_doc_free(it->doc);
+    if (rc == BL_OK && bl_builder_ram(k->b) >= w->ram_share)
+        worker_flush(k);
+}
+
+static void *worker_main(void *arg)
+{
+    worker *k = arg;
+    bl_writer *w = k->w;
+
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (w->q_len == 0 && !w->stop && w->flush_req == k->flush_seen) {
+            w->idle++;
+            pthread_cond_wait(&w->not_empty, &w->mu);
+            w->idle--;
+        }
+        if (w->q_len > 0) {
+            /* Take a few at a time: fewer lock round trips. */
+            item batch[POP_BATCH];
+            size_t n = 0;
+            bool failed = w->rc != BL_OK || w->stop;
+
+            while (n < POP_BATCH && w->q_len > 0) {
+                batch[n] = w->queue[w->q_head];
+                w->q_head = (w->q_head + 1) % w->q_cap;
+                w->q_len--;
+                w->q_bytes -= batch[n].bytes;
+                n++;
+            }
+            if (w->caller_waits)
+                pthread_cond_signal(&w->not_full);
+            pthread_mutex_unlock(&w->mu);
+            for (size_t i = 0; i < n; i++) {
+                if (failed)
+                    bl_doc_free(batch[i].doc);
+                else
+                    worker_add(k, &batch[i]);
+            }
+            pthread_mutex_lock(&w->mu);
+            continue;
+        }
+        if (w->flush_req != k->flush_seen) {
+            uint64_t req = w->flush_req;
+
+            pthread_mutex_unlock(&w->mu);
+            worker_flush(k);
+            pthread_mutex_lock(&w->mu);
+            k->flush_seen = req;
+            w->flush_answers++;
+            pthread_cond_broadcast(&w->answered);
+            continue;
+        }
+        break;  /* stop, queue empty */
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* ---- open and close ---------------------------------------------------- */
+
+/* True when name is one of ours that the manifest m does not name. */
+static bool is_garbage(const bl_manifest *m, const char *name)
+{
+    char keep[64];
+
+    if (strcmp(name, "CURRENT") == 0 || strcmp(name, "LOCK") == 0)
+        return false;
+    if (m->generation > 0 &&
+        bl_manifest_name(keep, sizeof keep, m->generation) == BL_OK &&
+        strcmp(name, keep) == 0)
+        return false;
+    for (size_t i = 0; i < m->n_segs; i++) {
+        if (bl_segment_file_name(keep, sizeof keep, m->segs[i].id) == BL_OK &&
+            strcmp(name, keep) == 0)
+            return false;
+        if (m->segs[i].del_gen != 0 &&
+            bl_deletes_file_name(keep, sizeof keep, m->segs[i].id,
+                                 m->segs[i].del_gen) == BL_OK &&
+            strcmp(name, keep) == 0)
+            return false;
+    }
+    return strncmp(name, "MANIFEST-", 9) == 0 || strncmp(name, "seg-", 4) == 0
+           || strcmp(name, "CURRENT.tmp") == 0;
+}
+
+/* Remove the files of ours that the manifest m does not name. */
+static int sweep(const char *dir, const bl_manifest *m)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[4096];
+
+    if (d == NULL)
+        return BL_EIO;
+    while ((e = readdir(d)) != NULL) {
+        if (!is_garbage(m, e->d_name))
+            continue;
+        if (bl_path_join(path, sizeof path, dir, e->d_name) == BL_OK)
+            unlink(path);
+    }
+    closedir(d);
+    return BL_OK;
+}
+
+static int take_lock(bl_writer *w)
+{
+    char path[4096];
+    int rc = bl_path_join(path, sizeof path, w->dir, "LOCK");
+
+    if (rc != BL_OK)
+        return rc;
+    w->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (w->lock_fd < 0)
+        return set_error(w, BL_EIO, "%s: %s", path, strerror(errno));
+    if (flock(w->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        rc = errno == EWOULDBLOCK ? BL_EBUSY : BL_EIO;
+        return set_error(w, rc, "%s: %s", w->dir, bl_strerror(rc));
+    }
+    return BL_OK;
+}
+
+/* Read the last commit, or start a new index with the options of o. */
+static int read_commit(bl_writer *w, const bl_writer_opts *o)
+{
+    char msg[512];
+    uint64_t gen;
+    int rc = bl_manifest_current(w->dir, &gen);
+
+    if (rc == BL_ENOTFOUND) {
+        const char *lang = o->lang != NULL && *o->lang ? o->lang : "en";
+
+        bl_manifest_init(&w->m);
+        if (strlen(lang) > BL_MANIFEST_LANG_MAX)
+            return set_error(w, BL_EINVAL, "language name too long: %s",
+                             lang);
+        strcpy(w->m.lang, lang);
+        w->m.stem = o->stem;
+        w->m.stopwords = o->stopwords;
+        w->m.fold_accents = o->fold_accents;
+        return BL_OK;
+    }
+    if (rc != BL_OK)
+        return set_error(w, rc, "%s/CURRENT: %s", w->dir, bl_strerror(rc));
+    rc = bl_manifest_load(w->dir, gen, &w->m, msg, sizeof msg);
+    if (rc != BL_OK)
+        return set_error(w, rc, "%s", msg);
+    return BL_OK;
+}
+
+static int start_workers(bl_writer *w)
+{
+    int rc;
+
+    w->workers = calloc(w->threads, sizeof *w->workers);
+    w->q_cap = (size_t)w->threads * QUEUE_PER_THREAD;
+    w->queue = calloc(w->q_cap, sizeof *w->queue);
+    if (w->workers == NULL || w->queue == NULL)
+        return set_error(w, BL_ENOMEM, "out of memory");
+    for (unsigned i = 0; i < w->threads; i++) {
+        worker *k = &w->workers[i];
+
+        k->w = w;
+        rc = bl_builder_new(&w->aopts, &k->b);
+        if (rc != BL_OK)
+            return set_error(w, rc, "analysis for language '%s': %s",
+                             w->lang, bl_strerror(rc));
+    }
+    for (unsigned i = 0; i < w->threads; i++) {
+        worker *k = &w->workers[i];
+
+        if (pthread_create(&k->thread, NULL, worker_main, k) != 0)
+            return set_error(w, BL_ENOMEM, "cannot start a thread");
+        k->started = true;
+    }
+    return BL_OK;
+}
+
+int bl_writer_open(const char *dir, const bl_writer_opts *o, bl_writer **out)
+{
+    bl_writer_opts def;
+    bl_writer *w;
+    long cores;
+    int rc;
+
+    *out = NULL;
+    if (dir == NULL || *dir == '\0')
+        return BL_EINVAL;
+    if (o == NULL) {
+        bl_writer_opts_default(&def);
+        o = &def;
+    }
+    w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return BL_ENOMEM;
+    w->lock_fd = -1;
+    bl_arena_init(&w->arena, 0);
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->not_empty, NULL);
+    pthread_cond_init(&w->not_full, NULL);
+    pthread_cond_init(&w->answered, NULL);
+    bl_manifest_init(&w->m);
+    cores = sysconf(_SC_NPROCESSORS_ONLN);
+    w->threads = o->threads ? o->threads : cores > 0 ? (unsigned)cores : 1;
+    if (w->threads > MAX_THREADS)
+        w->threads = MAX_THREADS;
+    w->ram_share = (o->ram_bytes ? o->ram_bytes : DEFAULT_RAM) / w->threads;
+    w->dir = strdup(dir);
+    rc = w->dir == NULL ? BL_ENOMEM : bl_file_mkdir(dir);
+    if (rc != BL_OK)
+        set_error(w, rc, "%s: %s", dir, bl_strerror(rc));
+    if (rc == BL_OK)
+        rc = take_lock(w);
+    if (rc == BL_OK)
+        rc = read_commit(w, o);
+    if (rc == BL_OK) {
+        w->next_id = w->m.next_id;
+        strcpy(w->lang, w->m.lang);
+        w->aopts.lang = w->lang;
+        w->aopts.stem = w->m.stem;
+        w->aopts.stopwords = w->m.stopwords;
+        w->aopts.fold_accents = w->m.fold_accents;
+        w->aopts.stopword_file = NULL;
+        rc = sweep(dir, &w->m);
+        if (rc != BL_OK)
+            set_error(w, rc, "%s: cannot list the folder", dir);
+    }
+    if (rc == BL_OK)
+        rc = start_workers(w);
+    if (rc != BL_OK) {
+        /* Keep the message for the caller only through the return code. */
+        bl_writer_close(w);
+        return rc;
+    }
+    *out = w;
+    return BL_OK;
+}
+
+/* Stop and join the workers; what they hold is dropped. */
+static void stop_workers(bl_writer *w)
+{
+    if (w->workers == NULL)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->stop = true;   /* queued articles are dropped, not added */
+    pthread_cond_broadcast(&w->not_empty);
+    pthread_cond_broadcast(&w->not_full);
+    pthread_mutex_unlock(&w->mu);
+    for (unsigned i = 0; i < w->threads; i++) {
+        worker *k = &w->workers[i];
+
+        if (k->started)
+            pthread_join(k->thread, NULL);
+        bl_builder_free(k->b);
+        free(k->seqs);
+    }
+    free(w->workers);
+    w->workers = NULL;
+}
+
+void bl_writer_close(bl_writer *w)
+{
+    char path[4096];
+
+    if (w == NULL)
+        return;
+    stop_workers(w);
+    /* Uncommitted segments are never named by a manifest: remove them. */
+    for (size_t i = 0; i < w->n_pend; i++) {
+        if (path_of_segment(w, w->pend[i].seg.id, path, sizeof path) ==
+            BL_OK)
+            unlink(path);
+        free(w->pend[i].seqs);
+    }
+    free(w->pend);
+    for (size_t i = 0; i < w->q_len; i++)
+        bl_doc_free(w->queue[(w->q_head + i) % w->q_cap].doc);
+    free(w->queue);
+    free(w->ids);
+    free(w->superseded);
+    bl_arena_free(&w->arena);
+    bl_manifest_free(&w->m);
+    if (w->lock_fd >= 0)
+        close(w->lock_fd);   /* releases the flock */
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->not_empty);
+    pthread_cond_destroy(&w->not_full);
+    pthread_cond_destroy(&w->answered);
+    free(w->dir);
+    free(w);
+}
+
+/* ---- adding and deleting ------------------------------------------------ */
+
+static size_t doc_bytes(const bl_doc *d)
+{
+    size_t n = sizeof *d + strlen(d->id) + strlen(d->title) +
+               strlen(d->body) + strlen(d->source) + strlen(d->url) +
+               strlen(d->lang);
+
+    for (size_t i = 0; i < d->n_extra; i++)
+        n += strlen(d->extra[i].name) + strlen(d->extra[i].value);
+    return n;
+}
+
+static int sticky(bl_writer *w)
+{
+    int rc;
+
+    pthread_mutex_lock(&w->mu);
+    rc = w->rc;
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+int bl_writer_add(bl_writer *w, const bl_doc *doc)
+{
+    item it;
+    int rc;
+
+    if (w == NULL || doc == NULL || doc->id == NULL || *doc->id == '\0' ||
+        doc->title == NULL || doc->body == NULL || doc->source == NULL ||
+        doc->url == NULL || doc->lang == NULL)
+        return BL_EINVAL;
+    rc = sticky(w);
+    if (rc != BL_OK)
+        return rc;
+    it.seq = w->seq++;
+    rc = ids_put(w, doc->id, it.seq, false);
+    if (rc != BL_OK)
+        return locked_error(w, rc, "indexing ids");
+    it.doc = bl_doc_clone(doc);
+    if (it.doc == NULL)
+        return locked_error(w, BL_ENOMEM, "copying an article");
+    it.bytes = doc_bytes(doc);
+    pthread_mutex_lock(&w->mu);
+    while (w->rc == BL_OK && (w->q_len == w->q_cap ||
+                              (w->q_len > 0 &&
+                               w->q_bytes + it.bytes > QUEUE_BYTES))) {
+        w->caller_waits = true;
+        pthread_cond_wait(&w->not_full, &w->mu);
+        w->caller_waits = false;
+    }
+    rc = w->rc;
+    if (rc == BL_OK) {
+        w->queue[(w->q_head + w->q_len) % w->q_cap] = it;
+        w->q_len++;
+        w->q_bytes += it.bytes;
+        if (w->idle > 0)
+            pthread_cond_signal(&w->not_empty);
+    }
+    pthread_mutex_unlock(&w->mu);
+    if (rc != BL_OK)
+        bl_doc_free(it.doc);
+    return rc;
+}
+
+int bl_writer_delete(bl_writer *w, const char *id)
+{
+    int rc;
+
+    if (w == NULL || id == NULL || *id == '\0')
+        return BL_EINVAL;
+    rc = sticky(w);
+    if (rc != BL_OK)
+        return rc;
+    rc = ids_put(w, id, w->seq++, true);
+    return rc == BL_OK ? BL_OK : locked_error(w, rc, "indexing ids");
+}
+
+/* ---- commit ------------------------------------------------------------- */
+
+/* Ask every worker to drain the queue and flush its builder; wait. */
+static int flush_all(bl_writer *w)
+{
+    int rc;
+
+    pthread_mutex_lock(&w->mu);
+    w->flush_req++;
+    w->flush_answers = 0;
+    pthread_cond_broadcast(&w->not_empty);
+    while (w->flush_answers < w->threads)
+        pthread_cond_wait(&w->answered, &w->mu);
+    rc = w->rc;
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+/* Mark in d every doc of seg whose id is id; *n counts new marks. */
+static int mark_id(const bl_segment *seg, const char *id, bl_deletes *d,
+                   uint32_t *n)
+{
+    bl_term_info ti;
+    bl_postings *p;
+    size_t len = strlen(id);
+    uint32_t doc;
+    int rc;
+
+    if (len > BL_MAX_TERM) {
+        doc = bl_segment_find_id(seg, id);
+        if (doc != BL_DOC_END && bl_deletes_set(d, doc))
+            (*n)++;
+        return BL_OK;
+    }
+    rc = bl_segment_term(seg, BL_FIELD_ID, id, len, &ti);
+    if (rc == BL_ENOTFOUND)
+        return BL_OK;
+    if (rc != BL_OK)
+        return rc;
+    p = malloc(sizeof *p);
+    if (p == NULL)
+        return BL_ENOMEM;
+    rc = bl_postings_open(seg, BL_FIELD_ID, &ti, false, p);
+    while (rc == BL_OK && (doc = bl_postings_next(p)) != BL_DOC_END)
+        if (bl_deletes_set(d, doc))
+            (*n)++;
+    if (rc == BL_OK)
+        rc = p->rc;
+    free(p);
+    return rc;
+}
+
+/* The deletions of committed segment i as of the last commit. */
+static int load_deletes(bl_writer *w, size_t i, bl_deletes *out)
+{
+    const bl_manifest_seg *s = &w->m.segs[i];
+    char name[64], path[4096], msg[256];
+    int rc;
+
+    if (s->del_gen == 0)
+        return bl_deletes_new(s->docs, out);
+    rc = bl_deletes_file_name(name, sizeof name, s->id, s->del_gen);
+    if (rc == BL_OK)
+        rc = bl_path_join(path, sizeof path, w->dir, name);
+    if (rc == BL_OK)
+        rc = bl_deletes_load(path, out, msg, sizeof msg);
+    if (rc == BL_OK && out->docs != s->docs) {
+        bl_deletes_free(out);
+        rc = BL_ECORRUPT;
+    }
+    if (rc != BL_OK)
+        set_error(w, rc, "%s: %s", name, bl_strerror(rc));
+    return rc;
+}
+
+/* Apply the batch's ids to the committed segments: every older version of
+** an id added or deleted in this batch is deleted. dels[i] is filled (new
+** bitmap) only for segments that change. */
+static int delete_old_versions(bl_writer *w, bl_deletes *dels, bool *changed)
+{
+    char path[4096];
+    int rc = BL_OK;
+
+    for (size_t i = 0; i < w->m.n_segs && rc == BL_OK; i++) {
+        bl_segment *seg = NULL;
+        uint32_t marked = 0;
+
+        rc = path_of_segment(w, w->m.segs[i].id, path, sizeof path);
+        if (rc == BL_OK)
+            rc = bl_segment_open(path, &seg);
+        if (rc != BL_OK) {
+            set_error(w, rc, "%s: %s", path, bl_strerror(rc));
+            break;
+        }
+        rc = load_deletes(w, i, &dels[i]);
+        for (size_t j = 0; j < w->cap_ids && rc == BL_OK; j++)
+            if (w->ids[j].id != NULL)
+                rc = mark_id(seg, w->ids[j].id, &dels[i], &marked);
+        if (rc != BL_OK)
+            set_error(w, rc, "seg-%" PRIu64 ".byl: %s", w->m.segs[i].id,
+                      bl_strerror(rc));
+        changed[i] = marked > 0;
+        bl_segment_close(seg);
+    }
+    return rc;
+}
+
+static int write_deletes(bl_writer *w, uint64_t id, uint64_t gen,
+                         const bl_deletes *d)
+{
+    char name[64], path[4096];
+    int rc = bl_deletes_file_name(name, sizeof name, id, gen);
+
+    if (rc == BL_OK)
+        rc = bl_path_join(path, sizeof path, w->dir, name);
+    if (rc == BL_OK)
+        rc = bl_deletes_write(path, d);
+    if (rc != BL_OK)
+        set_error(w, rc, "writing %s: %s", name, bl_strerror(rc));
+    return rc;
+}
+
+/* Build the next manifest into nm, writing the deletion files it names. */
+static int next_manifest(bl_writer *w, bl_manifest *nm)
+{
+    size_t n_old = w->m.n_segs;
+    bl_deletes *dels = calloc(n_old + 1, sizeof *dels);
+    bool *changed = calloc(n_old + 1, sizeof *changed);
+    int rc = BL_OK;
+
+    bl_manifest_init(nm);
+    if (dels == NULL || changed == NULL)
+        rc = set_error(w, BL_ENOMEM, "out of memory");
+    if (rc == BL_OK)
+        rc = bl_manifest_copy(nm, &w->m);
+    if (rc == BL_OK) {
+        nm->generation = w->m.generation + 1;
+        nm->next_id = w->next_id;
+        if (w->n_ids > 0 && n_old > 0)
+            rc = delete_old_versions(w, dels, changed);
+    }
+    for (size_t i = 0; i < n_old && rc == BL_OK; i++) {
+        if (!changed[i])
+            continue;
+        rc = write_deletes(w, nm->segs[i].id, nm->generation, &dels[i]);
+        nm->segs[i].del_gen = nm->generation;
+        nm->segs[i].deleted = dels[i].count;
+    }
+    for (size_t i = 0; i < w->n_pend && rc == BL_OK; i++) {
+        bl_manifest_seg s = w->pend[i].seg;
+        bl_deletes d;
+
+        rc = bl_deletes_new(s.docs, &d);
+        for (uint32_t j = 0; rc == BL_OK && j < s.docs; j++)
+            if (is_superseded(w, w->pend[i].seqs[j]))
+                bl_deletes_set(&d, j);
+        if (rc == BL_OK && d.count > 0) {
+            rc = write_deletes(w, s.id, nm->generation, &d);
+            s.del_gen = nm->generation;
+            s.deleted = d.count;
+        }
+        bl_deletes_free(&d);
+        if (rc == BL_OK)
+            rc = bl_manifest_add(nm, &s);
+    }
+    for (size_t i = 0; i < n_old && dels != NULL; i++)
+        bl_deletes_free(&dels[i]);
+    free(dels);
+    free(changed);
+    if (rc != BL_OK)
+        set_error(w, rc, "commit: %s", bl_strerror(rc));
+    return rc;
+}
+
+/* nm with the segments idx[0..n) replaced by merged (dropped when it is
+** empty), placed where the first of them was. */
+static int replace_segments(bl_manifest *nm, const size_t *idx, size_t n,
+                            const bl_manifest_seg *merged)
+{
+    bl_manifest out;
+    size_t k = 0;
+    int rc = BL_OK;
+
+    out = *nm;
+    out.segs = NULL;
+    out.n_segs = out.cap = 0;
+    out.docs = out.field_total[0] = out.field_total[1] = 0;
+    for (size_t i = 0; i < nm->n_segs && rc == BL_OK; i++) {
+        if (k < n && idx[k] == i) {
+            if (k == 0 && merged->docs > 0)
+                rc = bl_manifest_add(&out, merged);
+            k++;
+            continue;
+        }
+        rc = bl_manifest_add(&out, &nm->segs[i]);
+    }
+    if (rc != BL_OK) {
+        bl_manifest_free(&out);
+        return rc;
+    }
+    bl_manifest_free(nm);
+    *nm = out;
+    return BL_OK;
+}
+
+/* Apply the merge policy (merge.h) to the manifest about to be committed:
+** merged segments are written now and named by nm instead of their
+** sources, which the sweep after the commit removes. */
+static int apply_merges(bl_writer *w, bl_manifest *nm)
+{
+    uint64_t max_bytes = (uint64_t)w->ram_share * w->threads / 4;
+    size_t *idx = NULL, n;
+    bl_manifest_seg *srcs = NULL, merged;
+    char msg[512];
+    int rc = BL_OK;
+
+    /* A merge builder holds a few times its sources' bytes: a quarter of
+    ** the budget, but never so little that tiny budgets never merge. */
+    if (max_bytes < MERGE_MIN_BYTES)
+        max_bytes = MERGE_MIN_BYTES;
+    for (;;) {
+        if (nm->n_segs == 0)
+            break;
+        free(idx);
+        free(srcs);
+        idx = malloc(nm->n_segs * sizeof *idx);
+        srcs = malloc(nm->n_segs * sizeof *srcs);
+        if (idx == NULL || srcs == NULL) {
+            rc = set_error(w, BL_ENOMEM, "merging: out of memory");
+            break;
+        }
+        bl_merge_pick(nm, max_bytes, idx, &n);
+        if (n == 0)
+            break;
+        for (size_t i = 0; i < n; i++)
+            srcs[i] = nm->segs[idx[i]];
+        rc = bl_merge_segments(w->dir, &w->aopts, srcs, n, w->next_id++,
+                               &merged, msg, sizeof msg);
+        if (rc == BL_OK)
+            rc = replace_segments(nm, idx, n, &merged);
+        if (rc != BL_OK) {
+            set_error(w, rc, "%s", msg);
+            break;
+        }
+    }
+    nm->next_id = w->next_id;
+    free(idx);
+    free(srcs);
+    return rc;
+}
+
+int bl_writer_commit(bl_writer *w)
+{
+    bl_manifest nm;
+    int rc;
+
+    if (w == NULL)
+        return BL_EINVAL;
+    rc = flush_all(w);
+    if (rc != BL_OK)
+        return rc;
+    /* The workers are idle until the next add: no lock needed below. */
+    rc = next_manifest(w, &nm);
+    if (rc == BL_OK)
+        rc = apply_merges(w, &nm);
+    if (rc == BL_OK) {
+        rc = bl_file_sync_dir(w->dir);   /* the new segments' renames */
+        if (rc == BL_OK)
+            rc = bl_manifest_commit(w->dir, &nm);
+        if (rc != BL_OK)
+            set_error(w, rc, "writing the manifest: %s", bl_strerror(rc));
+    }
+    if (rc != BL_OK) {
+        bl_manifest_free(&nm);
+        return rc;
+    }
+    /* The files the new commit no longer names: the previous manifest,
+    ** replaced deletion files, merged segments. Snapshots that hold them
+    ** keep their maps; loaders racing this start over from CURRENT. */
+    sweep(w->dir, &nm);
+    bl_manifest_free(&w->m);
+    w->m = nm;
+    for (size_t i = 0; i < w->n_pend; i++)
+        free(w->pend[i].seqs);
+    w->n_pend = 0;
+    batch_reset(w);
+    return BL_OK;
+}
