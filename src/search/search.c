@@ -23,6 +23,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <utf8proc.h>
+
 #include "base/arena.h"
 #include "base/buf.h"
 #include "query/iter.h"
@@ -375,6 +377,35 @@ static bool ascii_ieq(const char *a, const char *b)
     return *a == *b;
 }
 
+/* The same source name? ASCII case-insensitively, or after NFC and
+** Unicode case folding (as the index folds source:) when either is not
+** ASCII. */
+static bool source_eq(const char *a, const char *b)
+{
+    bool ascii = true;
+    utf8proc_uint8_t *fa = NULL, *fb = NULL;
+    bool eq;
+
+    for (const char *p = a; *p && ascii; p++)
+        ascii = (unsigned char)*p < 0x80;
+    for (const char *p = b; *p && ascii; p++)
+        ascii = (unsigned char)*p < 0x80;
+    if (ascii)
+        return ascii_ieq(a, b);
+    if (utf8proc_map((const utf8proc_uint8_t *)a, (utf8proc_ssize_t)strlen(a),
+                     &fa, UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+                     UTF8PROC_CASEFOLD) < 0 ||
+        utf8proc_map((const utf8proc_uint8_t *)b, (utf8proc_ssize_t)strlen(b),
+                     &fb, UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+                     UTF8PROC_CASEFOLD) < 0)
+        eq = strcmp(a, b) == 0;
+    else
+        eq = strcmp((const char *)fa, (const char *)fb) == 0;
+    free(fa);
+    free(fb);
+    return eq;
+}
+
 /* false when some source is absent from the segment: nothing matches. */
 static bool pred_init(seg_pred *p, query *q, size_t seg_i, bl_arena *arena)
 {
@@ -394,7 +425,7 @@ static bool pred_init(seg_pred *p, query *q, size_t seg_i, bl_arena *arena)
         uint32_t n = bl_segment_source_count(p->seg), o;
 
         for (o = 0; o < n; o++)
-            if (ascii_ieq(bl_segment_source_name(p->seg, o), q->sources[i]))
+            if (source_eq(bl_segment_source_name(p->seg, o), q->sources[i]))
                 break;
         if (o == n)
             return false;
@@ -670,33 +701,40 @@ static int add_source(query *q, const char *s)
     return BL_OK;
 }
 
-/* Fold the root's date and source MUST clauses into the predicates. */
+/* Fold the root's date and source MUST clauses into the predicates and
+** take them out of the tree: a column test per candidate is cheaper than
+** an iterator, and the rule that filters alone do not make SHOULD clauses
+** optional holds either way. */
 static int root_filters(query *q)
 {
-    const bl_qnode *r = q->root;
+    bl_qnode *r = q->root;
+    size_t w = 0;
 
     if (r->kind != BL_Q_BOOL)
         return BL_OK;
     for (size_t i = 0; i < r->n_clauses; i++) {
         const bl_qnode *n = r->clauses[i].node;
 
-        if (r->clauses[i].occur != BL_OCCUR_MUST)
-            continue;
-        if (n->kind == BL_Q_DATE) {
+        if (r->clauses[i].occur == BL_OCCUR_MUST && n->kind == BL_Q_DATE) {
             q->dated = true;
             if (n->from != BL_NO_DATE &&
                 (q->from == BL_NO_DATE || n->from > q->from))
                 q->from = n->from;
             if (n->to != BL_NO_DATE && (q->to == BL_NO_DATE || n->to < q->to))
                 q->to = n->to;
-        } else if (n->kind == BL_Q_KEYWORD && n->field == BL_FIELD_SOURCE &&
-                   q->ms) {
+            continue;
+        }
+        if (r->clauses[i].occur == BL_OCCUR_MUST &&
+            n->kind == BL_Q_KEYWORD && n->field == BL_FIELD_SOURCE) {
             int rc = add_source(q, n->terms[0]);
 
             if (rc != BL_OK)
                 return rc;
+            continue;
         }
+        r->clauses[w++] = r->clauses[i];
     }
+    r->n_clauses = w;
     return BL_OK;
 }
 
@@ -911,7 +949,7 @@ static int fill_hits(query *q, results_impl *ri, collect *c, scratch *scr)
             bl_buf_reset(&buf);
             rc = bl_snippet_make(scr->a, doc->body,
                                  strlen(doc->body), &sq, &so, &buf);
-            if (rc == BL_OK && buf.rc == BL_OK)
+            if (rc == BL_OK && buf.rc == BL_OK && buf.len > 0)
                 out->snippet = bl_arena_strndup(&ri->arena, (char *)buf.p,
                                                 buf.len);
             else if (rc == BL_OK)
@@ -944,6 +982,35 @@ static double now_us(void)
     return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
+/* The query as understood: the analysed tree, then the filters of the
+** options, into the results. */
+static int make_parsed(query *q, results_impl *ri)
+{
+    const bl_search_opts *o = q->o;
+    size_t clen = bl_query_format(q->root, NULL, 0);
+    char *canon = bl_arena_alloc(&ri->arena, clen + 512);
+
+    if (canon == NULL)
+        return BL_ENOMEM;
+    bl_query_format(q->root, canon, clen + 1);
+    if (o->from != BL_NO_DATE || o->to != BL_NO_DATE) {
+        bl_qnode d;
+
+        memset(&d, 0, sizeof d);
+        d.kind = BL_Q_DATE;
+        d.boost = 1;
+        d.from = o->from;
+        d.to = o->to;
+        strcat(canon, clen ? " +" : "+");
+        bl_query_format(&d, canon + strlen(canon), 200);
+    }
+    if (o->source != NULL && o->source[0] != '\0' && strlen(o->source) < 200)
+        sprintf(canon + strlen(canon), "%ssource:%s",
+                canon[0] ? " +" : "+", o->source);
+    ri->r.parsed = canon;
+    return BL_OK;
+}
+
 static int search(bl_index *ix, const char *text, const bl_search_opts *o,
                   results_impl *ri, char *err, size_t cap)
 {
@@ -955,8 +1022,6 @@ static int search(bl_index *ix, const char *text, const bl_search_opts *o,
     bool all_stop;
     uint64_t totals[BL_N_TEXT_FIELDS];
     size_t want;
-    char *canon;
-    size_t clen;
     int rc;
 
     memset(&q, 0, sizeof q);
@@ -1002,7 +1067,9 @@ static int search(bl_index *ix, const char *text, const bl_search_opts *o,
     q.ms = !o->count_only && !o->exhaustive && want > 0 &&
            o->sort == BL_SORT_RELEVANCE && maxscore_shape(q.root);
     rc = prepare(&q, q.root, 1.0, false);
-    if (rc == BL_OK && q.ms)
+    if (rc == BL_OK)
+        rc = make_parsed(&q, ri);
+    if (rc == BL_OK)
         rc = root_filters(&q);
     if (rc != BL_OK)
         goto done;
@@ -1025,30 +1092,8 @@ static int search(bl_index *ix, const char *text, const bl_search_opts *o,
 finish:
     ri->r.total = c.total;
     ri->r.total_lower_bound = c.lower_bound;
-    clen = bl_query_format(q.root, NULL, 0);
-    canon = bl_arena_alloc(&ri->arena, clen + 512);
-    if (canon == NULL) {
-        rc = BL_ENOMEM;
+    if (ri->r.parsed[0] == '\0' && (rc = make_parsed(&q, ri)) != BL_OK)
         goto done;
-    }
-    bl_query_format(q.root, canon, clen + 1);
-    if (q.dated) {
-        bl_qnode d;
-
-        memset(&d, 0, sizeof d);
-        d.kind = BL_Q_DATE;
-        d.boost = 1;
-        d.from = q.from;
-        d.to = q.to;
-        if (q.root != NULL && strstr(canon, "date:[") == NULL) {
-            strcat(canon, clen ? " +" : "+");
-            bl_query_format(&d, canon + strlen(canon), 200);
-        }
-    }
-    if (o->source != NULL && o->source[0] != '\0' && strlen(o->source) < 200)
-        sprintf(canon + strlen(canon), "%ssource:%s", clen ? " +" : "+",
-                o->source);
-    ri->r.parsed = canon;
     ri->r.warning = dup(&ri->arena, q.warning);
     if (ri->r.warning == NULL)
         rc = BL_ENOMEM;
