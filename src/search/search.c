@@ -88,6 +88,8 @@ typedef struct query {
     size_t n_sources;
     bool ms;                   /* the root runs as MaxScore */
     char warning[256];
+    struct tcache_ent *tc;     /* term lookups (df, then iterators) */
+    size_t n_tc, cap_tc;
     /* snippet terms */
     const char **hl_terms, **hl_prefixes;
     size_t n_hl_terms, n_hl_prefixes, cap_hl_terms, cap_hl_prefixes;
@@ -106,6 +108,65 @@ static void node_fields(const bl_qnode *n, const bl_field_id **f, size_t *nf)
     }
 }
 
+/* The dictionary entries of a query's terms, looked up once per segment
+** and field for df, then reused to open the iterators. */
+typedef struct tcache_ent {
+    const char *term;          /* borrowed from the tree */
+    bl_field_id field;
+    size_t seg;
+    int rc;                    /* BL_OK or BL_ENOTFOUND */
+    bl_term_info ti;
+} tcache_ent;
+
+static const tcache_ent *tcache_find(const query *q, size_t seg,
+                                     bl_field_id field, const char *term)
+{
+    for (size_t i = 0; i < q->n_tc; i++) {
+        const tcache_ent *e = &q->tc[i];
+
+        if (e->seg == seg && e->field == field &&
+            (e->term == term || strcmp(e->term, term) == 0))
+            return e;
+    }
+    return NULL;
+}
+
+static int tcache_lookup(query *q, size_t seg, bl_field_id field,
+                         const char *term, const tcache_ent **out)
+{
+    tcache_ent *e;
+    int rc;
+
+    *out = tcache_find(q, seg, field, term);
+    if (*out != NULL)
+        return BL_OK;
+    if (q->n_tc == q->cap_tc) {
+        size_t cap = q->cap_tc ? q->cap_tc * 2 : 16;
+        tcache_ent *v = bl_arena_alloc(q->arena, cap * sizeof *v);
+
+        if (v == NULL)
+            return BL_ENOMEM;
+        if (q->n_tc)
+            memcpy(v, q->tc, q->n_tc * sizeof *v);
+        q->tc = v;
+        q->cap_tc = cap;
+    }
+    e = &q->tc[q->n_tc];
+    rc = bl_segment_term(bl_snapshot_segment(q->snap, seg), field, term,
+                         strlen(term), &e->ti);
+    if (rc != BL_OK && rc != BL_ENOTFOUND)
+        return rc;
+    e->term = term;
+    e->field = field;
+    e->seg = seg;
+    e->rc = rc;
+    q->n_tc++;
+    *out = e;
+    return BL_OK;
+}
+
+/* df of a term: the larger over the node's fields of the field's df summed
+** over segments (bl_snapshot_df, from the cached lookups). */
 static int df_of(query *q, const bl_qnode *n, const char *term, uint64_t *df)
 {
     const bl_field_id *f;
@@ -114,17 +175,42 @@ static int df_of(query *q, const bl_qnode *n, const char *term, uint64_t *df)
     *df = 0;
     node_fields(n, &f, &nf);
     for (size_t i = 0; i < nf; i++) {
-        uint64_t d;
-        int rc = bl_snapshot_df(q->snap, f[i], term, strlen(term), &d);
+        uint64_t d = 0;
 
-        if (rc == BL_ENOTFOUND)
-            continue;
-        if (rc != BL_OK)
-            return rc;
+        for (size_t sg = 0; sg < bl_snapshot_segment_count(q->snap); sg++) {
+            const tcache_ent *e;
+            int rc = tcache_lookup(q, sg, f[i], term, &e);
+
+            if (rc != BL_OK)
+                return rc;
+            if (e->rc == BL_OK)
+                d += e->ti.df;
+        }
         if (d > *df)
             *df = d;
     }
     return BL_OK;
+}
+
+/* The iterators' term lookups in one segment: from the cache, else the
+** dictionary. */
+typedef struct seg_lookup {
+    query *q;
+    size_t seg;
+} seg_lookup;
+
+static int lookup_term(void *ud, bl_field_id field, const char *term,
+                       bl_term_info *out)
+{
+    seg_lookup *sl = ud;
+    const tcache_ent *e = tcache_find(sl->q, sl->seg, field, term);
+
+    if (e == NULL)
+        return bl_segment_term(bl_snapshot_segment(sl->q->snap, sl->seg),
+                               field, term, strlen(term), out);
+    if (e->rc == BL_OK)
+        *out = e->ti;
+    return e->rc;
 }
 
 static bool push_str(bl_arena *a, const char ***v, size_t *n, size_t *cap,
@@ -743,6 +829,7 @@ static int run_segment(query *q, size_t si, collect *c, bl_arena *arena)
     const bl_segment *seg = bl_snapshot_segment(q->snap, si);
     uint32_t base = bl_snapshot_base(q->snap, si);
     bl_iter_ctx ctx;
+    seg_lookup sl;
     seg_pred p;
     int rc = BL_OK;
 
@@ -750,6 +837,10 @@ static int run_segment(query *q, size_t si, collect *c, bl_arena *arena)
     ctx.seg = seg;
     ctx.bm25 = &q->bm25;
     ctx.arena = arena;
+    sl.q = q;
+    sl.seg = si;
+    ctx.lookup = lookup_term;
+    ctx.lookup_ud = &sl;
     if (!pred_init(&p, q, si, arena))
         return BL_OK;
     if (q->ms) {
