@@ -136,7 +136,8 @@ typedef enum bl_format {
     BL_FORMAT_REUTERS,
     BL_FORMAT_TIME,
     BL_FORMAT_TAR              /* a tar (.tar, .tar.gz, .tar.zst) of .txt
-                                  articles, first line the title (BBC) */
+                                  articles, first line the title (BBC),
+                                  or such .txt files unpacked */
 } bl_format;
 
 /* The longest record (a JSON line, an SGML record, a tar member) a reader
@@ -150,7 +151,10 @@ typedef struct bl_ingest bl_ingest;
 int bl_format_parse(const char *name, bl_format *out);
 
 /* Open a reader over paths (files or folders, walked recursively, in sorted
-** order; "-" is stdin). Plain, .gz and .zst inputs. */
+** order; "-" is stdin). Plain, .gz and .zst inputs. Hidden entries of a
+** folder, and its files whose format cannot be told, are passed over. A
+** record without an id gets "<file name>:<record number>" (the file name
+** without .gz/.zst, records counted from 1). */
 int bl_ingest_open(const char *const *paths, size_t n_paths, bl_format fmt,
                    bl_ingest **out);
 

@@ -31,6 +31,10 @@ static void parses_every_form(void **state)
         {"2017-03-14T01:30:00-07:00", 1489480200},
         {"2000-01-01T12:00:00-05:00", 946746000},
         {"19870226", 541296000},
+        {"1987-02-26 15:01:01 UTC", 541350061},
+        {"1987-02-26 10:01:01 EST", 541350061},
+        {"Thu, 26 Feb 1987 15:01:01 +0000 (UTC)", 541350061},
+        {"Thu, 26 Feb 87 15:01:01 GMT", 541350061},
         {"Tue, 14 Mar 2017 09:30:00 +0100", 1489480200},
         {"14 Mar 2017 09:30:00 +0100", 1489480200},
         {"Tue, 14 Mar 2017 09:30 +0100", 1489480200},
@@ -49,6 +53,7 @@ static void parses_every_form(void **state)
         {"Sept 14, 1963", -214704000 + 184 * 86400},
         {"March 14th, 1963", -214704000},
         {"Thursday, March 14, 1963", -214704000},
+        {"Thurs., March 14, 1963", -214704000},
         {"910514", 674179200},
         {"1 January 1994", 757382400},
         {"  1 January 1994 ", 757382400},
@@ -86,6 +91,7 @@ static void refuses_bad_dates(void **state)
         "32-JAN-1987", "26-FOO-1987", "Smarch 14, 1963", "March 32, 1963",
         "13/45/63", "01/04/6", "0000-01-01", "10000-01-01", "9105140",
         "Tue, 14 Mar 2017 09:30:00 +1", "14 Mar", "-1987-02-26",
+        "Thu, 26 Feb 1987 15:01:01 +0000 (UTC", "1987-02-26 15:01:01 XYZ",
     };
     (void)state;
 
@@ -163,6 +169,39 @@ static void format_round_trips(void **state)
     assert_string_equal(bl_date_format(0, out, 21), "1970-01-01T00:00:00Z");
 }
 
+/* Random strings made of date pieces: every answer is either a refusal
+** with BL_NO_DATE or an instant inside years 1..9999 (give or take a zone
+** offset), and the parser never reads past the string. */
+static void survives_random_text(void **state)
+{
+    static const char *const pieces[] = {
+        "1987", "02", "26", "-", ":", "T", "Z", " ", ",", ".", "/", "+",
+        "01", "Feb", "FEB", "March", "Tue", "Sunday", "GMT", "PST", "(",
+        ")", "15", "99", "0", "x", "st", "\xff", "-05:00", "12345678"};
+    fx_rng rng;
+    (void)state;
+
+    fx_rng_seed(&rng, 5);
+    for (int i = 0; i < 50000; i++) {
+        char text[96] = "";
+        int n = 1 + (int)fx_rng_below(&rng, 9);
+        int64_t t;
+        int rc;
+
+        for (int k = 0; k < n; k++)
+            strcat(text, pieces[fx_rng_below(&rng, sizeof pieces /
+                                                   sizeof pieces[0])]);
+        rc = bl_date_parse(text, &t);
+        if (rc == BL_OK) {
+            assert_true(t >= -62135596800LL - 86400 &&
+                        t <= 253402300799LL + 86400);
+        } else {
+            assert_int_equal(rc, BL_EFORMAT);
+            assert_true(t == BL_NO_DATE);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -170,6 +209,7 @@ int main(void)
         cmocka_unit_test(refuses_bad_dates),
         cmocka_unit_test(walks_the_calendar),
         cmocka_unit_test(format_round_trips),
+        cmocka_unit_test(survives_random_text),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -289,12 +289,19 @@ static void jsonl_survives_binary_garbage(void **state)
     f = fopen(path, "wb");
     assert_non_null(f);
     fputs("{\"id\": \"first\"}\n", f);
+    fputs("{\"id\": \"latin\", \"title\": \"Sp\xfctter \x93q\x94\"}\n", f);
     fwrite(junk, 1, sizeof junk, f);
     fputs("\n{\"id\": \"last\", \"title\": \"still here\"}\n", f);
     fclose(f);
     r = read_one(path, BL_FORMAT_AUTO);
-    assert_true(r.n_docs >= 2);
+    assert_true(r.n_docs >= 3);
     assert_string_equal(r.docs[0]->id, "first");
+    /* Latin-1 and Windows-1252 bytes are converted, with a warning. */
+    assert_string_equal(r.docs[1]->id, "latin");
+    assert_string_equal(r.docs[1]->title,
+                        "Sp\xc3\xbctter \xe2\x80\x9cq\xe2\x80\x9d");
+    assert_true(r.n_warnings >= 1);
+    assert_reported(r.warnings[0], path, 2, "Windows-1252");
     assert_string_equal(r.docs[r.n_docs - 1]->id, "last");
     assert_true(r.n_errors >= 1);
     for (size_t i = 0; i < r.n_errors; i++) {
@@ -468,6 +475,36 @@ static void trec_reads_every_field(void **state)
     run_free(&r);
 }
 
+/* A record over BL_INGEST_MAX_RECORD (many ordinary lines) is reported at
+** its opening line and dropped without holding it; the next one is read. */
+static void trec_skips_oversized_record(void **state)
+{
+    char *dir = fx_tmpdir(), path[4200];
+    static const char line[] = "a line of text that repeats and repeats\n";
+    size_t n = (BL_INGEST_MAX_RECORD / (sizeof line - 1)) + 2;
+    FILE *f;
+    run r;
+    (void)state;
+
+    snprintf(path, sizeof path, "%s/big.trec", dir);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs("<DOC>\n<DOCNO>A</DOCNO>\n</DOC>\n<DOC>\n<DOCNO>BIG</DOCNO>\n"
+          "<TEXT>\n", f);
+    for (size_t i = 0; i < n; i++)
+        fputs(line, f);
+    fputs("</TEXT>\n</DOC>\n<DOC>\n<DOCNO>C</DOCNO>\n</DOC>\n", f);
+    fclose(f);
+    r = read_one(path, BL_FORMAT_AUTO);
+    assert_int_equal(r.n_docs, 2);
+    assert_string_equal(r.docs[0]->id, "A");
+    assert_string_equal(r.docs[1]->id, "C");
+    assert_int_equal(r.n_errors, 1);
+    assert_reported(r.errors[0], path, 4, "longer than 64 MiB");
+    run_free(&r);
+    fx_rmtree(dir);
+}
+
 static void time_reads_every_field(void **state)
 {
     const char *path = data("TIME.ALL");
@@ -534,6 +571,54 @@ static void tar_reads_members(void **state)
 
     check_tar(&r);
     run_free(&r);
+}
+
+/* The unpacked tree, read with the format forced, gives the documents
+** the tarball gives; README.TXT beside the articles is passed over. */
+static void reads_unpacked_text_files(void **state)
+{
+    char *dir = fx_tmpdir(), path[4200];
+    static const char *const folders[] = {"news", "news/business",
+                                          "news/sport"};
+    static const char a[] = "Markets rally\n\nShares rose.\n\nBonds fell.\n";
+    static const char b[] = "Chelsea sack Mutu\n\nA \xa3" "15.8m signing.\n";
+    run r, tar;
+    (void)state;
+
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, folders[i]);
+        assert_int_equal(mkdir(path, 0755), 0);
+    }
+    snprintf(path, sizeof path, "%s/news/README.TXT", dir);
+    fx_write(path, "about\n", 6);
+    snprintf(path, sizeof path, "%s/news/business/001.txt", dir);
+    fx_write(path, a, sizeof a - 1);
+    snprintf(path, sizeof path, "%s/news/sport/199.txt", dir);
+    fx_write(path, b, sizeof b - 1);
+    snprintf(path, sizeof path, "%s/news", dir);
+    r = read_one(path, BL_FORMAT_TAR);
+    tar = read_one(data("news.tar"), BL_FORMAT_AUTO);
+    assert_int_equal(r.n_errors, 0);
+    assert_int_equal(r.n_docs, 2);
+    for (size_t i = 0; i < 2; i++) {
+        assert_string_equal(r.docs[i]->id, tar.docs[i]->id);
+        assert_string_equal(r.docs[i]->title, tar.docs[i]->title);
+        assert_string_equal(r.docs[i]->body, tar.docs[i]->body);
+        assert_string_equal(r.docs[i]->source, tar.docs[i]->source);
+        assert_string_equal(extra(r.docs[i], "category"),
+                            extra(tar.docs[i], "category"));
+    }
+    run_free(&r);
+    run_free(&tar);
+    /* Named on its own, a file that is neither is an error. */
+    snprintf(path, sizeof path, "%s/notes.md", dir);
+    fx_write(path, "about\n", 6);
+    r = read_one(path, BL_FORMAT_TAR);
+    assert_int_equal(r.n_docs, 0);
+    assert_int_equal(r.n_errors, 1);
+    assert_reported(r.errors[0], path, 0, "neither a tar");
+    run_free(&r);
+    fx_rmtree(dir);
 }
 
 /* ---- compression, stdin, folders ---------------------------------------- */
@@ -627,8 +712,8 @@ static void reads_gzip_and_zstd(void **state)
         free(text);
     }
     {
-        char bad_gz[4200], bad_zst[4200], good[4200];
-        const char *paths[3] = {bad_gz, bad_zst, good};
+        char bad_gz[4200], bad_zst[4200], good[4200], cut_zst[4200];
+        const char *paths[4] = {bad_gz, bad_zst, cut_zst, good};
         size_t len;
         char *packed;
         run r;
@@ -641,12 +726,15 @@ static void reads_gzip_and_zstd(void **state)
         fx_write(bad_gz, packed, len / 2);
         free(packed);
         packed = fx_slurp(bad_zst, &len);
+        snprintf(cut_zst, sizeof cut_zst, "%s/c/cut.jsonl.zst", dir);
+        fx_write(cut_zst, packed, len / 2);
         for (size_t k = 12; k < len - 4; k += 3)
             packed[k] = (char)~packed[k];
         fx_write(bad_zst, packed, len);
         free(packed);
-        r = read_all(paths, 3, BL_FORMAT_AUTO);
-        assert_true(r.n_errors >= 2);
+        r = read_all(paths, 4, BL_FORMAT_AUTO);
+        assert_true(r.n_errors >= 3);
+        assert_true(has_error(&r, BL_EIO, cut_zst, "truncated zstd data"));
         assert_true(has_error(&r, BL_EIO, bad_gz, "truncated gzip data"));
         assert_true(has_error(&r, BL_EIO, bad_zst, "zstd data"));
         assert_true(r.n_docs >= 4);
@@ -800,6 +888,56 @@ static void unknown_format_needs_forcing(void **state)
     fx_rmtree(dir);
 }
 
+/* Mutated fixtures of every format (bytes flipped, markup characters
+** and newlines thrown in, cut short): the readers never crash, every
+** document they return is clean UTF-8 with an id, and every failure is an
+** error that names the file. */
+static void survives_mutated_inputs(void **state)
+{
+    static const char *const names[] = {"basic.jsonl", "reuters.sgm",
+                                        "la.trec", "TIME.ALL", "news.tar"};
+    static const char marks[] = "<>&;#/\n\"{}[]:,\x00\xff\xc3";
+    char *dir = fx_tmpdir();
+    fx_rng rng;
+    (void)state;
+
+    fx_rng_seed(&rng, 3);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char path[4200];
+        size_t len;
+        char *orig = fx_slurp(data(names[i]), &len);
+
+        assert_non_null(orig);
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        for (int round = 0; round < 150; round++) {
+            char *buf = malloc(len);
+            size_t n = len, edits = 1 + fx_rng_below(&rng, 8);
+            run r;
+
+            assert_non_null(buf);
+            memcpy(buf, orig, len);
+            for (size_t k = 0; k < edits; k++) {
+                size_t at = fx_rng_below(&rng, n);
+
+                if (fx_rng_below(&rng, 2) == 0)
+                    buf[at] = (char)fx_rng_next(&rng);
+                else
+                    buf[at] = marks[fx_rng_below(&rng, sizeof marks - 1)];
+            }
+            if (fx_rng_below(&rng, 4) == 0)
+                n = fx_rng_below(&rng, n + 1);
+            fx_write(path, buf, n);
+            r = read_one(path, BL_FORMAT_AUTO);
+            for (size_t k = 0; k < r.n_errors; k++)
+                assert_non_null(strstr(r.errors[k], path));
+            run_free(&r);
+            free(buf);
+        }
+        free(orig);
+    }
+    fx_rmtree(dir);
+}
+
 static void parses_format_names(void **state)
 {
     bl_format f;
@@ -940,13 +1078,16 @@ int main(void)
         cmocka_unit_test(reuters_reads_every_field),
         cmocka_unit_test(reuters_reports_truncation_and_stray_text),
         cmocka_unit_test(trec_reads_every_field),
+        cmocka_unit_test(trec_skips_oversized_record),
         cmocka_unit_test(time_reads_every_field),
         cmocka_unit_test(tar_reads_members),
+        cmocka_unit_test(reads_unpacked_text_files),
         cmocka_unit_test(reads_gzip_and_zstd),
         cmocka_unit_test(reads_tar_zst),
         cmocka_unit_test(reads_stdin),
         cmocka_unit_test(walks_folders_in_order),
         cmocka_unit_test(unknown_format_needs_forcing),
+        cmocka_unit_test(survives_mutated_inputs),
         cmocka_unit_test(parses_format_names),
         cmocka_unit_test(reads_real_reuters),
         cmocka_unit_test(reads_real_time),

@@ -37,7 +37,7 @@ typedef struct lang_ctx {
     const char *name;          /* Snowball name, static */
     bl_stemmer *stemmer;       /* NULL when stemming is off */
     bl_stopset *stop;          /* NULL when stopwords are off or none */
-    const char *elisions;      /* " l d qu " or NULL, see elided() */
+    const char *elisions;      /* " l d qu " or NULL, see elide() */
 } lang_ctx;
 
 /* Articles and pronouns that French, Italian and Catalan elide before a
@@ -74,11 +74,17 @@ void bl_analyzer_opts_default(bl_analyzer_opts *o)
     o->stopword_file = NULL;
 }
 
-/* Add one listed word to a stopset, in normal form (and folded). */
+typedef struct stop_ctx {
+    bl_analyzer *a;            /* for its normaliser and options */
+    bl_stopset *set;           /* the set being filled */
+} stop_ctx;
+
+/* Add one listed word to a stopset, in normal form (and folded). A word
+** that cannot be normalised (invalid UTF-8, too long) is skipped. */
 static int add_stopword(void *ctx, const char *word, size_t len)
 {
-    bl_analyzer *a = ((void **)ctx)[0];
-    bl_stopset *set = ((void **)ctx)[1];
+    bl_analyzer *a = ((stop_ctx *)ctx)->a;
+    bl_stopset *set = ((stop_ctx *)ctx)->set;
     char buf[BL_NORM_MAX + 1];
     int n, rc;
 
@@ -151,14 +157,14 @@ static int lang_init(bl_analyzer *a, lang_ctx *l, const char *name,
             stop_len = stop_text ? strlen(stop_text) : 0;
         }
         if (stop_text != NULL) {
-            void *ctx[2];
+            stop_ctx ctx;
 
             rc = bl_stopset_new(&l->stop);
-            ctx[0] = a;
-            ctx[1] = l->stop;
+            ctx.a = a;
+            ctx.set = l->stop;
             if (rc == BL_OK)
                 rc = bl_stopwords_parse(stop_text, stop_len, add_stopword,
-                                        ctx);
+                                        &ctx);
         }
     }
     return rc;
@@ -186,7 +192,8 @@ int bl_analyzer_new(const bl_analyzer_opts *o, bl_analyzer **out)
         bl_analyzer_opts_default(&def);
         o = &def;
     }
-    name = bl_stem_lang(o->lang ? o->lang : "en");
+    name = bl_stem_lang(o->lang != NULL && o->lang[0] != '\0' ? o->lang
+                                                               : "en");
     if (name == NULL)
         return BL_EINVAL;
     a = calloc(1, sizeof *a);
@@ -262,6 +269,8 @@ static int normal_form(bl_analyzer *a, const char *text, bl_rawtok *tok)
         int n = bl_norm_term(&a->norm, text + tok->start, len, flags,
                              a->term, sizeof a->term);
 
+        if (n == BL_EINVAL)
+            return 0;          /* utf8proc refused it: skip, never fail */
         if (n != BL_ELIMIT)
             return n;
         /* NFKC grew the term past the limit: cut the surface by an eighth
@@ -284,7 +293,8 @@ static int elide(bl_analyzer *a, const lang_ctx *l, const char *text,
     size_t k;
     uint32_t i;
 
-    if (q == NULL || (k = (size_t)(q - a->term)) + 2 > sizeof key)
+    /* key holds " " + the k bytes before the apostrophe + " " + NUL. */
+    if (q == NULL || (k = (size_t)(q - a->term)) + 3 > sizeof key)
         return n;
     key[0] = ' ';
     memcpy(key + 1, a->term, k);

@@ -1,10 +1,11 @@
-/* stemmer.c - libstemmer behind a direct-mapped cache.
+/* stemmer.c - libstemmer behind a cache of stems.
 **
 ** Word frequencies follow Zipf's law, so a small cache of recent stems
 ** answers most lookups without running the Snowball program. The cache is
 ** two-way set associative (a new word goes to the front of its set, the
-** older one moves back; a hit at the back swaps them). Each slot holds one
-** word and its stem when both are short (CACHE_WORD bytes); longer words
+** older one moves back; a hit at the back swaps them). A slot is one
+** 64-byte cache line, so a hit on the front slot touches one line. Each
+** slot holds a word of up to CACHE_WORD bytes and its stem; longer words
 ** always go to libstemmer. Invariant: a cache hit returns
 ** exactly what libstemmer returned for the same word, because a slot is
 ** only ever filled from a libstemmer result and matched on the full word.
@@ -21,15 +22,19 @@
 #define CACHE_SETS 8192        /* power of two; two slots each */
 #define CACHE_WORD 24          /* longest word or stem a slot holds */
 
-/* One cached word. The word is zero-padded to CACHE_WORD bytes so that a
-** lookup compares three 64-bit words instead of calling memcmp. */
+#define CACHE_STEM 34          /* longest stem a slot holds */
+
+/* One cached word, one cache line. The word is zero-padded to CACHE_WORD
+** bytes so that a lookup compares three 64-bit words, not memcmp. */
 typedef struct cache_slot {
     uint64_t word[CACHE_WORD / 8]; /* the word, zero-padded */
     uint32_t tag;              /* high bits of the hash; 0 = empty */
     uint8_t word_len;
     uint8_t stem_len;
-    char stem[CACHE_WORD + 2];
+    char stem[CACHE_STEM];
 } cache_slot;
+
+_Static_assert(sizeof(cache_slot) == 64, "a slot is one cache line");
 
 struct bl_stemmer {
     struct sb_stemmer *sb;     /* the Snowball program */
@@ -95,7 +100,9 @@ int bl_stemmer_new(const char *lang, bl_stemmer **out)
     if (s == NULL)
         return BL_ENOMEM;
     s->sb = sb_stemmer_new(bl_stem_lang(lang), "UTF_8");
-    s->cache = calloc((size_t)CACHE_SETS * 2, sizeof *s->cache);
+    s->cache = aligned_alloc(64, (size_t)CACHE_SETS * 2 * sizeof *s->cache);
+    if (s->cache != NULL)
+        memset(s->cache, 0, (size_t)CACHE_SETS * 2 * sizeof *s->cache);
     if (s->sb == NULL || s->cache == NULL) {
         bl_stemmer_free(s);
         return BL_ENOMEM;
@@ -134,7 +141,8 @@ size_t bl_stemmer_stem(bl_stemmer *s, const char *word, size_t len,
         return 0;
     if (len <= CACHE_WORD) {
         memcpy(key, word, len);
-        if (slot_holds(&set[1], tag, key, len)) {
+        if (!slot_holds(&set[0], tag, key, len) &&
+            slot_holds(&set[1], tag, key, len)) {
             cache_slot tmp = set[0];
 
             set[0] = set[1];
@@ -159,7 +167,7 @@ size_t bl_stemmer_stem(bl_stemmer *s, const char *word, size_t len,
     n = bl_utf8_cut((const char *)stem, n, BL_NORM_MAX);
     memcpy(out, stem, n);
     out[n] = '\0';
-    if (len <= CACHE_WORD && n <= CACHE_WORD) {
+    if (len <= CACHE_WORD && n <= CACHE_STEM) {
         set[1] = set[0];
         set[0].tag = tag;
         set[0].word_len = (uint8_t)len;

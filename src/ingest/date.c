@@ -14,6 +14,11 @@
 
 #include "byline.h"
 
+/* The instants bl_date_parse accepts, 0001-01-01T00:00:00Z to
+** 9999-12-31T23:59:59Z. */
+#define MIN_TIME (-62135596800LL)
+#define MAX_TIME 253402300799LL
+
 /* Days from 1970-01-01 to y-m-d (Howard Hinnant's days_from_civil). */
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 {
@@ -141,8 +146,9 @@ static size_t word_len(const char *p)
     return n;
 }
 
-/* Match the word at c against names: the full name or its first three
-** letters (and "Sept"), case-insensitive. Returns the index or -1. */
+/* Match the word at c against names: the full name or a prefix of at
+** least three letters ("Mar", "Sept", "Thurs"), case-insensitive, with an
+** optional '.' after an abbreviation. Returns the index or -1. */
 static int name_of(cur *c, const char *const *names, int n_names)
 {
     size_t n = word_len(c->p);
@@ -152,8 +158,7 @@ static int name_of(cur *c, const char *const *names, int n_names)
     for (int i = 0; i < n_names; i++) {
         size_t full = strlen(names[i]);
 
-        if ((n == 3 || n == full || (n == 4 && i == 8 && names == months)) &&
-            n <= full && strncasecmp(c->p, names[i], n) == 0) {
+        if (n <= full && strncasecmp(c->p, names[i], n) == 0) {
             c->p += n;
             if (*c->p == '.' && n < full)
                 c->p++;
@@ -262,7 +267,7 @@ static bool iso(cur *c, parts *pt)
         if (!clock_time(c, pt))
             return false;
         skip_ws(c);
-        return zone(c, pt, false);
+        return zone(c, pt, true);
     }
     return true;
 }
@@ -339,7 +344,18 @@ static bool tail_time(cur *c, parts *pt)
         return true;
     }
     skip_ws(c);
-    return zone(c, pt, true);
+    if (!zone(c, pt, true))
+        return false;
+    skip_ws(c);
+    if (*c->p == '(') {
+        /* An RFC 2822 comment: "+0000 (UTC)". */
+        const char *close = strchr(c->p, ')');
+
+        if (close == NULL)
+            return false;
+        c->p = close + 1;
+    }
+    return true;
 }
 
 /* [Weekday,] D Mon YYYY [time [zone]] - RFC 2822, FBIS "1 January 1994" -
@@ -420,6 +436,7 @@ int bl_date_parse(const char *s, int64_t *out)
     parts pt;
     bool ok = false, lenient = false;
     cur c;
+    int64_t t;
 
     *out = BL_NO_DATE;
     if (s == NULL)
@@ -445,7 +462,12 @@ int bl_date_parse(const char *s, int64_t *out)
         return BL_EFORMAT;
     if (pt.sec == 60)
         pt.sec = 59;           /* a leap second: keep it in its minute */
-    *out = days_from_civil(pt.year, (unsigned)pt.month, (unsigned)pt.day) *
-               86400 + pt.hour * 3600 + pt.min * 60 + pt.sec - pt.offset;
+    t = days_from_civil(pt.year, (unsigned)pt.month, (unsigned)pt.day) *
+            86400 + pt.hour * 3600 + pt.min * 60 + pt.sec - pt.offset;
+    /* A zone offset can move year 1 or 9999 out of the years that
+    ** bl_date_format writes and we read back; refuse those instants. */
+    if (t < MIN_TIME || t > MAX_TIME)
+        return BL_EFORMAT;
+    *out = t;
     return BL_OK;
 }

@@ -67,7 +67,8 @@ int ing_reader_line(ing_reader *r, const uint8_t **p, size_t *len);
 
 /* ---- text cleaning --------------------------------------------------- */
 
-#define ING_TAGS     1u        /* drop <...> tags (each becomes a space) */
+#define ING_TAGS     1u        /* drop tags: "<" + letter, "/" or "!" up to
+                                  ">" within 256 bytes; each is a space */
 #define ING_ENTITIES 2u        /* decode &lt; &gt; &amp; &quot; &apos; &#N;
                                   &#xN; (control characters are dropped) */
 #define ING_ONELINE  4u        /* every whitespace run becomes one space */
@@ -79,6 +80,14 @@ int ing_reader_line(ing_reader *r, const uint8_t **p, size_t *len);
 ** with the 0x80-0x9f punctuation), then flags apply; leading and trailing
 ** whitespace is trimmed. NULL when out of memory. */
 char *ing_clean(bl_arena *a, const uint8_t *p, size_t len, unsigned flags);
+
+/* Is p[0..len) valid UTF-8 (controls allowed)? */
+bool ing_utf8_valid(const uint8_t *p, size_t len);
+
+/* Make a NUL-terminated message valid UTF-8 in place: each byte that does
+** not belong to a complete sequence (a quote of bad input, a sequence cut
+** by snprintf) becomes '?'. */
+void ing_msg_fix(char *s);
 
 /* ---- the handle and the record parsers ---------------------------------- */
 
@@ -107,6 +116,7 @@ typedef struct ing_scan {
 typedef struct ing_tar {
     char name[1024];           /* member name (from a long-name record) */
     bool have_long;            /* name came from a GNU or pax record */
+    bool started;              /* the first bytes were looked at */
     bool done;                 /* end of archive or a fatal error */
 } ing_tar;
 
@@ -158,9 +168,13 @@ int ing_doc_date(bl_ingest *in, const void *p, size_t len, unsigned flags,
 int ing_doc_finish(bl_ingest *in);
 
 /* Set the error message ("path:line: ..."); line 0 leaves it out. Returns
-** rc. */
+** rc. Messages are always valid UTF-8 (see ing_msg_fix). */
 int ing_fail(bl_ingest *in, int rc, uint64_t line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Set the warning message the same way ("path:line: ..."). */
+void ing_warn(bl_ingest *in, uint64_t line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Each parser reads the next document of the current file: BL_OK (the doc
 ** is ready), BL_DONE (the file is finished), BL_EFORMAT (a record was

@@ -5,6 +5,8 @@
 ** booleans as JSON writes them, an array of strings as its items joined
 ** by ", ", other arrays and objects as compact JSON; null is left out.
 ** A date is a string bl_date_parse reads or an integer of Unix seconds.
+** A line with bytes that are not UTF-8 is read as Windows-1252 (with a
+** warning) instead of being refused.
 ** Invariant: a line that is not a JSON object (truncated, binary, too
 ** long) is reported with its line number and skipped; the next line is
 ** read as if nothing happened.
@@ -133,9 +135,8 @@ static int from_object(bl_ingest *in, json_t *o, uint64_t line)
                 rc = ing_doc_date(in, json_string_value(v),
                                   json_string_length(v), 0, line);
             else if (!json_is_null(v))
-                snprintf(in->warn, sizeof in->warn,
-                         "%s:%llu: unreadable date (not a string or an "
-                         "integer)", in->path, (unsigned long long)line);
+                ing_warn(in, line, "unreadable date (not a string or an "
+                         "integer)");
         } else {
             rc = put_value(in, key, v, field);
         }
@@ -167,17 +168,33 @@ int ing_jsonl_next(bl_ingest *in)
         if (i == len)
             continue;          /* a blank line */
         in->n_rec++;
+        ing_doc_reset(in);
+        if (!ing_utf8_valid(p + i, len - i)) {
+            /* Bytes that are not UTF-8 (a Latin-1 dump): read them as
+            ** Windows-1252 rather than lose the article. */
+            const char *fixed = ing_clean(&in->arena, p + i, len - i, 0);
+
+            if (fixed == NULL)
+                return BL_ENOMEM;
+            p = (const uint8_t *)fixed;
+            len = strlen(fixed);
+            i = 0;
+            ing_warn(in, in->rd.line, "bytes that are not UTF-8 read as "
+                     "Windows-1252");
+        }
         root = json_loadb((const char *)p + i, len - i, 0, &jerr);
-        if (root == NULL)
+        if (root == NULL) {
+            in->warn[0] = '\0';
             return ing_fail(in, BL_EFORMAT, in->rd.line,
                             "invalid JSON at column %d: %s",
                             jerr.column + (int)i, jerr.text);
+        }
         if (!json_is_object(root)) {
             json_decref(root);
+            in->warn[0] = '\0';
             return ing_fail(in, BL_EFORMAT, in->rd.line,
                             "not a JSON object");
         }
-        ing_doc_reset(in);
         rc = from_object(in, root, in->rd.line);
         json_decref(root);
         if (rc == BL_OK)

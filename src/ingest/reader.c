@@ -107,6 +107,22 @@ static int decode(ing_reader *r, uint8_t *dst, size_t room, size_t *n)
 
     *n = 0;
     while (*n == 0 && !r->eof) {
+        if (r->codec == ING_PLAIN && r->raw_pos == r->raw_len &&
+            !r->raw_eof) {
+            /* Plain input goes straight to dst, without a copy. */
+            ssize_t k;
+
+            do
+                k = read(r->fd, dst, room);
+            while (k < 0 && errno == EINTR);
+            if (k < 0)
+                return fail(r, BL_EIO, strerror(errno));
+            r->raw_read += (uint64_t)k;
+            r->raw_eof = k == 0;
+            r->eof = k == 0;
+            *n = (size_t)k;
+            continue;
+        }
         if (r->raw_pos == r->raw_len && !r->raw_eof) {
             rc = read_raw(r);
             if (rc != BL_OK)
@@ -155,10 +171,8 @@ static int decode(ing_reader *r, uint8_t *dst, size_t room, size_t *n)
                                  r->raw_len - r->raw_pos, 0};
             ZSTD_outBuffer zout = {dst, room, 0};
 
-            if (zin.size == 0 && r->raw_eof) {
-                if (r->zret != 0)
-                    return fail(r, BL_EIO, "truncated zstd data");
-                r->eof = true;
+            if (zin.size == 0 && r->raw_eof && r->zret == 0) {
+                r->eof = true;         /* every frame decoded and flushed */
                 break;
             }
             r->zret = ZSTD_decompressStream(r->zd, &zout, &zin);
@@ -168,6 +182,9 @@ static int decode(ing_reader *r, uint8_t *dst, size_t room, size_t *n)
                                ? BL_ENOMEM : BL_EIO, "corrupt zstd data");
             r->raw_pos += zin.pos;
             *n = zout.pos;
+            /* No input left, nothing more to flush, the frame unfinished. */
+            if (*n == 0 && zin.size == 0 && r->raw_eof && r->zret != 0)
+                return fail(r, BL_EIO, "truncated zstd data");
         }
     }
     return BL_OK;
@@ -215,7 +232,8 @@ int ing_reader_line(ing_reader *r, const uint8_t **p, size_t *len)
     *p = NULL;
     *len = 0;
     for (;;) {
-        uint8_t *start = r->buf + r->pos;
+        /* buf is NULL until the first byte is decoded (an empty file). */
+        uint8_t *start = r->buf != NULL ? r->buf + r->pos : NULL;
         uint8_t *nl = r->len - r->pos > r->scan
             ? memchr(start + r->scan, '\n', r->len - r->pos - r->scan)
             : NULL;

@@ -5,7 +5,10 @@
 ** source the top folder ("bbc") and the extra field "category" the parent
 ** folder ("business"). Other members (folders, README.TXT, hidden
 ** "._x.txt") are passed over. Headers are ustar/GNU with GNU long names
-** and pax "path" records; every header's checksum is verified.
+** and pax "path" records; every header's checksum is verified. A ".txt"
+** file that is not a tar is read as one article named by the last three
+** parts of its path, so that the unpacked tree (with the format forced:
+** `--format bbc bbc/`) gives the same documents as the tarball.
 ** Invariant: the archive is streamed member by member; a bad header ends
 ** the file with an error (tar has no way to resync), a member longer than
 ** BL_INGEST_MAX_RECORD is skipped without being held in memory.
@@ -13,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ingest/ingest.h"
 
@@ -123,10 +127,13 @@ static int member_doc(bl_ingest *in, const char *name, const uint8_t *p,
     const char *id = first != NULL ? first + 1 : name;
     const uint8_t *nl = memchr(p, '\n', len);
     size_t title_len = nl != NULL ? (size_t)(nl - p) : len;
+    size_t id_len = strlen(id);
     int rc;
 
+    if (id_len >= 4 && strcmp(id + id_len - 4, ".txt") == 0)
+        id_len -= 4;
     ing_doc_reset(in);
-    rc = ing_doc_set(in, &in->doc.id, id, strlen(id) - 4, ING_ONELINE);
+    rc = ing_doc_set(in, &in->doc.id, id, id_len, ING_ONELINE);
     if (rc == BL_OK)
         rc = ing_doc_set(in, &in->doc.title, p, title_len, ING_ONELINE);
     if (rc == BL_OK)
@@ -163,10 +170,75 @@ static int bad(bl_ingest *in, const char *why)
                     why, (unsigned long long)(in->rd.raw_read));
 }
 
+/* A .txt article file on its own, named as if it were the member
+** "<grandparent>/<parent>/<name>" of an archive, so that an unpacked tree
+** gives the ids the tarball gives. */
+static int single_file(bl_ingest *in)
+{
+    ing_reader *r = &in->rd;
+    const char *path = in->path, *at = path + strlen(path);
+    size_t avail;
+    int slashes = 0, rc;
+
+    in->tar.done = true;
+    while (at > path && slashes < 3) {
+        at--;
+        if (*at == '/' && ++slashes == 3)
+            at++;
+    }
+    if (strlen(at) >= sizeof in->tar.name)
+        return ing_fail(in, BL_EFORMAT, 0, "path too long");
+    memcpy(in->tar.name, at, strlen(at) + 1);
+    rc = ing_reader_fill(r, (size_t)BL_INGEST_MAX_RECORD + 1);
+    if (rc != BL_OK)
+        return rc;
+    avail = r->len - r->pos;
+    if (avail > BL_INGEST_MAX_RECORD)
+        return ing_fail(in, BL_EFORMAT, 0, "file longer than %u MiB skipped",
+                        BL_INGEST_MAX_RECORD >> 20);
+    in->n_rec++;
+    rc = member_doc(in, in->tar.name, r->buf + r->pos, avail);
+    r->pos += avail;
+    return rc;
+}
+
+/* Look at the first block: a tar archive, a .txt article of its own (read
+** whole), or neither. */
+static int start(bl_ingest *in)
+{
+    ing_reader *r = &in->rd;
+    size_t n = strlen(in->base);
+    bool txt = n > 4 && strcasecmp(in->base + n - 4, ".txt") == 0;
+    int rc = ing_reader_fill(r, BLOCK);
+
+    in->tar.started = true;
+    if (rc != BL_OK)
+        return rc;
+    if (r->len - r->pos >= BLOCK &&
+        memcmp(r->buf + r->pos + 257, "ustar", 5) == 0)
+        return BL_OK;
+    in->tar.done = true;
+    if (r->len == r->pos)
+        return BL_DONE;        /* an empty file */
+    if (txt && strcmp(in->base + n - 4, ".txt") == 0)
+        return single_file(in);
+    if (txt || in->cur->in_folder)
+        return BL_DONE;        /* README.TXT beside the articles */
+    return ing_fail(in, BL_EFORMAT, 0, "neither a tar archive nor a .txt "
+                    "article");
+}
+
 int ing_tar_next(bl_ingest *in)
 {
     ing_reader *r = &in->rd;
     ing_tar *t = &in->tar;
+
+    if (!t->started) {
+        int rc = start(in);
+
+        if (rc != BL_OK || t->done)
+            return rc;
+    }
 
     while (!t->done) {
         uint8_t h[BLOCK];

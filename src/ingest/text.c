@@ -182,7 +182,9 @@ static size_t count_high(const uint8_t *p, size_t len)
         uint64_t w;
 
         memcpy(&w, p + k, 8);
-        n += (size_t)__builtin_popcountll(w & 0x8080808080808080ULL);
+        /* Each byte's top bit moved to bit 0, then all eight summed. */
+        w = (w & 0x8080808080808080ULL) >> 7;
+        n += (size_t)((w * 0x0101010101010101ULL) >> 56);
     }
     for (; k < len; k++)
         n += p[k] >> 7;
@@ -206,6 +208,47 @@ static bool looks_like_tag(const uint8_t *p, size_t n)
           c == '!'))
         return false;
     return memchr(p, '>', n < MAX_TAG ? n : MAX_TAG) != NULL;
+}
+
+bool ing_utf8_valid(const uint8_t *p, size_t len)
+{
+    size_t i = 0;
+
+    if (count_high(p, len) == 0)
+        return true;
+    while (i < len) {
+        uint32_t cp;
+        size_t k;
+
+        if (p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        k = utf8_seq(p + i, len - i, &cp);
+        if (k == 0)
+            return false;
+        i += k;
+    }
+    return true;
+}
+
+void ing_msg_fix(char *s)
+{
+    size_t len = strlen(s), i = 0;
+
+    while (i < len) {
+        uint32_t cp;
+        size_t k = 1;
+
+        if ((uint8_t)s[i] >= 0x80) {
+            k = utf8_seq((const uint8_t *)s + i, len - i, &cp);
+            if (k == 0) {
+                s[i] = '?';
+                k = 1;
+            }
+        }
+        i += k;
+    }
 }
 
 char *ing_clean(bl_arena *a, const uint8_t *p, size_t len, unsigned flags)

@@ -60,6 +60,17 @@ void bl_snapshot_analyzer_opts(const bl_snapshot *s, bl_analyzer_opts *out);
 int bl_snapshot_df(const bl_snapshot *s, bl_field_id field, const char *term,
                    size_t len, uint64_t *out);
 
+/* A slot for one structure derived from the whole generation and built on
+** first use (search/suggest.c's completion table); the snapshot frees it
+** with free_fn when its last reference goes. bl_snapshot_aux returns the
+** installed structure or NULL. bl_snapshot_aux_set installs aux if the
+** slot is empty and returns what the slot then holds: aux, or the one
+** another thread installed first (the caller then frees its own), or NULL
+** when out of memory (nothing installed). Both are thread-safe. */
+void *bl_snapshot_aux(const bl_snapshot *s);
+void *bl_snapshot_aux_set(bl_snapshot *s, void *aux,
+                          void (*free_fn)(void *aux));
+
 /* The snapshot of an open public index handle (borrowed, valid while the
 ** caller holds a reference: take one with bl_snapshot_retain before using
 ** it across a bl_index_refresh). */

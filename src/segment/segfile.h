@@ -87,10 +87,11 @@ void bl_termdict_writer_init(bl_termdict_writer *w);
 void bl_termdict_writer_free(bl_termdict_writer *w);
 
 /* Add key (field byte + term, 2 .. 1 + BL_MAX_TERM bytes) with its
-** statistics and the bytes its lists took. BL_EINVAL when out of order. */
+** statistics and the bytes its lists took; doc is the only document of a
+** df-1 term (whose postings take no bytes). BL_EINVAL when out of order. */
 int bl_termdict_add(bl_termdict_writer *w, const uint8_t *key, size_t len,
                     uint32_t df, uint64_t cf, uint32_t max_tf,
-                    uint64_t post_len, uint64_t pos_len);
+                    uint64_t post_len, uint64_t pos_len, uint32_t doc);
 
 /* Encode one term's postings (and positions for text fields) at the end of
 ** post and pos. docs (increasing) and tfs have df entries; positions holds,
