@@ -987,7 +987,7 @@ static void oracle_on_reuters(void **state)
         FX_SKIP("Reuters-21578 is not in ../shared/corpus");
         return;
     }
-    oracle_queries(w->reuters, 600, 2);
+    oracle_queries(w->reuters, 500, 2);
 }
 
 /* Date sorts: every match in (date, doc) order, undated last; paging. */
