@@ -132,6 +132,7 @@ try {
   const overflow = await page.evaluate(() =>
     document.documentElement.scrollWidth > window.innerWidth + 1);
   check(!overflow, 'no sideways scrolling on a phone-sized screen');
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: join(outDir, 'search-phone.png') });
 
   check(problems.length === 0, 'no console errors or outside requests' +
