@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/varint.h"
 #include "byline.h"
 #include "reader/snapshot.h"
+#include "segment/format.h"
 #include "segment/segment.h"
 
 #define N_DOCS 300
@@ -179,11 +181,13 @@ static char *first_file(const char *dir, const char *pattern)
     return out;
 }
 
-/* Random flips over the whole of each segment file. */
+/* Flips in every section of each segment file (located through the
+** footer's table of contents, format.h), in the header and in the footer:
+** check names the file and the section. */
 static void segment_flips(void **state)
 {
     env *e = *state;
-    char msg[1024], path[4096];
+    char msg[1024], path[4096], want[256];
     fx_rng r;
     char *out;
 
@@ -193,19 +197,38 @@ static void segment_flips(void **state)
     assert_int_equal(fx_run(&out, "cd %s && ls seg-*.byl", e->index), 0);
     for (char *name = strtok(out, "\n"); name != NULL;
          name = strtok(NULL, "\n")) {
-        size_t len;
-        char *p;
+        size_t len, foot;
+        uint8_t *p;
+        int sections = 0;
 
         snprintf(path, sizeof path, "%s/%s", e->index, name);
-        p = fx_slurp(path, &len);
+        p = (uint8_t *)fx_slurp(path, &len);
         assert_non_null(p);
+        assert_true(len > BL_FOOTER_BYTES + BL_SEG_MAGIC_BYTES);
+        foot = len - BL_FOOTER_BYTES;
+        for (int sec = 0; sec < BL_SEC_COUNT; sec++) {
+            const uint8_t *t = p + foot + (size_t)sec * BL_TOC_ENTRY_BYTES;
+            uint64_t off = bl_load_u64le(t), n = bl_load_u64le(t + 8);
+
+            assert_true(off + n <= foot);
+            if (n == 0)
+                continue;
+            sections++;
+            snprintf(want, sizeof want, "%s: %s", name, bl_sec_name(sec));
+            for (int i = 0; i < 6; i++)
+                flip_and_check(e->index, path,
+                               (size_t)(off + fx_rng_below(&r, n)), want,
+                               msg, sizeof msg);
+        }
+        assert_true(sections >= 8);
         free(p);
-        for (int i = 0; i < 60; i++)
-            flip_and_check(e->index, path, fx_rng_below(&r, len), name, msg,
-                           sizeof msg);
-        /* The first and last bytes (header, footer) too. */
-        flip_and_check(e->index, path, 0, name, msg, sizeof msg);
-        flip_and_check(e->index, path, len - 1, name, msg, sizeof msg);
+        snprintf(want, sizeof want, "%s: footer", name);
+        for (int i = 0; i < 6; i++)
+            flip_and_check(e->index, path,
+                           foot + fx_rng_below(&r, BL_FOOTER_BYTES), want,
+                           msg, sizeof msg);
+        for (size_t off = 0; off < BL_SEG_MAGIC_BYTES; off++)
+            flip_and_check(e->index, path, off, name, msg, sizeof msg);
     }
     free(out);
     assert_int_equal(bl_index_check(e->index, msg, sizeof msg, NULL, NULL),

@@ -145,7 +145,8 @@ static void index_again_replaces(void **state)
                             e->index), 0);
     j = run_json("%s stats %s --json", e->index, "");
     assert_int_equal(int_of(j, "articles"), 5);
-    assert_int_equal(int_of(j, "deleted"), 1);
+    /* The replaced r2 is deleted, or already merged away. */
+    assert_true(int_of(j, "deleted") <= 1);
     json_decref(j);
     j = run_json("%s get %s %s", e->index, "r2");
     assert_string_equal(json_string_value(json_object_get(j, "title")),

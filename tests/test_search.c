@@ -855,6 +855,7 @@ static void oracle_queries(oracle *o, size_t n, uint64_t seed)
     gen g;
     ohit *want = malloc(o->n_docs * sizeof *want);
     params p = {1.2, 0.75, {2.0, 1.0}};
+    size_t pruned = 0, with_hits = 0;
 
     assert_non_null(want);
     assert_true(o->n_words > 100);
@@ -894,6 +895,8 @@ static void oracle_queries(oracle *o, size_t n, uint64_t seed)
                 print_error("query '%s': %s\n", g.text, err);
             assert_int_equal(rc, BL_OK);
             compare(o, g.text, r, want, n_want, ks[j]);
+            pruned += r->total_lower_bound;
+            with_hits += j == 0 && r->n_hits > 0;
             bl_results_free(r);
         }
         /* the exact count */
@@ -917,6 +920,11 @@ static void oracle_queries(oracle *o, size_t n, uint64_t seed)
         gnode_free(root);
     }
     free(want);
+    /* the queries found things, and pruning skipped documents in some */
+    print_message("[ INFO     ] %zu queries, %zu with hits, %zu searches "
+                  "pruned\n", n, with_hits, pruned);
+    assert_true(with_hits > n / 2);
+    assert_true(pruned > 0);
 }
 
 /* ---- fixtures ---------------------------------------------------------------- */

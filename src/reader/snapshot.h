@@ -81,4 +81,12 @@ bl_snapshot *bl_index_snapshot(bl_index *ix);
 ** wants); release with bl_snapshot_release. */
 bl_snapshot *bl_index_acquire(bl_index *ix);
 
+/* A few per-search scratch states (analyzers, arenas) that search/ keeps on
+** the index for reuse, since an analyzer is costly to create: take one
+** (NULL when none is kept), give it back when done. The index keeps up to
+** 8 and frees the others, and those it holds at close, with free_fn. */
+void *bl_index_scratch_take(bl_index *ix);
+void bl_index_scratch_give(bl_index *ix, void *scratch,
+                           void (*free_fn)(void *));
+
 #endif

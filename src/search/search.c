@@ -433,7 +433,9 @@ static bool cannot_enter(double bound, double theta)
     return bound * (1.0 + MARGIN) <= theta;
 }
 
-/* Every match of the tree: counted, and kept by date or score. */
+/* Every match of the tree: counted, and kept by date or score. Scoring
+** skips the blocks whose bound cannot beat the heap (then the count is a
+** lower bound). */
 static void run_tree(query *q, bl_iter *it, const seg_pred *p, uint32_t base,
                      collect *c)
 {
@@ -441,38 +443,43 @@ static void run_tree(query *q, bl_iter *it, const seg_pred *p, uint32_t base,
     bool scored = !o->count_only && o->sort == BL_SORT_RELEVANCE &&
                   c->topk.k > 0;
     bool kept = !o->count_only && c->topk.k > 0;
-    uint32_t bm_last = 0;
-    double bm = INFINITY;
+    bool prune = scored && !o->exhaustive;
+    uint32_t d = bl_iter_next(it), last = 0;
+    double bm = 0;
     bool have_bm = false;
 
-    for (uint32_t d = bl_iter_next(it); d != BL_DOC_END;
-         d = bl_iter_next(it)) {
+    while (d != BL_DOC_END) {
         bl_topk_hit h;
 
-        if (!pred_ok(p, d))
-            continue;
-        c->total++;
-        if (!kept)
-            continue;
-        h.doc = (uint64_t)base + d;
-        h.score = 0;
-        h.date = BL_NO_DATE;
-        if (scored) {
-            double theta = bl_topk_threshold(&c->topk);
-
-            if (theta > -INFINITY && !o->exhaustive) {
-                if (!have_bm || d > bm_last) {
-                    bm = bl_iter_block_max(it, d, &bm_last);
-                    have_bm = true;
-                }
-                if (cannot_enter(bm, theta))
-                    continue;
+        if (prune && bl_topk_threshold(&c->topk) > -INFINITY) {
+            if (!have_bm || d > last) {
+                bm = bl_iter_block_max(it, d, &last);
+                have_bm = true;
             }
-            h.score = bl_iter_score(it);
-        } else {
-            h.date = bl_segment_date(p->seg, d);
+            if (cannot_enter(bm, bl_topk_threshold(&c->topk))) {
+                c->lower_bound = true;
+                if (last == BL_DOC_END)
+                    break;
+                d = bl_iter_seek(it, last + 1);
+                continue;
+            }
         }
-        bl_topk_push(&c->topk, &h);
+        if (!pred_ok(p, d)) {
+            d = bl_iter_next(it);
+            continue;
+        }
+        c->total++;
+        if (kept) {
+            h.doc = (uint64_t)base + d;
+            h.score = 0;
+            h.date = BL_NO_DATE;
+            if (scored)
+                h.score = bl_iter_score(it);
+            else
+                h.date = bl_segment_date(p->seg, d);
+            bl_topk_push(&c->topk, &h);
+        }
+        d = bl_iter_next(it);
     }
 }
 
@@ -495,13 +502,21 @@ static int by_max(const void *a, const void *b)
     return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+/* A bound of list l's scores over [d, l->bm_last] (its block bound, cached
+** until d passes the block; a list standing after d holds nothing before
+** its own document, so its block from there covers d too). */
 static double list_bound(ms_list *l, uint32_t d, double boost)
 {
-    if (l->it->doc == BL_DOC_END ||
-        (l->it->doc != BL_ITER_UNSET && l->it->doc > d))
+    uint32_t t = d;
+
+    if (l->it->doc == BL_DOC_END) {
+        l->bm_last = BL_DOC_END;
         return 0.0;
-    if (!l->bm_valid || d > l->bm_last) {
-        l->bm = boost * bl_iter_block_max(l->it, d, &l->bm_last);
+    }
+    if (l->it->doc != BL_ITER_UNSET && l->it->doc > d)
+        t = l->it->doc;
+    if (!l->bm_valid || t > l->bm_last) {
+        l->bm = boost * bl_iter_block_max(l->it, t, &l->bm_last);
         l->bm_valid = true;
     }
     return l->bm;
@@ -549,18 +564,31 @@ static int run_maxscore(query *q, bl_iter **kids, size_t n, double boost,
                 d = l[i].it->doc;
         if (d == BL_DOC_END)
             break;
+        if (theta > -INFINITY) {
+            uint32_t last = BL_DOC_END;
+
+            for (size_t i = 0; i < n; i++) {
+                ub += list_bound(&l[i], d, boost);
+                if (l[i].bm_last < last)
+                    last = l[i].bm_last;
+            }
+            if (cannot_enter(ub, theta)) {
+                /* nothing in [d, last] can enter: skip the blocks */
+                c->lower_bound = true;
+                if (last == BL_DOC_END)
+                    break;
+                for (size_t i = ne; i < n; i++)
+                    if (l[i].it->doc <= last)
+                        bl_iter_seek(l[i].it, last + 1);
+                continue;
+            }
+        }
         if (!pred_ok(p, d))
             skip = true;
         for (size_t i = 0; i < n_excl && !skip; i++)
             skip = bl_iter_seek(excl[i], d) == d;
-        if (!skip) {
+        if (!skip)
             c->total++;
-            if (theta > -INFINITY) {
-                for (size_t i = 0; i < n; i++)
-                    ub += list_bound(&l[i], d, boost);
-                skip = cannot_enter(ub, theta);
-            }
-        }
         if (!skip) {
             for (size_t i = 0; i < n; i++)
                 s[i] = 0;
@@ -728,6 +756,80 @@ static int run_segment(query *q, size_t si, collect *c, bl_arena *arena)
     return rc;
 }
 
+/* ---- scratch ------------------------------------------------------------ */
+
+/* What one search needs and the next can reuse: analyzers (costly to
+** create), arenas and the stored-field context. Kept on the index
+** (bl_index_scratch_*), one per concurrent search. */
+typedef struct scratch {
+    bl_analyzer *a;            /* the index's analysis */
+    bl_analyzer *pa;           /* the same without stemming and stopwords */
+    char lang[64];             /* the options they were made with */
+    bool stem, stopwords, fold;
+    bl_arena qa;               /* the query's tree and terms */
+    bl_arena sa;               /* one segment's iterators */
+    bl_store_ctx *sc;          /* NULL until stored fields are read */
+} scratch;
+
+static void scratch_free(void *p)
+{
+    scratch *s = p;
+
+    if (s == NULL)
+        return;
+    bl_analyzer_free(s->a);
+    bl_analyzer_free(s->pa);
+    bl_arena_free(&s->qa);
+    bl_arena_free(&s->sa);
+    bl_store_ctx_free(s->sc);
+    free(s);
+}
+
+/* A scratch whose analyzers match the snapshot's analysis options. */
+static int scratch_get(bl_index *ix, const bl_snapshot *snap, scratch **out)
+{
+    bl_analyzer_opts ao;
+    scratch *s = bl_index_scratch_take(ix);
+    const char *lang;
+    int rc;
+
+    *out = NULL;
+    bl_analyzer_opts_default(&ao);
+    bl_snapshot_analyzer_opts(snap, &ao);
+    lang = ao.lang != NULL ? ao.lang : "";
+    if (s != NULL && (strcmp(s->lang, lang) != 0 || s->stem != ao.stem ||
+                      s->stopwords != ao.stopwords ||
+                      s->fold != ao.fold_accents)) {
+        scratch_free(s);
+        s = NULL;
+    }
+    if (s != NULL) {
+        *out = s;
+        return BL_OK;
+    }
+    s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return BL_ENOMEM;
+    bl_arena_init(&s->qa, 16 * 1024);
+    bl_arena_init(&s->sa, 256 * 1024);
+    snprintf(s->lang, sizeof s->lang, "%s", lang);
+    s->stem = ao.stem;
+    s->stopwords = ao.stopwords;
+    s->fold = ao.fold_accents;
+    rc = bl_analyzer_new(&ao, &s->a);
+    if (rc == BL_OK) {
+        ao.stem = false;
+        ao.stopwords = false;
+        rc = bl_analyzer_new(&ao, &s->pa);
+    }
+    if (rc != BL_OK) {
+        scratch_free(s);
+        return rc;
+    }
+    *out = s;
+    return BL_OK;
+}
+
 /* ---- results ---------------------------------------------------------------- */
 
 static const char *dup(bl_arena *a, const char *s)
@@ -750,7 +852,7 @@ static size_t segment_of(const bl_snapshot *s, uint64_t doc)
     return lo;
 }
 
-static int fill_hits(query *q, results_impl *ri, collect *c, bl_analyzer *a)
+static int fill_hits(query *q, results_impl *ri, collect *c, scratch *scr)
 {
     const bl_search_opts *o = q->o;
     bl_topk_hit *sorted = bl_topk_sorted(&c->topk);
@@ -765,9 +867,10 @@ static int fill_hits(query *q, results_impl *ri, collect *c, bl_analyzer *a)
     ri->r.hits = bl_arena_alloc(&ri->arena, (n + 1) * sizeof *ri->r.hits);
     if (ri->r.hits == NULL)
         return BL_ENOMEM;
-    rc = o->ids_only ? BL_OK : bl_store_ctx_new(&sc);
+    rc = o->ids_only || scr->sc != NULL ? BL_OK : bl_store_ctx_new(&scr->sc);
     if (rc != BL_OK)
         return rc;
+    sc = scr->sc;
     sq.terms = q->hl_terms;
     sq.n_terms = q->n_hl_terms;
     sq.prefixes = q->hl_prefixes;
@@ -806,8 +909,8 @@ static int fill_hits(query *q, results_impl *ri, collect *c, bl_analyzer *a)
         out->snippet = "";
         if (o->snippets) {
             bl_buf_reset(&buf);
-            rc = bl_snippet_make(a, doc->body, strlen(doc->body), &sq, &so,
-                                 &buf);
+            rc = bl_snippet_make(scr->a, doc->body,
+                                 strlen(doc->body), &sq, &so, &buf);
             if (rc == BL_OK && buf.rc == BL_OK)
                 out->snippet = bl_arena_strndup(&ri->arena, (char *)buf.p,
                                                 buf.len);
@@ -824,7 +927,6 @@ static int fill_hits(query *q, results_impl *ri, collect *c, bl_analyzer *a)
     if (rc != BL_OK)
         ri->r.n_hits = 0;
     bl_buf_free(&buf);
-    bl_store_ctx_free(sc);
     return rc;
 }
 
@@ -842,37 +944,13 @@ static double now_us(void)
     return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
-/* Analyzers with the options the index was built with: one for words,
-** one without stemming and stopwords for prefixes. */
-static int make_analyzers(const bl_snapshot *snap, bl_analyzer **a,
-                          bl_analyzer **pa)
-{
-    bl_analyzer_opts ao;
-    int rc;
-
-    *a = *pa = NULL;
-    bl_analyzer_opts_default(&ao);
-    bl_snapshot_analyzer_opts(snap, &ao);
-    rc = bl_analyzer_new(&ao, a);
-    if (rc != BL_OK)
-        return rc;
-    ao.stem = false;
-    ao.stopwords = false;
-    rc = bl_analyzer_new(&ao, pa);
-    if (rc != BL_OK) {
-        bl_analyzer_free(*a);
-        *a = NULL;
-    }
-    return rc;
-}
-
 static int search(bl_index *ix, const char *text, const bl_search_opts *o,
-                  results_impl *ri, bl_arena *qa, bl_arena *sa, char *err,
-                  size_t cap)
+                  results_impl *ri, char *err, size_t cap)
 {
     query q;
     bl_qnode *parsed;
-    bl_analyzer *a = NULL, *pa = NULL;
+    scratch *sc = NULL;
+    bl_arena *qa, *sa;
     collect c;
     bool all_stop;
     uint64_t totals[BL_N_TEXT_FIELDS];
@@ -884,7 +962,6 @@ static int search(bl_index *ix, const char *text, const bl_search_opts *o,
     memset(&q, 0, sizeof q);
     memset(&c, 0, sizeof c);
     q.o = o;
-    q.arena = qa;
     q.from = o->from;
     q.to = o->to;
     q.dated = o->from != BL_NO_DATE || o->to != BL_NO_DATE;
@@ -899,18 +976,18 @@ static int search(bl_index *ix, const char *text, const bl_search_opts *o,
         set_err(err, cap, "%s", "k + offset is over 1000000");
         return BL_ELIMIT;
     }
-    rc = bl_query_parse(text, o->and_default, qa, &parsed, err, cap);
-    if (rc != BL_OK)
-        return rc;
     q.snap = bl_index_acquire(ix);
-    if (q.snap == NULL) {
-        rc = BL_EINVAL;
+    if (q.snap == NULL)
+        return BL_EINVAL;
+    rc = scratch_get(ix, q.snap, &sc);
+    if (rc != BL_OK)
         goto done;
-    }
-    rc = make_analyzers(q.snap, &a, &pa);
+    qa = q.arena = &sc->qa;
+    sa = &sc->sa;
+    rc = bl_query_parse(text, o->and_default, qa, &parsed, err, cap);
     if (rc == BL_OK)
-        rc = bl_query_analyze(parsed, a, pa, qa, &q.root, &all_stop, err,
-                              cap);
+        rc = bl_query_analyze(parsed, sc->a, sc->pa, qa, &q.root, &all_stop,
+                              err, cap);
     if (rc != BL_OK)
         goto done;
     if (o->source != NULL && o->source[0] != '\0' &&
@@ -940,7 +1017,7 @@ static int search(bl_index *ix, const char *text, const bl_search_opts *o,
         bl_arena_reset(sa);
     }
     if (rc == BL_OK && !o->count_only)
-        rc = fill_hits(&q, ri, &c, a);
+        rc = fill_hits(&q, ri, &c, sc);
     if (rc == BL_ECORRUPT)
         set_err(err, cap, "%s", "the index is corrupt (run `byline check`)");
     if (rc != BL_OK)
@@ -977,10 +1054,12 @@ finish:
         rc = BL_ENOMEM;
 done:
     bl_topk_free(&c.topk);
-    bl_analyzer_free(a);
-    bl_analyzer_free(pa);
-    if (q.snap != NULL)
-        bl_snapshot_release(q.snap);
+    if (sc != NULL) {
+        bl_arena_reset(&sc->qa);
+        bl_arena_reset(&sc->sa);
+        bl_index_scratch_give(ix, sc, scratch_free);
+    }
+    bl_snapshot_release(q.snap);
     return rc;
 }
 
@@ -990,7 +1069,6 @@ int bl_search(bl_index *ix, const char *query, const bl_search_opts *o,
     double t0 = now_us();
     bl_search_opts defaults;
     results_impl *ri;
-    bl_arena qa, sa;
     int rc;
 
     *out = NULL;
@@ -1005,14 +1083,10 @@ int bl_search(bl_index *ix, const char *query, const bl_search_opts *o,
     ri = calloc(1, sizeof *ri);
     if (ri == NULL)
         return BL_ENOMEM;
-    bl_arena_init(&ri->arena, 16 * 1024);
-    bl_arena_init(&qa, 16 * 1024);
-    bl_arena_init(&sa, 256 * 1024);
+    bl_arena_init(&ri->arena, 4 * 1024);
     ri->r.parsed = "";
     ri->r.warning = "";
-    rc = search(ix, query, o, ri, &qa, &sa, err, cap);
-    bl_arena_free(&qa);
-    bl_arena_free(&sa);
+    rc = search(ix, query, o, ri, err, cap);
     if (rc != BL_OK) {
         if (err != NULL && cap > 0 && err[0] == '\0')
             snprintf(err, cap, "%s", bl_strerror(rc));
