@@ -19,7 +19,7 @@ if (!base || !outDir || !prefix || !query) {
 
 // Poll cond (an async function) from here, not in the page: the page's
 // Content-Security-Policy forbids the eval that waitForFunction needs.
-async function waitUntil(cond, what, ms = 5000) {
+async function waitUntil(cond, what, ms = 15000) {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (await cond()) return;
@@ -60,7 +60,7 @@ try {
   // Autocomplete, from /suggest, debounced.
   await page.locator('#q').pressSequentially(prefix, { delay: 60 });
   const items = page.locator('#suggestions li');
-  await items.first().waitFor({ state: 'visible', timeout: 5000 });
+  await items.first().waitFor({ state: 'visible', timeout: 15000 });
   const texts = await items.allInnerTexts();
   check(texts.length > 0, `suggestions for "${prefix}": ${texts.join(' | ')}`);
   check(texts.every((t) => t.toLowerCase().startsWith(prefix.toLowerCase())),
@@ -79,7 +79,7 @@ try {
   // Submit a query with Enter.
   await page.locator('#q').fill(query);
   await page.keyboard.press('Enter');
-  await page.locator('#results .hit').first().waitFor({ timeout: 5000 });
+  await page.locator('#results .hit').first().waitFor({ timeout: 15000 });
   const hits = await page.locator('#results .hit').count();
   const marks = await page.locator('#results .snippet mark').count();
   const status = await page.locator('#status').innerText();
