@@ -43,6 +43,7 @@ struct serve {
     bool stopping;
     atomic_long in_flight;     /* requests received, reply not yet sent */
     serve_cache *cache;        /* /search answers; NULL = none */
+    int reload_rc;             /* last refresh failure, logged once */
 };
 
 /* The marker a counted request leaves in its connection context. */
@@ -86,11 +87,14 @@ static void reload_once(serve *s)
     } else {
         rc = bl_index_refresh(ix, &changed);
         if (rc != BL_OK) {
-            fprintf(stderr, "byline serve: refresh failed: %s (still "
-                    "serving generation %llu)\n", bl_strerror(rc),
-                    (unsigned long long)bl_index_generation(ix));
+            if (rc != s->reload_rc)
+                fprintf(stderr, "byline serve: refresh failed: %s (still "
+                        "serving the generation before)\n",
+                        bl_strerror(rc));
+            s->reload_rc = rc;
             return;
         }
+        s->reload_rc = BL_OK;
         if (!changed)
             return;
     }
