@@ -46,7 +46,11 @@ let failed = false;
 try {
   const page = context.pages()[0] || await context.newPage();
   const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  let badQuerySent = false;    // its 400 is logged by the browser
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !(badQuerySent && /status of 400/.test(m.text())))
+      problems.push(m.text());
+  });
   page.on('pageerror', (e) => problems.push(e.message));
   page.on('request', (r) => {
     if (!r.url().startsWith(base)) problems.push('outside request: ' + r.url());
@@ -123,6 +127,14 @@ try {
                   'the non-ASCII search');
   check(await page.locator('#error').isHidden(), 'a non-ASCII query runs without error');
   check(await page.locator('#q').inputValue() === 'Zürich café', 'and stays as typed');
+
+  // A malformed query: the server's message, with its position, is shown.
+  badQuerySent = true;
+  await page.locator('#q').fill('(oil AND');
+  await page.keyboard.press('Enter');
+  await page.locator('#error').waitFor({ state: 'visible', timeout: 15000 });
+  const err = await page.locator('#error').innerText();
+  check(/bad query: at \d+/.test(err), `a bad query is explained: ${err}`);
 
   // A phone-sized screen.
   await page.setViewportSize({ width: 390, height: 844 });
