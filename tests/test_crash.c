@@ -18,8 +18,8 @@
 #include "byline.h"
 
 #define KILLS 20
-#define NEW_PER_BATCH 600
-#define REPLACED_PER_BATCH 100
+#define NEW_PER_BATCH 1500
+#define REPLACED_PER_BATCH 200
 
 static const char *const words[] = {
     "storm", "coast", "market", "bank", "oil", "price", "minister", "vote",
@@ -74,7 +74,7 @@ static bool run_index(const char *input, const char *dir, double delay)
 
         dup2(null, STDOUT_FILENO);
         dup2(null, STDERR_FILENO);
-        execl(fx_byline(), "byline", "index", "--ram", "3", "--threads", "2",
+        execl(fx_byline(), "byline", "index", "--ram", "4", "--threads", "2",
               input, "-o", dir, (char *)NULL);
         _exit(127);
     }
@@ -94,6 +94,25 @@ static bool run_index(const char *input, const char *dir, double delay)
     return false;
 }
 
+/* The article id of the last committed batch (never replaced) is there,
+** and so is one replaced by it, in its newer version's batch. */
+static void assert_has(const char *dir, int batch)
+{
+    char id[32];
+    bl_index *ix;
+    bl_doc *d;
+
+    assert_int_equal(bl_index_open(dir, &ix), BL_OK);
+    snprintf(id, sizeof id, "b%d-%d", batch, NEW_PER_BATCH - 1);
+    assert_int_equal(bl_index_get(ix, id, &d), BL_OK);
+    assert_string_equal(d->id, id);
+    bl_doc_free(d);
+    snprintf(id, sizeof id, "b%d-0", batch);
+    assert_int_equal(bl_index_get(ix, id, &d), BL_OK);
+    bl_doc_free(d);
+    bl_index_close(ix);
+}
+
 /* Live articles of the index's current commit. */
 static uint64_t live_docs(const char *dir)
 {
@@ -110,8 +129,8 @@ static void killed_writer_leaves_last_commit(void **state)
 {
     char *tmp = fx_tmpdir(), dir[4096], input[4096], *out;
     uint64_t committed, expected;
-    double start, full, first;
-    int kills = 0, completed = 0;
+    double start, window, done;
+    int kills = 0, completed = 0, last = 0;
     fx_rng r;
     (void)state;
 
@@ -121,24 +140,26 @@ static void killed_writer_leaves_last_commit(void **state)
     write_batch(input, 0, &r);
     start = now();
     assert_false(run_index(input, dir, -1));
-    full = first = now() - start;
+    window = done = now() - start;
     committed = live_docs(dir);
     assert_true(committed == NEW_PER_BATCH);
     for (int b = 1; kills < KILLS; b++) {
-        double delay = full * (double)fx_rng_below(&r, 1000) / 1000.0;
+        double delay = 1.2 * window * (double)fx_rng_below(&r, 1000) / 1000.0;
         uint64_t docs;
 
         write_batch(input, b, &r);
         expected = committed + NEW_PER_BATCH;
-        /* Aim at about half the runs being killed: the kill window grows
-        ** after a kill and shrinks after a completed run. */
+        /* Kill within about the time the last completed run took (runs
+        ** grow with the index); the window widens while no run gets
+        ** through, so that commits keep happening. */
+        start = now();
         if (run_index(input, dir, delay)) {
             kills++;
-            if (full < 3 * first)
-                full *= 1.25;
+            if (window < 4 * done)
+                window *= 1.2;
         } else {
             completed++;
-            full *= 0.8;
+            window = done = now() - start;
         }
         docs = live_docs(dir);
         if (docs != committed && docs != expected)
@@ -148,17 +169,29 @@ static void killed_writer_leaves_last_commit(void **state)
                      (unsigned long long)expected);
         if (docs == expected) {
             committed = expected;
+            last = b;
         } else {
             /* The batch was lost: the next batch's replacements refer to
             ** ids that never made it, which only adds them. */
             b--;
         }
-        if (fx_run(&out, "%s check %s 2>&1", fx_byline(), dir) != 0)
-            fail_msg("check failed after a kill at %.3f s: %s", delay, out);
-        free(out);
+        assert_has(dir, last);
+        /* The check, in process; every fifth time as `byline check`. */
+        if (kills % 5 == 0) {
+            if (fx_run(&out, "%s check %s 2>&1", fx_byline(), dir) != 0)
+                fail_msg("check failed after a kill at %.3f s: %s", delay,
+                         out);
+            free(out);
+        } else {
+            char msg[1024];
+
+            if (bl_index_check(dir, msg, sizeof msg, NULL, NULL) != BL_OK)
+                fail_msg("check failed after a kill at %.3f s: %s", delay,
+                         msg);
+        }
     }
     print_message("%d kills, %d runs completed, last window %.2f s, %llu "
-                  "articles committed\n", kills, completed, full,
+                  "articles committed\n", kills, completed, window,
                   (unsigned long long)committed);
     /* A clean run afterwards sweeps whatever the kills left behind. */
     write_batch(input, 999, &r);
