@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "byline.h"
@@ -306,6 +307,38 @@ static void uncommitted_and_sweep(void **state)
     assert_true(stats_of(ix).docs == 1);
     assert_body(ix, "b", NULL);
     bl_index_close(ix);
+    fx_rmtree(dir);
+}
+
+/* A folder that lost CURRENT keeps its committed articles: the next writer
+** rolls forward to the newest sound manifest instead of sweeping it. */
+static void lost_current_rolls_forward(void **state)
+{
+    char *dir = fx_tmpdir(), path[4096];
+    bl_writer *w = open_writer(dir, 1, 0);
+    bl_index *ix;
+    (void)state;
+
+    add(w, "a", "first", "committed once");
+    assert_int_equal(bl_writer_commit(w), BL_OK);
+    add(w, "b", "second", "committed twice");
+    assert_int_equal(bl_writer_commit(w), BL_OK);
+    bl_writer_close(w);
+    snprintf(path, sizeof path, "%s/CURRENT", dir);
+    assert_int_equal(unlink(path), 0);
+    snprintf(path, sizeof path, "%s/MANIFEST-9", dir);
+    fx_write(path, "not a manifest", 14);
+    w = open_writer(dir, 1, 0);
+    add(w, "c", "third", "after the loss");
+    assert_int_equal(bl_writer_commit(w), BL_OK);
+    bl_writer_close(w);
+    assert_int_equal(bl_index_open(dir, &ix), BL_OK);
+    assert_true(stats_of(ix).docs == 3);
+    assert_body(ix, "a", "committed once");
+    assert_body(ix, "b", "committed twice");
+    assert_body(ix, "c", "after the loss");
+    bl_index_close(ix);
+    assert_int_equal(bl_index_check(dir, NULL, 0, NULL, NULL), BL_OK);
     fx_rmtree(dir);
 }
 
@@ -641,6 +674,7 @@ int main(void)
         cmocka_unit_test(bad_arguments),
         cmocka_unit_test(second_writer_is_busy),
         cmocka_unit_test(uncommitted_and_sweep),
+        cmocka_unit_test(lost_current_rolls_forward),
         cmocka_unit_test(same_statistics_across_segmentations),
         cmocka_unit_test(analysis_options_persist),
         cmocka_unit_test(refresh_while_reading),

@@ -478,6 +478,19 @@ static int read_commit(bl_writer *w, const bl_writer_opts *o)
     uint64_t gen;
     int rc = bl_manifest_current(w->dir, &gen);
 
+    /* No CURRENT but a sound manifest: CURRENT was lost after the manifest
+    ** was made durable. Roll forward to it rather than sweep a whole index
+    ** away. */
+    if (rc == BL_ENOTFOUND && bl_manifest_latest(w->dir, &gen) == BL_OK) {
+        rc = bl_manifest_load(w->dir, gen, &w->m, msg, sizeof msg);
+        if (rc == BL_OK)
+            rc = bl_manifest_commit(w->dir, &w->m);
+        if (rc != BL_OK)
+            return set_error(w, rc, "%s/CURRENT is missing and MANIFEST-%llu "
+                             "cannot be restored: %s", w->dir,
+                             (unsigned long long)gen, bl_strerror(rc));
+        return BL_OK;
+    }
     if (rc == BL_ENOTFOUND) {
         const char *lang = o->lang != NULL && *o->lang ? o->lang : "en";
 

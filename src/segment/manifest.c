@@ -7,7 +7,10 @@
 */
 #include "segment/manifest.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -350,4 +353,41 @@ int bl_manifest_commit(const char *dir, const bl_manifest *m)
     if (rc == BL_OK)
         rc = bl_file_write_atomic(path, cur, strlen(cur));
     return rc;
+}
+
+int bl_manifest_latest(const char *dir, uint64_t *gen)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    uint64_t best = 0;
+    bool found = false;
+
+    *gen = 0;
+    if (d == NULL)
+        return errno == ENOENT ? BL_ENOTFOUND : BL_EIO;
+    while ((e = readdir(d)) != NULL) {
+        const char *num = e->d_name + 9;
+        char *end, msg[16];
+        unsigned long long g;
+        bl_manifest m;
+
+        if (strncmp(e->d_name, "MANIFEST-", 9) != 0 || *num < '0' ||
+            *num > '9')
+            continue;
+        errno = 0;
+        g = strtoull(num, &end, 10);
+        if (errno != 0 || *end != '\0' || (found && g <= best))
+            continue;
+        bl_manifest_init(&m);
+        if (bl_manifest_load(dir, g, &m, msg, sizeof msg) == BL_OK) {
+            best = g;
+            found = true;
+        }
+        bl_manifest_free(&m);
+    }
+    closedir(d);
+    if (!found)
+        return BL_ENOTFOUND;
+    *gen = best;
+    return BL_OK;
 }

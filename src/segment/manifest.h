@@ -94,6 +94,11 @@ int bl_deletes_file_name(char *out, size_t cap, uint64_t id, uint64_t gen);
 ** commit yet), BL_ECORRUPT when its content is not "MANIFEST-<gen>\n". */
 int bl_manifest_current(const char *dir, uint64_t *gen);
 
+/* The newest MANIFEST-<gen> of dir that loads and verifies, for a folder
+** that lost CURRENT (a crash between a first commit's manifest and its
+** CURRENT, or a hand-deleted CURRENT). BL_ENOTFOUND when there is none. */
+int bl_manifest_latest(const char *dir, uint64_t *gen);
+
 /* Read and decode MANIFEST-<gen> of dir; messages as bl_manifest_decode,
 ** prefixed with the file name. */
 int bl_manifest_load(const char *dir, uint64_t gen, bl_manifest *m,
