@@ -789,6 +789,12 @@ static void search_refuses_bad_requests(void **state)
     expect_error(w->srv.port, "/search?q=oil&and=maybe", 400, "and");
     expect_error(w->srv.port, "/search?q=oil&colour=red", 400,
                  "unknown parameter");
+    /* An unknown name quoted in the message, cut inside a character. */
+    expect_error(w->srv.port, "/search?q=oil&x%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9"
+                 "%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9"
+                 "%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9"
+                 "%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9"
+                 "%C3%A9%C3%A9%C3%A9%C3%A9=1", 400, "unknown parameter");
     expect_error(w->srv.port, "/search", 400, "missing");
     expect_error(w->srv.port, "/search?q=+++", 400, "missing");
     /* A malformed query names its position. */
