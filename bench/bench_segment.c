@@ -1,11 +1,12 @@
 /* bench_segment.c - one segment built from a corpus (Reuters-21578 by
 ** default): analysis alone vs analysis + builder (MB/s of title + body
-** text, per CPU second), flush time, the size of every section as a ratio of the raw text,
-** decode speeds (postings, positions, stored articles), and with --store
-** the store's size and speed over zstd levels, block sizes and dictionary
-** sizes.
+** text per CPU second: the machine is shared), flush time, the size of
+** every section as a ratio of the text, decode speeds (postings,
+** positions, stored articles), and with --store the store's size and speed
+** over zstd levels, block sizes and dictionary sizes.
 **
-**   bench_segment [--store] [PATH...]     (default: the shared Reuters)
+**   bench_segment [--store] [--add-only] [PATH...]  (default: Reuters)
+**   BENCH_FLUSH_ONLY=1 stops after the flush (for profiling).
 */
 #include <stdio.h>
 #include <stdlib.h>

@@ -108,8 +108,9 @@ static void read_everything(const char *dir)
     s = bl_index_acquire(ix);
     for (size_t i = 0; i < bl_snapshot_segment_count(s); i++) {
         const bl_segment *seg = bl_snapshot_segment(s, i);
-        static bl_postings p;
+        bl_postings *cur = malloc(sizeof *cur);
 
+        assert_non_null(cur);
         for (int f = 0; f < BL_N_FIELDS; f++) {
             bl_term_cursor c;
             bl_term_info ti;
@@ -120,18 +121,18 @@ static void read_everything(const char *dir)
             while (n++ < 5000 && bl_term_cursor_next(&c, &ti) == BL_OK) {
                 bool pos = f < BL_N_TEXT_FIELDS;
 
-                if (bl_postings_open(seg, (bl_field_id)f, &ti, pos, &p) !=
+                if (bl_postings_open(seg, (bl_field_id)f, &ti, pos, cur) !=
                     BL_OK)
                     continue;
-                while (bl_postings_next(&p) != BL_DOC_END) {
+                while (bl_postings_next(cur) != BL_DOC_END) {
                     const uint32_t *pp;
                     uint32_t np;
 
                     if (pos)
-                        bl_postings_positions(&p, &pp, &np);
-                    if (p.doc < bl_segment_docs(seg)) {
-                        bl_segment_field_len(seg, BL_FIELD_BODY, p.doc);
-                        bl_segment_date(seg, p.doc);
+                        bl_postings_positions(cur, &pp, &np);
+                    if (cur->doc < bl_segment_docs(seg)) {
+                        bl_segment_field_len(seg, BL_FIELD_BODY, cur->doc);
+                        bl_segment_date(seg, cur->doc);
                     }
                 }
             }
@@ -141,6 +142,7 @@ static void read_everything(const char *dir)
 
             bl_snapshot_df(s, BL_FIELD_BODY, words[k], strlen(words[k]), &df);
         }
+        free(cur);
     }
     bl_snapshot_release(s);
     bl_index_close(ix);

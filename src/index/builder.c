@@ -29,15 +29,14 @@
 #define SLICE_MAX 2048         /* slices stop doubling here */
 #define ARENA_CHUNK (1u << 20)
 
-/* A growing byte stream made of arena slices; a slice's first 8 bytes
+/* A growing byte stream made of arena slices; a slice's last 8 bytes
 ** point to the next slice. */
 typedef struct stream {
     uint8_t *cur;              /* write position */
-    uint32_t left;             /* bytes left in the current slice */
-    uint32_t slice;            /* size of the current slice */
     uint8_t *head;             /* first slice, NULL while empty */
-    uint8_t *last;             /* current (last) slice */
-    uint64_t len;              /* data bytes written */
+    uint32_t len;              /* data bytes written */
+    uint16_t left;             /* data bytes left in the current slice */
+    uint16_t slice;            /* size of the current slice */
 } stream;
 
 #define KEY_INLINE 16
@@ -52,6 +51,7 @@ typedef struct term_ent {
     uint32_t last_pos;
     uint8_t inl[KEY_INLINE];   /* the key's first bytes */
     stream pos;                /* positions (text fields) */
+    /* Cold: touched once per document or at flush. */
     uint8_t *key;              /* field byte + term, in the arena */
     uint32_t df;
     uint32_t max_tf;
@@ -90,20 +90,18 @@ struct bl_builder {
 static int stream_grow(bl_builder *b, stream *s)
 {
     uint32_t size = s->slice == 0 ? SLICE_MIN
-                    : s->slice >= SLICE_MAX ? SLICE_MAX : s->slice * 2;
+                    : s->slice >= SLICE_MAX ? SLICE_MAX : s->slice * 2u;
     uint8_t *p = bl_arena_alloc(&b->arena, size);
 
     if (p == NULL)
         return BL_ENOMEM;
-    memset(p, 0, 8);
     if (s->head == NULL)
         s->head = p;
     else
-        memcpy(s->last, &p, sizeof p);
-    s->last = p;
-    s->slice = size;
-    s->cur = p + sizeof(uint8_t *);
-    s->left = size - (uint32_t)sizeof(uint8_t *);
+        memcpy(s->cur, &p, sizeof p);  /* cur is at the old slice's link */
+    s->slice = (uint16_t)size;
+    s->cur = p;
+    s->left = (uint16_t)(size - sizeof(uint8_t *));
     return BL_OK;
 }
 
@@ -112,11 +110,13 @@ static int stream_put(bl_builder *b, stream *s, uint64_t v)
     uint8_t tmp[BL_VARINT_MAX];
     size_t n;
 
+    if (s->len > UINT32_MAX - BL_VARINT_MAX)
+        return BL_ELIMIT;
     if (s->left >= BL_VARINT_MAX) {
         n = bl_varint_put(s->cur, v);
         s->cur += n;
-        s->left -= (uint32_t)n;
-        s->len += n;
+        s->left = (uint16_t)(s->left - n);
+        s->len += (uint32_t)n;
         return BL_OK;
     }
     n = bl_varint_put(tmp, v);
@@ -132,19 +132,15 @@ static int stream_put(bl_builder *b, stream *s, uint64_t v)
 
 /* A reader over a stream's bytes. */
 typedef struct stream_rd {
-    const uint8_t *slice;      /* current slice */
-    const uint8_t *p, *end;    /* data left in it */
+    const uint8_t *p, *end;    /* data left in the current slice */
     uint32_t size;             /* its size */
-    uint64_t left;             /* data bytes left in the stream */
 } stream_rd;
 
 static void rd_init(stream_rd *r, const stream *s)
 {
-    r->slice = s->head;
     r->size = SLICE_MIN;
-    r->left = s->len;
-    r->p = s->head ? s->head + sizeof(uint8_t *) : NULL;
-    r->end = s->head ? s->head + SLICE_MIN : NULL;
+    r->p = s->head;
+    r->end = s->head ? s->head + SLICE_MIN - sizeof(uint8_t *) : NULL;
 }
 
 static uint8_t rd_byte(stream_rd *r)
@@ -152,13 +148,11 @@ static uint8_t rd_byte(stream_rd *r)
     if (r->p == r->end) {
         const uint8_t *next;
 
-        memcpy(&next, r->slice, sizeof next);
+        memcpy(&next, r->end, sizeof next);
         r->size = r->size >= SLICE_MAX ? SLICE_MAX : r->size * 2;
-        r->slice = next;
-        r->p = next + sizeof(uint8_t *);
-        r->end = next + r->size;
+        r->p = next;
+        r->end = next + r->size - sizeof(uint8_t *);
     }
-    r->left--;
     return *r->p++;
 }
 
@@ -618,6 +612,7 @@ static int decode_term(const term_ent *e, flush_bufs *fb)
 
 static void builder_reset(bl_builder *b)
 {
+    bl_store_reset(b->store);
     bl_arena_reset(&b->arena);
     b->n_ents = 0;
     memset(b->table, 0, sizeof(uint64_t) * b->table_cap);

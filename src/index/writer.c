@@ -259,6 +259,23 @@ static int path_of_segment(const bl_writer *w, uint64_t id, char *out,
     return rc == BL_OK ? bl_path_join(out, cap, w->dir, name) : rc;
 }
 
+/* Room for one more pending segment (caller holds mu). */
+static bool pend_room(bl_writer *w)
+{
+    size_t cap;
+    pending *p;
+
+    if (w->n_pend < w->cap_pend)
+        return true;
+    cap = w->cap_pend ? w->cap_pend * 2 : 16;
+    p = realloc(w->pend, cap * sizeof *p);
+    if (p == NULL)
+        return false;
+    w->pend = p;
+    w->cap_pend = cap;
+    return true;
+}
+
 /* Flush the worker's builder into a new segment and list it as pending.
 ** Runs without mu. */
 static void worker_flush(worker *k)
@@ -287,10 +304,7 @@ static void worker_flush(worker *k)
     } else if (info.docs != k->n_seqs) {
         set_error(w, BL_EIO, "seg-%" PRIu64 ".byl holds %u articles, "
                   "%zu were added", id, info.docs, k->n_seqs);
-    } else if (w->n_pend == w->cap_pend &&
-               (w->cap_pend = w->cap_pend ? w->cap_pend * 2 : 16,
-                w->pend = realloc(w->pend, w->cap_pend * sizeof *w->pend)) ==
-                   NULL) {
+    } else if (!pend_room(w)) {
         set_error(w, BL_ENOMEM, "out of memory");
     } else {
         pending *p = &w->pend[w->n_pend++];
@@ -915,14 +929,14 @@ static int replace_segments(bl_manifest *nm, const size_t *idx, size_t n,
 ** sources, which the sweep after the commit removes. */
 static int apply_merges(bl_writer *w, bl_manifest *nm)
 {
-    uint64_t max_bytes = (uint64_t)w->ram_share * w->threads / 4;
+    uint64_t max_bytes = (uint64_t)w->ram_share * w->threads / 8;
     size_t *idx = NULL, n;
     bl_manifest_seg *srcs = NULL, merged;
     char msg[512];
     int rc = BL_OK;
 
-    /* A merge builder holds a few times its sources' bytes: a quarter of
-    ** the budget, but never so little that tiny budgets never merge. */
+    /* A merge builder holds about four times its sources' bytes: an eighth
+    ** of the budget, but never so little that tiny budgets never merge. */
     if (max_bytes < MERGE_MIN_BYTES)
         max_bytes = MERGE_MIN_BYTES;
     for (;;) {

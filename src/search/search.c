@@ -23,6 +23,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <utf8proc.h>
+
 #include "base/arena.h"
 #include "base/buf.h"
 #include "query/iter.h"
@@ -86,6 +88,8 @@ typedef struct query {
     size_t n_sources;
     bool ms;                   /* the root runs as MaxScore */
     char warning[256];
+    struct tcache_ent *tc;     /* term lookups (df, then iterators) */
+    size_t n_tc, cap_tc;
     /* snippet terms */
     const char **hl_terms, **hl_prefixes;
     size_t n_hl_terms, n_hl_prefixes, cap_hl_terms, cap_hl_prefixes;
@@ -104,6 +108,65 @@ static void node_fields(const bl_qnode *n, const bl_field_id **f, size_t *nf)
     }
 }
 
+/* The dictionary entries of a query's terms, looked up once per segment
+** and field for df, then reused to open the iterators. */
+typedef struct tcache_ent {
+    const char *term;          /* borrowed from the tree */
+    bl_field_id field;
+    size_t seg;
+    int rc;                    /* BL_OK or BL_ENOTFOUND */
+    bl_term_info ti;
+} tcache_ent;
+
+static const tcache_ent *tcache_find(const query *q, size_t seg,
+                                     bl_field_id field, const char *term)
+{
+    for (size_t i = 0; i < q->n_tc; i++) {
+        const tcache_ent *e = &q->tc[i];
+
+        if (e->seg == seg && e->field == field &&
+            (e->term == term || strcmp(e->term, term) == 0))
+            return e;
+    }
+    return NULL;
+}
+
+static int tcache_lookup(query *q, size_t seg, bl_field_id field,
+                         const char *term, const tcache_ent **out)
+{
+    tcache_ent *e;
+    int rc;
+
+    *out = tcache_find(q, seg, field, term);
+    if (*out != NULL)
+        return BL_OK;
+    if (q->n_tc == q->cap_tc) {
+        size_t cap = q->cap_tc ? q->cap_tc * 2 : 16;
+        tcache_ent *v = bl_arena_alloc(q->arena, cap * sizeof *v);
+
+        if (v == NULL)
+            return BL_ENOMEM;
+        if (q->n_tc)
+            memcpy(v, q->tc, q->n_tc * sizeof *v);
+        q->tc = v;
+        q->cap_tc = cap;
+    }
+    e = &q->tc[q->n_tc];
+    rc = bl_segment_term(bl_snapshot_segment(q->snap, seg), field, term,
+                         strlen(term), &e->ti);
+    if (rc != BL_OK && rc != BL_ENOTFOUND)
+        return rc;
+    e->term = term;
+    e->field = field;
+    e->seg = seg;
+    e->rc = rc;
+    q->n_tc++;
+    *out = e;
+    return BL_OK;
+}
+
+/* df of a term: the larger over the node's fields of the field's df summed
+** over segments (bl_snapshot_df, from the cached lookups). */
 static int df_of(query *q, const bl_qnode *n, const char *term, uint64_t *df)
 {
     const bl_field_id *f;
@@ -112,17 +175,42 @@ static int df_of(query *q, const bl_qnode *n, const char *term, uint64_t *df)
     *df = 0;
     node_fields(n, &f, &nf);
     for (size_t i = 0; i < nf; i++) {
-        uint64_t d;
-        int rc = bl_snapshot_df(q->snap, f[i], term, strlen(term), &d);
+        uint64_t d = 0;
 
-        if (rc == BL_ENOTFOUND)
-            continue;
-        if (rc != BL_OK)
-            return rc;
+        for (size_t sg = 0; sg < bl_snapshot_segment_count(q->snap); sg++) {
+            const tcache_ent *e;
+            int rc = tcache_lookup(q, sg, f[i], term, &e);
+
+            if (rc != BL_OK)
+                return rc;
+            if (e->rc == BL_OK)
+                d += e->ti.df;
+        }
         if (d > *df)
             *df = d;
     }
     return BL_OK;
+}
+
+/* The iterators' term lookups in one segment: from the cache, else the
+** dictionary. */
+typedef struct seg_lookup {
+    query *q;
+    size_t seg;
+} seg_lookup;
+
+static int lookup_term(void *ud, bl_field_id field, const char *term,
+                       bl_term_info *out)
+{
+    seg_lookup *sl = ud;
+    const tcache_ent *e = tcache_find(sl->q, sl->seg, field, term);
+
+    if (e == NULL)
+        return bl_segment_term(bl_snapshot_segment(sl->q->snap, sl->seg),
+                               field, term, strlen(term), out);
+    if (e->rc == BL_OK)
+        *out = e->ti;
+    return e->rc;
 }
 
 static bool push_str(bl_arena *a, const char ***v, size_t *n, size_t *cap,
@@ -375,6 +463,35 @@ static bool ascii_ieq(const char *a, const char *b)
     return *a == *b;
 }
 
+/* The same source name? ASCII case-insensitively, or after NFC and
+** Unicode case folding (as the index folds source:) when either is not
+** ASCII. */
+static bool source_eq(const char *a, const char *b)
+{
+    bool ascii = true;
+    utf8proc_uint8_t *fa = NULL, *fb = NULL;
+    bool eq;
+
+    for (const char *p = a; *p && ascii; p++)
+        ascii = (unsigned char)*p < 0x80;
+    for (const char *p = b; *p && ascii; p++)
+        ascii = (unsigned char)*p < 0x80;
+    if (ascii)
+        return ascii_ieq(a, b);
+    if (utf8proc_map((const utf8proc_uint8_t *)a, (utf8proc_ssize_t)strlen(a),
+                     &fa, UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+                     UTF8PROC_CASEFOLD) < 0 ||
+        utf8proc_map((const utf8proc_uint8_t *)b, (utf8proc_ssize_t)strlen(b),
+                     &fb, UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+                     UTF8PROC_CASEFOLD) < 0)
+        eq = strcmp(a, b) == 0;
+    else
+        eq = strcmp((const char *)fa, (const char *)fb) == 0;
+    free(fa);
+    free(fb);
+    return eq;
+}
+
 /* false when some source is absent from the segment: nothing matches. */
 static bool pred_init(seg_pred *p, query *q, size_t seg_i, bl_arena *arena)
 {
@@ -394,7 +511,7 @@ static bool pred_init(seg_pred *p, query *q, size_t seg_i, bl_arena *arena)
         uint32_t n = bl_segment_source_count(p->seg), o;
 
         for (o = 0; o < n; o++)
-            if (ascii_ieq(bl_segment_source_name(p->seg, o), q->sources[i]))
+            if (source_eq(bl_segment_source_name(p->seg, o), q->sources[i]))
                 break;
         if (o == n)
             return false;
@@ -670,33 +787,40 @@ static int add_source(query *q, const char *s)
     return BL_OK;
 }
 
-/* Fold the root's date and source MUST clauses into the predicates. */
+/* Fold the root's date and source MUST clauses into the predicates and
+** take them out of the tree: a column test per candidate is cheaper than
+** an iterator, and the rule that filters alone do not make SHOULD clauses
+** optional holds either way. */
 static int root_filters(query *q)
 {
-    const bl_qnode *r = q->root;
+    bl_qnode *r = q->root;
+    size_t w = 0;
 
     if (r->kind != BL_Q_BOOL)
         return BL_OK;
     for (size_t i = 0; i < r->n_clauses; i++) {
         const bl_qnode *n = r->clauses[i].node;
 
-        if (r->clauses[i].occur != BL_OCCUR_MUST)
-            continue;
-        if (n->kind == BL_Q_DATE) {
+        if (r->clauses[i].occur == BL_OCCUR_MUST && n->kind == BL_Q_DATE) {
             q->dated = true;
             if (n->from != BL_NO_DATE &&
                 (q->from == BL_NO_DATE || n->from > q->from))
                 q->from = n->from;
             if (n->to != BL_NO_DATE && (q->to == BL_NO_DATE || n->to < q->to))
                 q->to = n->to;
-        } else if (n->kind == BL_Q_KEYWORD && n->field == BL_FIELD_SOURCE &&
-                   q->ms) {
+            continue;
+        }
+        if (r->clauses[i].occur == BL_OCCUR_MUST &&
+            n->kind == BL_Q_KEYWORD && n->field == BL_FIELD_SOURCE) {
             int rc = add_source(q, n->terms[0]);
 
             if (rc != BL_OK)
                 return rc;
+            continue;
         }
+        r->clauses[w++] = r->clauses[i];
     }
+    r->n_clauses = w;
     return BL_OK;
 }
 
@@ -705,6 +829,7 @@ static int run_segment(query *q, size_t si, collect *c, bl_arena *arena)
     const bl_segment *seg = bl_snapshot_segment(q->snap, si);
     uint32_t base = bl_snapshot_base(q->snap, si);
     bl_iter_ctx ctx;
+    seg_lookup sl;
     seg_pred p;
     int rc = BL_OK;
 
@@ -712,6 +837,10 @@ static int run_segment(query *q, size_t si, collect *c, bl_arena *arena)
     ctx.seg = seg;
     ctx.bm25 = &q->bm25;
     ctx.arena = arena;
+    sl.q = q;
+    sl.seg = si;
+    ctx.lookup = lookup_term;
+    ctx.lookup_ud = &sl;
     if (!pred_init(&p, q, si, arena))
         return BL_OK;
     if (q->ms) {
@@ -911,7 +1040,7 @@ static int fill_hits(query *q, results_impl *ri, collect *c, scratch *scr)
             bl_buf_reset(&buf);
             rc = bl_snippet_make(scr->a, doc->body,
                                  strlen(doc->body), &sq, &so, &buf);
-            if (rc == BL_OK && buf.rc == BL_OK)
+            if (rc == BL_OK && buf.rc == BL_OK && buf.len > 0)
                 out->snippet = bl_arena_strndup(&ri->arena, (char *)buf.p,
                                                 buf.len);
             else if (rc == BL_OK)
@@ -944,6 +1073,35 @@ static double now_us(void)
     return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
+/* The query as understood: the analysed tree, then the filters of the
+** options, into the results. */
+static int make_parsed(query *q, results_impl *ri)
+{
+    const bl_search_opts *o = q->o;
+    size_t clen = bl_query_format(q->root, NULL, 0);
+    char *canon = bl_arena_alloc(&ri->arena, clen + 512);
+
+    if (canon == NULL)
+        return BL_ENOMEM;
+    bl_query_format(q->root, canon, clen + 1);
+    if (o->from != BL_NO_DATE || o->to != BL_NO_DATE) {
+        bl_qnode d;
+
+        memset(&d, 0, sizeof d);
+        d.kind = BL_Q_DATE;
+        d.boost = 1;
+        d.from = o->from;
+        d.to = o->to;
+        strcat(canon, clen ? " +" : "+");
+        bl_query_format(&d, canon + strlen(canon), 200);
+    }
+    if (o->source != NULL && o->source[0] != '\0' && strlen(o->source) < 200)
+        sprintf(canon + strlen(canon), "%ssource:%s",
+                canon[0] ? " +" : "+", o->source);
+    ri->r.parsed = canon;
+    return BL_OK;
+}
+
 static int search(bl_index *ix, const char *text, const bl_search_opts *o,
                   results_impl *ri, char *err, size_t cap)
 {
@@ -955,8 +1113,6 @@ static int search(bl_index *ix, const char *text, const bl_search_opts *o,
     bool all_stop;
     uint64_t totals[BL_N_TEXT_FIELDS];
     size_t want;
-    char *canon;
-    size_t clen;
     int rc;
 
     memset(&q, 0, sizeof q);
@@ -1002,7 +1158,9 @@ static int search(bl_index *ix, const char *text, const bl_search_opts *o,
     q.ms = !o->count_only && !o->exhaustive && want > 0 &&
            o->sort == BL_SORT_RELEVANCE && maxscore_shape(q.root);
     rc = prepare(&q, q.root, 1.0, false);
-    if (rc == BL_OK && q.ms)
+    if (rc == BL_OK)
+        rc = make_parsed(&q, ri);
+    if (rc == BL_OK)
         rc = root_filters(&q);
     if (rc != BL_OK)
         goto done;
@@ -1025,30 +1183,8 @@ static int search(bl_index *ix, const char *text, const bl_search_opts *o,
 finish:
     ri->r.total = c.total;
     ri->r.total_lower_bound = c.lower_bound;
-    clen = bl_query_format(q.root, NULL, 0);
-    canon = bl_arena_alloc(&ri->arena, clen + 512);
-    if (canon == NULL) {
-        rc = BL_ENOMEM;
+    if (ri->r.parsed[0] == '\0' && (rc = make_parsed(&q, ri)) != BL_OK)
         goto done;
-    }
-    bl_query_format(q.root, canon, clen + 1);
-    if (q.dated) {
-        bl_qnode d;
-
-        memset(&d, 0, sizeof d);
-        d.kind = BL_Q_DATE;
-        d.boost = 1;
-        d.from = q.from;
-        d.to = q.to;
-        if (q.root != NULL && strstr(canon, "date:[") == NULL) {
-            strcat(canon, clen ? " +" : "+");
-            bl_query_format(&d, canon + strlen(canon), 200);
-        }
-    }
-    if (o->source != NULL && o->source[0] != '\0' && strlen(o->source) < 200)
-        sprintf(canon + strlen(canon), "%ssource:%s", clen ? " +" : "+",
-                o->source);
-    ri->r.parsed = canon;
     ri->r.warning = dup(&ri->arena, q.warning);
     if (ri->r.warning == NULL)
         rc = BL_ENOMEM;
