@@ -242,7 +242,7 @@ static void server_start(server *s, const char *tmp, const char *dir,
         _exit(127);
     }
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    until = (double)ts.tv_sec + 15;
+    until = (double)ts.tv_sec + 60;
     s->port = 0;
     while (s->port == 0) {
         char *text = fx_slurp(s->log, NULL);
