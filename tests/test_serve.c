@@ -242,7 +242,7 @@ static void server_start(server *s, const char *tmp, const char *dir,
         _exit(127);
     }
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    until = (double)ts.tv_sec + 15;
+    until = (double)ts.tv_sec + 60;
     s->port = 0;
     while (s->port == 0) {
         char *text = fx_slurp(s->log, NULL);
@@ -789,6 +789,12 @@ static void search_refuses_bad_requests(void **state)
     expect_error(w->srv.port, "/search?q=oil&and=maybe", 400, "and");
     expect_error(w->srv.port, "/search?q=oil&colour=red", 400,
                  "unknown parameter");
+    /* An unknown name quoted in the message, cut inside a character. */
+    expect_error(w->srv.port, "/search?q=oil&x%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9"
+                 "%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9"
+                 "%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9"
+                 "%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9"
+                 "%C3%A9%C3%A9%C3%A9%C3%A9=1", 400, "unknown parameter");
     expect_error(w->srv.port, "/search", 400, "missing");
     expect_error(w->srv.port, "/search?q=+++", 400, "missing");
     /* A malformed query names its position. */
@@ -821,6 +827,49 @@ static void doc_by_id(void **state)
     expect_error(w->srv.port, "/doc/nope", 404, "no such document");
     expect_error(w->srv.port, "/doc/..%2f..%2fetc%2fpasswd", 404, NULL);
     expect_error(w->srv.port, "/doc/n1?x=1", 400, "unknown parameter");
+}
+
+typedef struct suggest_job {
+    bl_index *ix;
+    int rc;
+    char first[64];
+} suggest_job;
+
+static void *suggest_main(void *arg)
+{
+    suggest_job *j = arg;
+    char **list = NULL;
+
+    j->rc = bl_suggest(j->ix, "oi", 3, &list);
+    if (j->rc == BL_OK && list[0] != NULL)
+        snprintf(j->first, sizeof j->first, "%s", list[0]);
+    bl_suggest_free(list);
+    return NULL;
+}
+
+/* Threads asking a fresh index at once all get the same answer (one of
+** them builds the table, the others wait for it). */
+static void suggest_on_threads(void **state)
+{
+    world *w = *state;
+    bl_index *ix = NULL;
+    suggest_job jobs[4];
+    pthread_t t[4];
+
+    NEED_INDEX(w);
+    assert_int_equal(bl_index_open(w->index, &ix), BL_OK);
+    for (int i = 0; i < 4; i++) {
+        memset(&jobs[i], 0, sizeof jobs[i]);
+        jobs[i].ix = ix;
+        assert_int_equal(pthread_create(&t[i], NULL, suggest_main, &jobs[i]),
+                         0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(jobs[i].rc, BL_OK);
+        assert_string_equal(jobs[i].first, "oil");
+    }
+    bl_index_close(ix);
 }
 
 /* /suggest over HTTP, and bl_suggest itself: title words in their surface
@@ -1040,6 +1089,7 @@ int main(void)
         cmocka_unit_test(search_refuses_bad_requests),
         cmocka_unit_test(doc_by_id),
         cmocka_unit_test(suggest_completes),
+        cmocka_unit_test(suggest_on_threads),
         cmocka_unit_test(hot_reload),
         cmocka_unit_test(graceful_stop),
     };

@@ -7,13 +7,16 @@
 ** the body document frequency of its analysed term (the index's frequent
 ** terms come first); a pair scores 4 per title. The table is sorted by key,
 ** so a request is a binary search for the prefix and a top-k pass over its
-** range: microseconds.
+** range: microseconds. One thread builds a generation's table; requests
+** that arrive meanwhile wait for it rather than build their own.
 **
 ** Invariants: keys are folded with the same function at build time and at
 ** query time; the table is immutable once installed, so any number of
 ** threads read it without locks; a request holds a reference to the
 ** snapshot whose table it reads (bl_index_acquire).
 */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +45,9 @@ typedef struct entry {
 } entry;
 
 typedef struct table {
+    pthread_mutex_t mu;        /* held by the one thread building it */
+    atomic_bool ready;         /* built (rc says how) */
+    int rc;                    /* BL_OK, or why the build failed */
     bl_arena arena;            /* keys and surfaces */
     entry *entries;            /* sorted by key once built */
     size_t n, cap;
@@ -55,10 +61,25 @@ static void table_free(void *p)
 
     if (t == NULL)
         return;
+    pthread_mutex_destroy(&t->mu);
     bl_arena_free(&t->arena);
     free(t->entries);
     free(t->slots);
     free(t);
+}
+
+/* An empty table whose mutex the caller holds. */
+static table *table_new(void)
+{
+    table *t = calloc(1, sizeof *t);
+
+    if (t == NULL)
+        return NULL;
+    pthread_mutex_init(&t->mu, NULL);
+    pthread_mutex_lock(&t->mu);
+    atomic_init(&t->ready, false);
+    bl_arena_init(&t->arena, 0);
+    return t;
 }
 
 /* Fold s: NFKC, case fold, strip accents. malloc'ed, NULL if s is not
@@ -312,21 +333,15 @@ static int by_key(const void *a, const void *b)
     return strcmp(((const entry *)a)->key, ((const entry *)b)->key);
 }
 
-/* Read every live title of the snapshot into a new table. */
-static int build(const bl_snapshot *s, table **out)
+/* Read every live title of the snapshot into the empty table t. */
+static int build(const bl_snapshot *s, table *t)
 {
     bl_analyzer_opts ao;
     bl_analyzer *words = NULL;
     bl_store_ctx *store = NULL;
-    table *t;
     uint32_t doc_no = 0;
     int rc;
 
-    *out = NULL;
-    t = calloc(1, sizeof *t);
-    if (t == NULL)
-        return BL_ENOMEM;
-    bl_arena_init(&t->arena, 0);
     bl_snapshot_analyzer_opts(s, &ao);
     ao.stem = false;
     ao.stopwords = true;
@@ -365,11 +380,10 @@ static int build(const bl_snapshot *s, table **out)
     free(t->slots);
     t->slots = NULL;
     if (rc != BL_OK) {
-        table_free(t);
+        t->n = 0;              /* answer nothing rather than half */
         return rc;
     }
     qsort(t->entries, t->n, sizeof *t->entries, by_key);
-    *out = t;
     return BL_OK;
 }
 
@@ -423,24 +437,35 @@ static size_t complete(const table *t, const char *prefix, size_t k,
     return n;
 }
 
-/* The table of s, built and installed on first use. */
+/* The table of s, built on first use by one thread while others wait:
+** the builder installs an empty table, holding its mutex, before it reads
+** a single title. */
 static int table_of(bl_snapshot *s, const table **out)
 {
-    table *t = bl_snapshot_aux(s), *mine = NULL;
-    int rc;
+    table *t = bl_snapshot_aux(s), *mine;
 
     if (t == NULL) {
-        rc = build(s, &mine);
-        if (rc != BL_OK)
-            return rc;
-        t = bl_snapshot_aux_set(s, mine, table_free);
-        if (t != mine)
-            table_free(mine);
-        if (t == NULL)
+        mine = table_new();
+        if (mine == NULL)
             return BL_ENOMEM;
+        t = bl_snapshot_aux_set(s, mine, table_free);
+        if (t == mine) {
+            t->rc = build(s, t);
+            atomic_store(&t->ready, true);
+            pthread_mutex_unlock(&t->mu);
+        } else {
+            pthread_mutex_unlock(&mine->mu);
+            table_free(mine);
+            if (t == NULL)
+                return BL_ENOMEM;
+        }
+    }
+    if (!atomic_load(&t->ready)) {
+        pthread_mutex_lock(&t->mu);        /* wait for the builder */
+        pthread_mutex_unlock(&t->mu);
     }
     *out = t;
-    return BL_OK;
+    return t->rc;
 }
 
 /* Split the typed prefix into words (by white space), keeping where each

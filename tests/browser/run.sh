@@ -40,7 +40,7 @@ fi
 "$byline" serve "$tmp/index" --port 0 --quiet 2> "$tmp/serve.log" &
 pid=$!
 port=""
-for _ in $(seq 1 200); do
+for _ in $(seq 1 1200); do
     port="$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/serve.log" | head -1)"
     [ -n "$port" ] && break
     sleep 0.05

@@ -21,6 +21,53 @@
 
 #include <microhttpd.h>
 
+/* Bytes in the valid UTF-8 character at s[0..len), or 0 if there is none
+** (no overlongs, no surrogates, nothing past U+10FFFF). */
+static size_t utf8_char(const unsigned char *s, size_t len)
+{
+    unsigned c = s[0];
+    size_t n;
+    uint32_t cp;
+
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 1;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 2;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 3;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (len <= n)
+        return 0;
+    for (size_t j = 1; j <= n; j++) {
+        if ((s[j] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[j] & 0x3F);
+    }
+    if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n + 1;
+}
+
+bool serve_utf8_valid(const char *p, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)p;
+
+    for (size_t i = 0, n; i < len; i += n) {
+        n = utf8_char(s + i, len - i);
+        if (n == 0)
+            return false;
+    }
+    return true;
+}
+
 static double wall_now(void)
 {
     struct timespec ts;
@@ -56,58 +103,23 @@ void serve_reply_error(serve_reply *r, unsigned status, const char *fmt, ...)
     char msg[512];
     va_list ap;
 
+    size_t len;
+
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    /* msg may quote user input cut mid-character: jansson needs UTF-8. */
-    serve_reply_json(r, status,
-                     json_pack("{s:s%}", "error", msg, strlen(msg)));
-    if (r->status == MHD_HTTP_INTERNAL_SERVER_ERROR && status != r->status) {
-        r->status = status;
-        r->body = (char *)"{\"error\":\"bad request\"}";
-        r->len = strlen(r->body);
-    }
-}
-
-bool serve_utf8_valid(const char *p, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)p;
-    size_t i = 0;
-
-    while (i < len) {
-        unsigned c = s[i];
-        size_t n;
-        uint32_t cp;
-
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF) {
+    /* msg may quote user input cut mid-character ("%.64s"), and jansson
+    ** takes only UTF-8: such bytes become '?'. */
+    len = strlen(msg);
+    for (size_t i = 0, n; i < len; i += n) {
+        n = utf8_char((const unsigned char *)msg + i, len - i);
+        if (n == 0) {
+            msg[i] = '?';
             n = 1;
-            cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 2;
-            cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 3;
-            cp = c & 0x07;
-        } else {
-            return false;
         }
-        if (len - i <= n)
-            return false;
-        for (size_t j = 1; j <= n; j++) {
-            if ((s[i + j] & 0xC0) != 0x80)
-                return false;
-            cp = cp << 6 | (s[i + j] & 0x3F);
-        }
-        if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += n + 1;
     }
-    return true;
+    serve_reply_json(r, status, json_pack("{s:s}", "error", msg));
+    r->status = status;        /* also when out of memory */
 }
 
 char *serve_snippet_html(const char *s)

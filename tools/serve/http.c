@@ -67,6 +67,19 @@ static uint64_t mono_us(void)
 
 /* ---- the reload thread ------------------------------------------------- */
 
+/* Build the suggester of the current generation before anyone asks. */
+static void warm(serve *s)
+{
+    bl_index *ix;
+    char **list = NULL;
+
+    pthread_mutex_lock(&s->lock);
+    ix = s->view.ix;
+    pthread_mutex_unlock(&s->lock);
+    if (ix != NULL && bl_suggest(ix, "", 1, &list) == BL_OK)
+        bl_suggest_free(list);
+}
+
 /* Open the index if there is none yet, else refresh it; on a new
 ** generation recompute the statistics and warm the suggester. */
 static void reload_once(serve *s)
@@ -107,12 +120,7 @@ static void reload_once(serve *s)
     s->view.stats = st;
     s->view.loaded_at = wall_now();
     pthread_mutex_unlock(&s->lock);
-    {
-        char **warm = NULL;
-
-        if (bl_suggest(ix, "", 1, &warm) == BL_OK)
-            bl_suggest_free(warm);
-    }
+    warm(s);
     if (!s->cfg.quiet || opened)
         fprintf(stderr, "byline serve: %s generation %llu (%llu articles)\n",
                 opened ? "loaded" : "switched to",
@@ -124,6 +132,7 @@ static void *reload_main(void *arg)
 {
     serve *s = arg;
 
+    warm(s);
     pthread_mutex_lock(&s->stop_lock);
     while (!s->stopping) {
         struct timespec until;
@@ -558,13 +567,9 @@ int serve_start(const serve_config *cfg, serve **out, char *err, size_t cap)
         serve_stop(s, 0);
         return rc;
     } else {
-        char **warm = NULL;
-
         if (bl_index_stats(s->view.ix, &s->view.stats) != BL_OK)
             s->view.stats.generation = bl_index_generation(s->view.ix);
         s->view.loaded_at = wall_now();
-        if (bl_suggest(s->view.ix, "", 1, &warm) == BL_OK)
-            bl_suggest_free(warm);
     }
     if (pthread_create(&s->reloader, NULL, reload_main, s) != 0) {
         snprintf(err, cap, "cannot start the reload thread");
