@@ -844,7 +844,8 @@ static void compare(const oracle *o, const char *q, const bl_results *r,
                         (unsigned long long)want[i].doc, want[i].score,
                         r->parsed);
         assert_true(ok);
-        assert_string_equal(h->id, o->docs[h->doc].id);
+        if (h->id[0] != '\0' || h->title[0] != '\0')
+            assert_string_equal(h->id, o->docs[h->doc].id);
     }
     if (!r->total_lower_bound)
         assert_int_equal(r->total, n_want);
@@ -893,6 +894,9 @@ static void oracle_queries(oracle *o, size_t n, uint64_t seed)
             so.title_weight = p.w[0];
             so.and_default = and_default;
             so.snippets = j == 0 && i % 7 == 0;
+            /* stored fields cost a block decompression per hit: read
+            ** them (and check the ids) for some of the searches */
+            so.ids_only = !(j == 0 && i % 4 == 0);
             rc = bl_search(o->ix, g.text, &so, &r, err, sizeof err);
             if (rc != BL_OK)
                 print_error("query '%s': %s\n", g.text, err);
