@@ -7,7 +7,9 @@
 # Defaults: build, 30 s, 64 connections. Environment: BYLINE_QUERIES (query
 # file; the search-benchmark-game log), SERVE_THREADS (server threads; the
 # cores), WRK_THREADS (load generator threads; 1), BYLINE_K (hits, 10),
-# INDEX (reuse an index folder instead of building one in a temp dir).
+# INDEX (reuse an index folder instead of building one in a temp dir),
+# SERVE_ARGS (more flags for byline serve, e.g. "--cache-mb 0" to measure
+# every request on the engine rather than the response cache).
 # A shorter run of /suggest follows (prefixes of the same queries).
 # Target: >= 10,000 requests/s with p99 < 10 ms on 2 cores, load generator
 # included, and no errors.
@@ -38,6 +40,8 @@ if [ -z "$index" ]; then
 fi
 args=("$index" --port 0 --quiet)
 [ -n "${SERVE_THREADS:-}" ] && args+=(--threads "$SERVE_THREADS")
+# shellcheck disable=SC2206
+[ -n "${SERVE_ARGS:-}" ] && args+=($SERVE_ARGS)
 "$byline" serve "${args[@]}" 2> "$tmp/serve.log" &
 pid=$!
 port=""

@@ -10,8 +10,9 @@
 # Environment: BYLINE (the binary; default build/byline), LIKE (the corpus
 # the articles imitate; default the bundled sample), SEED (1), THREADS
 # (the cores), RAM (the indexing budget in MB, 256), PER_KIND (queries of
-# each kind, 100), OUT (bench/results). Each run's JSON document is kept in
-# OUT/scaling-N.json; the table and chart are made from every such file in
+# each kind, 100), REPS (timed runs of each query, 3), OUT (bench/results).
+# Each run's JSON document is kept in OUT/scaling-N.json and its table in
+# OUT/scaling-N.txt; the table and chart are made from every such file in
 # OUT, so sizes can be run one at a time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,7 @@ SEED=${SEED:-1}
 THREADS=${THREADS:-$(nproc)}
 RAM=${RAM:-256}
 PER_KIND=${PER_KIND:-100}
+REPS=${REPS:-3}
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(10000 100000 1000000)
 mkdir -p "$OUT"
@@ -31,7 +33,7 @@ for n in "${sizes[@]}"; do
     echo "== $n articles" >&2
     /usr/bin/time -f "%e s wall, %M KB max RSS" \
         "$BYLINE" bench --generate "$n" --seed "$SEED" --threads "$THREADS" \
-        --ram "$RAM" --per-kind "$PER_KIND" "${extra[@]}" \
+        --ram "$RAM" --per-kind "$PER_KIND" --reps "$REPS" "${extra[@]}" \
         --json "$OUT/scaling-$n.json" | tee "$OUT/scaling-$n.txt"
 done
 "$BYLINE" bench --scaling --md "$OUT/scaling.md" --svg "$OUT/scaling.svg" \

@@ -2,7 +2,8 @@
 -- Each wrk thread reads the query file named by the environment variable
 -- BYLINE_QUERIES (JSON lines {"query": ...} as in the search-benchmark-game
 -- log, or TSV "id<TAB>query" as in TREC topic titles) and sends the queries
--- in turn, each thread from its own starting point. BYLINE_K sets k (10).
+-- in turn, each thread from its own starting point. BYLINE_K sets k (10);
+-- BYLINE_EXTRA is appended to each /search ("&highlight=false").
 -- With BYLINE_ENDPOINT=suggest it sends /suggest with the first 1 to 6
 -- characters of each query instead, as a search box would.
 local queries = {}
@@ -31,7 +32,8 @@ local function load(path)
         local p = q:gsub("[%+%-\"]", ""):sub(1, 1 + n % 6)
         queries[n] = "/suggest?k=8&q=" .. urlencode(p)
       else
-        queries[n] = "/search?k=" .. k .. "&q=" .. urlencode(q)
+        queries[n] = "/search?k=" .. k .. (os.getenv("BYLINE_EXTRA") or "")
+                     .. "&q=" .. urlencode(q)
       end
     end
   end

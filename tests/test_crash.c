@@ -94,6 +94,25 @@ static bool run_index(const char *input, const char *dir, double delay)
     return false;
 }
 
+/* The article id of the last committed batch (never replaced) is there,
+** and so is one replaced by it, in its newer version's batch. */
+static void assert_has(const char *dir, int batch)
+{
+    char id[32];
+    bl_index *ix;
+    bl_doc *d;
+
+    assert_int_equal(bl_index_open(dir, &ix), BL_OK);
+    snprintf(id, sizeof id, "b%d-%d", batch, NEW_PER_BATCH - 1);
+    assert_int_equal(bl_index_get(ix, id, &d), BL_OK);
+    assert_string_equal(d->id, id);
+    bl_doc_free(d);
+    snprintf(id, sizeof id, "b%d-0", batch);
+    assert_int_equal(bl_index_get(ix, id, &d), BL_OK);
+    bl_doc_free(d);
+    bl_index_close(ix);
+}
+
 /* Live articles of the index's current commit. */
 static uint64_t live_docs(const char *dir)
 {
@@ -111,7 +130,7 @@ static void killed_writer_leaves_last_commit(void **state)
     char *tmp = fx_tmpdir(), dir[4096], input[4096], *out;
     uint64_t committed, expected;
     double start, full, first;
-    int kills = 0, completed = 0;
+    int kills = 0, completed = 0, last = 0;
     fx_rng r;
     (void)state;
 
@@ -148,11 +167,13 @@ static void killed_writer_leaves_last_commit(void **state)
                      (unsigned long long)expected);
         if (docs == expected) {
             committed = expected;
+            last = b;
         } else {
             /* The batch was lost: the next batch's replacements refer to
             ** ids that never made it, which only adds them. */
             b--;
         }
+        assert_has(dir, last);
         if (fx_run(&out, "%s check %s 2>&1", fx_byline(), dir) != 0)
             fail_msg("check failed after a kill at %.3f s: %s", delay, out);
         free(out);

@@ -111,6 +111,8 @@ static void build(store *st, const docs *s, const bl_store_opts *o)
     assert_true(bl_store_ram(w) > 0);
     assert_int_equal(bl_store_finish(w, o, &st->data, &st->index, &st->dict,
                                      &st->raw), BL_OK);
+    assert_int_equal(bl_store_docs(w), N);     /* kept for a retry */
+    bl_store_reset(w);
     assert_int_equal(bl_store_docs(w), 0);
     bl_store_writer_free(w);
     st->seg.docs = N;

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/arena.h"
 #include "byline.h"
+#include "query/parse.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -219,6 +221,35 @@ static void messages_are_utf8(void **state)
     fx_rmtree(dir);
 }
 
+/* ---- query ------------------------------------------------------------ */
+
+/* fuzz_query_parse: printing an open date bound ("TO *", stored as
+** BL_NO_DATE = INT64_MIN) negated INT64_MIN before looking at it (signed
+** overflow, reported by UBSan). */
+static void query_open_date_bound_formats(void **state)
+{
+    static const char *const cases[][2] = {
+        {"date:[1987-02-26T15:01:01Z TO *]",
+         "date:[1987-02-26T15:01:01Z TO *]"},
+        {"date:[* TO 1969-12-31]", "date:[* TO 1969-12-31]"},
+        {"date:[* TO *]", "date:[* TO *]"},
+    };
+    bl_arena arena;
+
+    (void)state;
+    bl_arena_init(&arena, 0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        bl_qnode *root;
+        char err[128], out[128];
+
+        assert_int_equal(bl_query_parse(cases[i][0], false, &arena, &root,
+                                        err, sizeof err), BL_OK);
+        bl_query_format(root, out, sizeof out);
+        assert_string_equal(out, cases[i][1]);
+    }
+    bl_arena_free(&arena);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -227,6 +258,7 @@ int main(void)
         cmocka_unit_test(date_offset_beyond_year_range),
         cmocka_unit_test(empty_file_every_format),
         cmocka_unit_test(messages_are_utf8),
+        cmocka_unit_test(query_open_date_bound_formats),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

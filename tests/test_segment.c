@@ -16,6 +16,7 @@
 #include "base/varint.h"
 #include "index/builder.h"
 #include "segment/format.h"
+#include "segment/segfile.h"
 #include "segment/segment.h"
 
 /* ---- generated articles ------------------------------------------------- */
@@ -675,6 +676,14 @@ static void empty_flush_and_reuse(void **state)
     assert_int_equal(bl_builder_add(b, &f->c->docs[0]), BL_OK);
     assert_int_equal(bl_builder_flush(b, path, &info), BL_OK);
     assert_int_equal(bl_builder_add(b, &d), BL_OK);
+    {
+        /* A flush that cannot write keeps everything for a retry. */
+        char bad[4300];
+
+        snprintf(bad, sizeof bad, "%s/no/such/dir/seg.byl", f->dir);
+        assert_int_equal(bl_builder_flush(b, bad, &info), BL_EIO);
+        assert_int_equal(bl_builder_docs(b), 1);
+    }
     assert_int_equal(bl_builder_flush(b, path, &info), BL_OK);
     assert_int_equal(info.docs, 1);
     assert_int_equal(bl_segment_open(path, &seg), BL_OK);
@@ -682,6 +691,45 @@ static void empty_flush_and_reuse(void **state)
     assert_int_equal(bl_segment_find_id(seg, "only"), 0);
     assert_int_equal(bl_segment_find_id(seg, f->c->docs[0].id), BL_DOC_END);
     assert_int_equal(bl_segment_field_len(seg, BL_FIELD_TITLE, 0), 2);
+    bl_segment_close(seg);
+    bl_builder_free(b);
+}
+
+/* Sources are keywords folded by bl_keyword_fold: ASCII and Unicode case,
+** and the source column keeps them as given. */
+static void source_keyword_is_folded(void **state)
+{
+    fix *f = *state;
+    bl_analyzer_opts o;
+    bl_builder *b;
+    bl_segment_info info;
+    bl_segment *seg;
+    bl_term_info ti;
+    char path[4200], *folded;
+    size_t len;
+    bl_doc d = {"1", "t", "b", 0, "Süddeutsche ZEITUNG", "", "", NULL, 0};
+
+    assert_int_equal(bl_keyword_fold("ÀbC", strlen("ÀbC"), &folded, &len),
+                     BL_OK);
+    assert_string_equal(folded, "àbc");
+    free(folded);
+    assert_int_equal(bl_keyword_fold("AP", 2, &folded, &len), BL_OK);
+    assert_string_equal(folded, "ap");
+    assert_int_equal(len, 2);
+    free(folded);
+    snprintf(path, sizeof path, "%s/seg-src.byl", f->dir);
+    bl_analyzer_opts_default(&o);
+    assert_int_equal(bl_builder_new(&o, &b), BL_OK);
+    assert_int_equal(bl_builder_add(b, &d), BL_OK);
+    assert_int_equal(bl_builder_flush(b, path, &info), BL_OK);
+    assert_int_equal(bl_segment_open(path, &seg), BL_OK);
+    assert_int_equal(bl_segment_term(seg, BL_FIELD_SOURCE,
+                                     "süddeutsche zeitung",
+                                     strlen("süddeutsche zeitung"), &ti),
+                     BL_OK);
+    assert_int_equal(ti.df, 1);
+    assert_string_equal(bl_segment_source_name(seg, 0),
+                        "Süddeutsche ZEITUNG");
     bl_segment_close(seg);
     bl_builder_free(b);
 }
@@ -840,6 +888,7 @@ int main(void)
         cmocka_unit_test(empty_flush_and_reuse),
         cmocka_unit_test(ram_estimate_is_close),
         cmocka_unit_test(reuters_file_round_trips),
+        cmocka_unit_test(source_keyword_is_folded),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -748,6 +748,31 @@ static void search_options(void **state)
     json_decref(j);
 }
 
+/* A repeated search is answered from the cache, byte for byte; another
+** parameter is another answer. */
+static void cache_repeats(void **state)
+{
+    world *w = *state;
+    reply a, b, c;
+
+    NEED_INDEX(w);
+    a = http_get(w->srv.port, "/search?q=prices&k=3", NULL);
+    b = http_get(w->srv.port, "/search?q=prices&k=3", NULL);
+    c = http_get(w->srv.port, "/search?q=prices&k=2", NULL);
+    assert_int_equal(a.status, 200);
+    assert_int_equal(b.status, 200);
+    assert_header(&a, "X-Cache", "miss");
+    assert_header(&b, "X-Cache", "hit");
+    assert_header(&c, "X-Cache", "miss");
+    assert_int_equal(a.body_len, b.body_len);
+    assert_memory_equal(a.body, b.body, a.body_len);
+    assert_true(c.body_len != a.body_len ||
+                memcmp(c.body, a.body, a.body_len) != 0);
+    reply_free(&a);
+    reply_free(&b);
+    reply_free(&c);
+}
+
 static void search_refuses_bad_requests(void **state)
 {
     world *w = *state;
@@ -1011,6 +1036,7 @@ int main(void)
         cmocka_unit_test(health_and_stats),
         cmocka_unit_test(search_answers),
         cmocka_unit_test(search_options),
+        cmocka_unit_test(cache_repeats),
         cmocka_unit_test(search_refuses_bad_requests),
         cmocka_unit_test(doc_by_id),
         cmocka_unit_test(suggest_completes),

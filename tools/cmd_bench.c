@@ -246,7 +246,8 @@ static int generate(const opts *o, const char *path, double *mbs)
 /* Read the corpus once (untimed; it also warms the page cache for both
 ** engines): document frequencies of the first DF_DOCS articles and the
 ** date range of all. */
-static int count_corpus(const char *path, bl_format fmt, bench_dfcount **out)
+static int count_corpus(const char *path, bl_format fmt, bench_dfcount **out,
+                        uint64_t *skipped)
 {
     bench_docs *docs = NULL;
     bench_dfcount *df = NULL;
@@ -273,6 +274,7 @@ static int count_corpus(const char *path, bl_format fmt, bench_dfcount **out)
                                 bench_docs_bytes_total(docs));
     }
     cli_progress_end(&prog);
+    *skipped = bench_docs_skipped(docs);
     bench_docs_close(docs);
     if (rc != BL_DONE) {
         bench_dfcount_free(df);
@@ -373,7 +375,7 @@ static int run_bench(const opts *o, const char *work)
     r.threads = (unsigned)o->threads;
     r.k = (size_t)o->k;
     r.reps = (unsigned)o->reps;
-    rc = count_corpus(corpus, o->fmt, &df);
+    rc = count_corpus(corpus, o->fmt, &df, &r.skipped);
     if (rc == 0)
         rc = make_queries(o, df, &qs);
     bench_dfcount_free(df);

@@ -612,6 +612,7 @@ static int decode_term(const term_ent *e, flush_bufs *fb)
 
 static void builder_reset(bl_builder *b)
 {
+    bl_store_reset(b->store);
     bl_arena_reset(&b->arena);
     b->n_ents = 0;
     memset(b->table, 0, sizeof(uint64_t) * b->table_cap);

@@ -845,7 +845,7 @@ static void put_date(outbuf *o, int64_t t, bool upper)
     int64_t days, sec, y;
     int m, d;
 
-    if (t == BL_NO_DATE) {
+    if (t == BL_NO_DATE) {     /* INT64_MIN: -t below would overflow */
         puts_(o, "*");
         return;
     }

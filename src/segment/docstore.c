@@ -321,14 +321,16 @@ int bl_store_finish(bl_store_writer *w, const bl_store_opts *o,
 out:
     ZSTD_freeCCtx(cctx);
     bl_buf_free(&raw);
-    if (rc == BL_OK) {
-        bl_arena_reset(&w->bytes);
-        w->total = 0;
-        bl_buf_reset(&w->recs);
-        bl_buf_reset(&w->elens);
-        w->docs = 0;
-    }
     return rc;
+}
+
+void bl_store_reset(bl_store_writer *w)
+{
+    bl_arena_reset(&w->bytes);
+    w->total = 0;
+    bl_buf_reset(&w->recs);
+    bl_buf_reset(&w->elens);
+    w->docs = 0;
 }
 
 /* ---- reader ------------------------------------------------------------ */

@@ -249,6 +249,7 @@ int bl_postings_open(const bl_segment *seg, bl_field_id field,
     p->freqs[0] = 0;
     p->want_positions = positions && field < BL_N_TEXT_FIELDS;
     p->pos_data = p->pos_end = NULL;
+    p->pos_cache_at = NULL;
     p->skip = NULL;
     if ((unsigned)field >= BL_N_FIELDS)
         return BL_EINVAL;
@@ -359,9 +360,10 @@ static int read_positions(const uint8_t *q, const uint8_t *end,
                           uint64_t total, uint64_t skip, uint32_t tf,
                           uint32_t *out, uint32_t cap, uint32_t *got,
                           uint32_t *last, const uint8_t **stop,
-                          const uint8_t **first_chunk, uint64_t *first_at)
+                          const uint8_t **first_chunk, uint64_t *first_at,
+                          bl_postings *cache)
 {
-    uint32_t vals[BL_POS_CHUNK];
+    uint32_t local[BL_POS_CHUNK], *vals;
     uint64_t idx = 0, prev = 0;
     uint32_t n_out = 0, seen = 0;
 
@@ -375,9 +377,26 @@ static int read_positions(const uint8_t *q, const uint8_t *end,
             *first_chunk = q;
             *first_at = idx;
         }
-        if (bl_pfor_decode(q, (size_t)(end - q), (size_t)cnt, vals, &used) !=
-            BL_OK)
-            return BL_ECORRUPT;
+        if (cache != NULL && cache->pos_cache_at == q &&
+            cache->pos_cache_n == cnt) {
+            /* The chunk the previous document ended in. */
+            vals = cache->pos_cache;
+            used = cache->pos_cache_used;
+        } else if (cache != NULL) {
+            vals = cache->pos_cache;
+            cache->pos_cache_at = NULL;
+            if (bl_pfor_decode(q, (size_t)(end - q), (size_t)cnt, vals,
+                               &used) != BL_OK)
+                return BL_ECORRUPT;
+            cache->pos_cache_at = q;
+            cache->pos_cache_used = (uint32_t)used;
+            cache->pos_cache_n = (uint32_t)cnt;
+        } else {
+            vals = local;
+            if (bl_pfor_decode(q, (size_t)(end - q), (size_t)cnt, vals,
+                               &used) != BL_OK)
+                return BL_ECORRUPT;
+        }
         q += used;
         idx += cnt;
         for (uint64_t j = from; j < cnt && seen < tf; j++) {
@@ -436,7 +455,7 @@ int bl_postings_positions(bl_postings *p, const uint32_t **pos, uint32_t *n)
                         p->pos_total - p->pos_chunk_at,
                         p->pos_before - p->pos_chunk_at, p->freqs[p->i],
                         p->positions, cap, &got, &last, NULL, &chunk,
-                        &chunk_at);
+                        &chunk_at, p);
     if (rc != BL_OK) {
         fail(p);
         return rc;
@@ -583,7 +602,7 @@ int bl_postings_verify(const bl_segment *seg, bl_field_id field,
 
                 if (read_positions(pos_q, p->pos_end, total, skipped, tf,
                                    NULL, 0, &got, &last, &stop, NULL,
-                                   NULL) != BL_OK ||
+                                   NULL, NULL) != BL_OK ||
                     got != tf) {
                     rc = bl_seg_fail(msg, cap, "positions: block %u doc %u: "
                                      "positions do not decode", b,

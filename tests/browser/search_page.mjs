@@ -19,7 +19,7 @@ if (!base || !outDir || !prefix || !query) {
 
 // Poll cond (an async function) from here, not in the page: the page's
 // Content-Security-Policy forbids the eval that waitForFunction needs.
-async function waitUntil(cond, what, ms = 5000) {
+async function waitUntil(cond, what, ms = 15000) {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (await cond()) return;
@@ -46,7 +46,11 @@ let failed = false;
 try {
   const page = context.pages()[0] || await context.newPage();
   const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  let badQuerySent = false;    // its 400 is logged by the browser
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !(badQuerySent && /status of 400/.test(m.text())))
+      problems.push(m.text());
+  });
   page.on('pageerror', (e) => problems.push(e.message));
   page.on('request', (r) => {
     if (!r.url().startsWith(base)) problems.push('outside request: ' + r.url());
@@ -60,7 +64,7 @@ try {
   // Autocomplete, from /suggest, debounced.
   await page.locator('#q').pressSequentially(prefix, { delay: 60 });
   const items = page.locator('#suggestions li');
-  await items.first().waitFor({ state: 'visible', timeout: 5000 });
+  await items.first().waitFor({ state: 'visible', timeout: 15000 });
   const texts = await items.allInnerTexts();
   check(texts.length > 0, `suggestions for "${prefix}": ${texts.join(' | ')}`);
   check(texts.every((t) => t.toLowerCase().startsWith(prefix.toLowerCase())),
@@ -79,7 +83,7 @@ try {
   // Submit a query with Enter.
   await page.locator('#q').fill(query);
   await page.keyboard.press('Enter');
-  await page.locator('#results .hit').first().waitFor({ timeout: 5000 });
+  await page.locator('#results .hit').first().waitFor({ timeout: 15000 });
   const hits = await page.locator('#results .hit').count();
   const marks = await page.locator('#results .snippet mark').count();
   const status = await page.locator('#status').innerText();
@@ -124,6 +128,14 @@ try {
   check(await page.locator('#error').isHidden(), 'a non-ASCII query runs without error');
   check(await page.locator('#q').inputValue() === 'Zürich café', 'and stays as typed');
 
+  // A malformed query: the server's message, with its position, is shown.
+  badQuerySent = true;
+  await page.locator('#q').fill('(oil AND');
+  await page.keyboard.press('Enter');
+  await page.locator('#error').waitFor({ state: 'visible', timeout: 15000 });
+  const err = await page.locator('#error').innerText();
+  check(/bad query: at \d+/.test(err), `a bad query is explained: ${err}`);
+
   // A phone-sized screen.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.locator('#q').fill(query);
@@ -132,6 +144,7 @@ try {
   const overflow = await page.evaluate(() =>
     document.documentElement.scrollWidth > window.innerWidth + 1);
   check(!overflow, 'no sideways scrolling on a phone-sized screen');
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: join(outDir, 'search-phone.png') });
 
   check(problems.length === 0, 'no console errors or outside requests' +

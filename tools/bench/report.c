@@ -65,6 +65,12 @@ void bench_report_table(const bench_result *r, FILE *out)
             (unsigned long long)r->articles, mb(r->text_bytes),
             r->generated ? "generated into " : "corpus ", r->corpus,
             r->threads, r->k, r->reps, (unsigned long long)r->seed);
+    if (r->generated > 0)
+        fprintf(out, "  (%llu articles generated at %.1f MB/s)\n",
+                (unsigned long long)r->generated, r->gen_mb_per_s);
+    if (r->skipped > 0)
+        fprintf(out, "  (%llu malformed records skipped)\n",
+                (unsigned long long)r->skipped);
     fprintf(out, "  %-22s%12s", "", "byline");
     if (f->ran)
         fprintf(out, "%12s", "fts5");
@@ -72,6 +78,9 @@ void bench_report_table(const bench_result *r, FILE *out)
         fprintf(out, "%12s", "byline/fts5");
     fprintf(out, "\nindexing\n");
     row(out, r, "seconds", b->index_secs, f->index_secs, "%12.2f");
+    if (f->ran)
+        row(out, r, "of which merging", b->optimize_secs, f->optimize_secs,
+            "%12.2f");
     row(out, r, "articles/s", b->articles_per_s, f->articles_per_s,
         "%12.0f");
     row(out, r, "MB/s", b->mb_per_s, f->mb_per_s, "%12.2f");

@@ -1,11 +1,14 @@
 /* stats.c - clock, percentiles, peak memory and disk usage for the
 ** benchmark (stats.h). Peak memory comes from VmHWM in /proc/self/status,
 ** which writing "5" to /proc/self/clear_refs resets; where that fails,
-** getrusage's ru_maxrss (never reset) is the fallback.
+** getrusage's ru_maxrss (never reset) is the fallback. Before a reset,
+** glibc's malloc_trim returns the heap a finished phase freed, so that the
+** next phase's peak does not include it.
 */
 #include "stats.h"
 
 #include <dirent.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,9 +62,11 @@ void bench_latency_fill(bench_latency *l, double *ms, size_t n)
 
 bool bench_rss_reset(void)
 {
-    FILE *f = fopen("/proc/self/clear_refs", "w");
+    FILE *f;
     bool ok;
 
+    malloc_trim(0);            /* give back what the last phase freed */
+    f = fopen("/proc/self/clear_refs", "w");
     if (f == NULL)
         return false;
     ok = fputs("5", f) >= 0;

@@ -25,8 +25,9 @@ typedef struct bench_latency {
 ** place; nearest-rank percentiles). */
 void bench_latency_fill(bench_latency *l, double *ms, size_t n);
 
-/* Reset the peak-RSS mark of the process (Linux: /proc/self/clear_refs);
-** false when the system cannot, and peaks then span the whole run. */
+/* Return freed heap to the system and reset the peak-RSS mark of the
+** process (Linux: /proc/self/clear_refs); false when the system cannot,
+** and peaks then span the whole run. */
 bool bench_rss_reset(void);
 
 /* The peak resident set size since the last reset, in bytes. */

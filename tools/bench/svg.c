@@ -281,9 +281,9 @@ static int write_markdown(const run *runs, size_t n, const char *path)
             any |= runs[i].has[e];
         if (!any)
             continue;
-        fprintf(f, "%s| articles | text MB | index s | MB/s | peak RSS MB "
-                   "| index MB | index/text |",
-                e ? "\n" : "");
+        fprintf(f, "%s**%s**\n\n| articles | text MB | index s | MB/s "
+                   "| peak RSS MB | index MB | index/text |",
+                e ? "\n" : "", engine_key[e]);
         for (int k = 0; k < BENCH_N_KINDS; k++)
             fprintf(f, " %s ms median / p99 |", bench_kind_name(k));
         fprintf(f, "\n|---:|---:|---:|---:|---:|---:|---:|");
@@ -303,7 +303,6 @@ static int write_markdown(const run *runs, size_t n, const char *path)
                 fprintf(f, " %.3f / %.3f |", r->median[e][k], r->p99[e][k]);
             fputc('\n', f);
         }
-        fprintf(f, "\n(engine: %s)\n", engine_key[e]);
     }
     return fclose(f) == 0 ? BL_OK : BL_EIO;
 }

@@ -19,7 +19,8 @@
 
 static const char usage[] =
     "usage: byline serve INDEX [--bind ADDR] [--port N] [--threads N]\n"
-    "                          [--cors ORIGIN] [--api-key-file F] [--quiet]\n"
+    "                          [--cors ORIGIN] [--api-key-file F]\n"
+    "                          [--cache-mb N] [--quiet]\n"
     "\n"
     "Serve the index in folder INDEX over HTTP: a JSON API and a search page.\n"
     "New commits to the index are picked up within a quarter second, without\n"
@@ -36,6 +37,8 @@ static const char usage[] =
     "  --api-key-file F     require the key in file F (first line) on every\n"
     "                       request but /health, as `Authorization: Bearer\n"
     "                       KEY` or `X-API-Key: KEY`\n"
+    "  --cache-mb N         memory for cached /search answers (default 64;\n"
+    "                       0: none); a new commit makes old answers miss\n"
     "  --quiet              no access log (one line per request on stderr:\n"
     "                       method, path, status, microseconds)\n"
     "\n"
@@ -94,6 +97,7 @@ static int run(int argc, char **argv)
 
     cfg.bind = "127.0.0.1";
     cfg.port = 8080;
+    cfg.cache_bytes = (size_t)SERVE_CACHE_MB << 20;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -121,6 +125,11 @@ static int run(int argc, char **argv)
                 if (*val == '\0' || strpbrk(val, "\r\n") != NULL)
                     return cli_bad_usage("serve", "bad --cors '%s'", val);
                 cfg.cors = val;
+            } else if (strcmp(a, "--cache-mb") == 0) {
+                if (!cli_parse_u64(val, &v) || v > 65536)
+                    return cli_bad_usage("serve", "bad --cache-mb '%s' "
+                                         "(0 to 65536)", val);
+                cfg.cache_bytes = (size_t)v << 20;
             } else if (strcmp(a, "--api-key-file") == 0) {
                 key_file = val;
             } else {

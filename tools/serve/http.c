@@ -13,6 +13,7 @@
 ** snapshot it started with.
 */
 #include "serve/serve.h"
+#include "serve/cache.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,6 +42,8 @@ struct serve {
     pthread_cond_t stop_cond;
     bool stopping;
     atomic_long in_flight;     /* requests received, reply not yet sent */
+    serve_cache *cache;        /* /search answers; NULL = none */
+    int reload_rc;             /* last refresh failure, logged once */
 };
 
 /* The marker a counted request leaves in its connection context. */
@@ -84,11 +87,14 @@ static void reload_once(serve *s)
     } else {
         rc = bl_index_refresh(ix, &changed);
         if (rc != BL_OK) {
-            fprintf(stderr, "byline serve: refresh failed: %s (still "
-                    "serving generation %llu)\n", bl_strerror(rc),
-                    (unsigned long long)bl_index_generation(ix));
+            if (rc != s->reload_rc)
+                fprintf(stderr, "byline serve: refresh failed: %s (still "
+                        "serving the generation before)\n",
+                        bl_strerror(rc));
+            s->reload_rc = rc;
             return;
         }
+        s->reload_rc = BL_OK;
         if (!changed)
             return;
     }
@@ -237,6 +243,48 @@ static bool has_body(struct MHD_Connection *conn)
     return cl != NULL && strspn(cl, "0 \t") != strlen(cl);
 }
 
+/* /search through the response cache: the key is the parameters as
+** given, the tag the generation read before searching (see cache.c). */
+static void cached_search(serve *s, const serve_view *view,
+                          const param_set *ps, serve_reply *r)
+{
+    char key[SERVE_MAX_PARAMS * (SERVE_MAX_PARAM + 40) + 1];
+    size_t klen = 0, blen;
+    uint64_t gen = view->stats.generation;
+    char *body;
+
+    for (size_t i = 0; i < ps->n && s->cache != NULL; i++) {
+        size_t kl = strlen(ps->items[i].key);
+
+        if (kl > 32 || klen + kl + ps->items[i].len + 2 > sizeof key) {
+            klen = 0;
+            break;
+        }
+        memcpy(key + klen, ps->items[i].key, kl);
+        key[klen + kl] = '\x1f';
+        memcpy(key + klen + kl + 1, ps->items[i].value, ps->items[i].len);
+        klen += kl + 1 + ps->items[i].len;
+        key[klen++] = '\x1e';
+    }
+    body = klen > 0 ? serve_cache_get(s->cache, gen, key, klen, &blen)
+                    : NULL;
+    if (body != NULL) {
+        memset(r, 0, sizeof *r);
+        r->status = MHD_HTTP_OK;
+        r->body = body;
+        r->len = blen;
+        r->type = "application/json; charset=utf-8";
+        r->cache = "no-store";
+        r->x_cache = "hit";
+        return;
+    }
+    serve_api_search(view->ix, ps->items, ps->n, r);
+    if (klen > 0 && r->status == MHD_HTTP_OK && !r->body_static) {
+        serve_cache_put(s->cache, gen, key, klen, r->body, r->len);
+        r->x_cache = "miss";
+    }
+}
+
 static const char page_csp[] =
     "default-src 'none'; script-src 'self'; style-src 'self'; "
     "img-src 'self' data:; connect-src 'self'; base-uri 'none'; "
@@ -303,7 +351,7 @@ static void route(serve *s, struct MHD_Connection *conn, const char *method,
             serve_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
                               "no index loaded yet");
         else if (url[1] == 's' && url[2] == 'e')
-            serve_api_search(view.ix, ps.items, ps.n, r);
+            cached_search(s, &view, &ps, r);
         else if (url[1] == 's')
             serve_api_suggest(view.ix, ps.items, ps.n, r);
         else
@@ -392,6 +440,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
                                 r.cache);
     if (r.allow != NULL)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r.allow);
+    if (r.x_cache != NULL)
+        MHD_add_response_header(resp, "X-Cache", r.x_cache);
     if (r.status == MHD_HTTP_UNAUTHORIZED)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                                 "Bearer");
@@ -494,6 +544,11 @@ int serve_start(const serve_config *cfg, serve **out, char *err, size_t cap)
     pthread_cond_init(&s->stop_cond, NULL);
     atomic_init(&s->in_flight, 0);
     s->view.started_at = wall_now();
+    if (serve_cache_new(cfg->cache_bytes, &s->cache) != BL_OK) {
+        snprintf(err, cap, "out of memory");
+        serve_stop(s, 0);
+        return BL_ENOMEM;
+    }
     rc = bl_index_open(cfg->index_dir, &s->view.ix);
     if (rc == BL_ENOTFOUND) {
         fprintf(stderr, "byline serve: no index in %s yet; waiting for "
@@ -564,6 +619,7 @@ void serve_stop(serve *s, unsigned grace_ms)
         pthread_join(s->reloader, NULL);
     }
     bl_index_close(s->view.ix);
+    serve_cache_free(s->cache);
     pthread_cond_destroy(&s->stop_cond);
     pthread_mutex_destroy(&s->stop_lock);
     pthread_mutex_destroy(&s->lock);

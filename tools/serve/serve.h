@@ -30,6 +30,7 @@
 #define SERVE_MAX_CONNECTIONS 2048   /* open connections at once */
 #define SERVE_TIMEOUT_S 30           /* idle connection timeout */
 #define SERVE_RELOAD_MS 250          /* how often CURRENT is polled */
+#define SERVE_CACHE_MB 64            /* default response cache */
 
 typedef struct serve_config {
     const char *index_dir;     /* the index folder */
@@ -39,6 +40,7 @@ typedef struct serve_config {
     const char *cors;          /* allowed origin or NULL (no CORS) */
     const char *api_key;       /* required key or NULL (open) */
     bool quiet;                /* no access log */
+    size_t cache_bytes;        /* response cache budget; 0 = none */
 } serve_config;
 
 typedef struct serve serve;
@@ -76,6 +78,7 @@ typedef struct serve_reply {
     const char *type;          /* Content-Type */
     const char *allow;         /* Allow header (405) or NULL */
     const char *cache;         /* Cache-Control or NULL */
+    const char *x_cache;       /* X-Cache ("hit", "miss") or NULL */
 } serve_reply;
 
 /* The server state endpoints read: the index (NULL until one exists) and
