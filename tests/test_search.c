@@ -14,6 +14,7 @@
 #include "fixture.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -843,7 +844,8 @@ static void compare(const oracle *o, const char *q, const bl_results *r,
                         (unsigned long long)want[i].doc, want[i].score,
                         r->parsed);
         assert_true(ok);
-        assert_string_equal(h->id, o->docs[h->doc].id);
+        if (h->id[0] != '\0' || h->title[0] != '\0')
+            assert_string_equal(h->id, o->docs[h->doc].id);
     }
     if (!r->total_lower_bound)
         assert_int_equal(r->total, n_want);
@@ -892,6 +894,9 @@ static void oracle_queries(oracle *o, size_t n, uint64_t seed)
             so.title_weight = p.w[0];
             so.and_default = and_default;
             so.snippets = j == 0 && i % 7 == 0;
+            /* stored fields cost a block decompression per hit: read
+            ** them (and check the ids) for some of the searches */
+            so.ids_only = !(j == 0 && i % 4 == 0);
             rc = bl_search(o->ix, g.text, &so, &r, err, sizeof err);
             if (rc != BL_OK)
                 print_error("query '%s': %s\n", g.text, err);
@@ -1210,6 +1215,87 @@ static void errors_and_warnings(void **state)
                      BL_ENOTFOUND);
 }
 
+/* Searches from several threads at once on one index equal the same
+** searches made one after the other. */
+typedef struct par_job {
+    bl_index *ix;
+    const char *const *qs;
+    size_t n;
+    uint64_t *docs;            /* per query: the first hit's doc, or ~0 */
+    double *scores;
+    int rc;
+} par_job;
+
+static void *par_run(void *arg)
+{
+    par_job *j = arg;
+
+    for (int rep = 0; rep < 5; rep++)
+        for (size_t i = 0; i < j->n; i++) {
+            bl_search_opts so;
+            bl_results *r;
+            char err[128];
+
+            bl_search_opts_default(&so);
+            so.k = 5;
+            if (bl_search(j->ix, j->qs[i], &so, &r, err, sizeof err) !=
+                BL_OK) {
+                j->rc = BL_EINVAL;
+                continue;
+            }
+            if ((r->n_hits > 0 ? r->hits[0].doc : ~0ULL) != j->docs[i] ||
+                (r->n_hits > 0 && r->hits[0].score != j->scores[i]))
+                j->rc = BL_ECORRUPT;
+            bl_results_free(r);
+        }
+    return NULL;
+}
+
+static void concurrent_searches(void **state)
+{
+    world *w = *state;
+    static const char *const qs[] = {
+        "ocean OR species", "\"deep sea\"", "title:new", "storm*",
+        "+the world -people", "market AND price", "date:[* TO 2020]",
+    };
+    size_t n = sizeof qs / sizeof *qs;
+    uint64_t docs[7];
+    double scores[7];
+    pthread_t th[4];
+    par_job jobs[4];
+
+    for (size_t i = 0; i < n; i++) {
+        bl_search_opts so;
+        bl_results *r = NULL;
+        char err[128];
+
+        bl_search_opts_default(&so);
+        so.k = 5;
+        docs[i] = ~0ULL;
+        scores[i] = 0;
+        assert_int_equal(bl_search(w->sample->ix, qs[i], &so, &r, err,
+                                   sizeof err), BL_OK);
+        if (r->n_hits > 0) {
+            docs[i] = r->hits[0].doc;
+            scores[i] = r->hits[0].score;
+        }
+        bl_results_free(r);
+    }
+    for (int t = 0; t < 4; t++) {
+        jobs[t].ix = w->sample->ix;
+        jobs[t].qs = qs;
+        jobs[t].n = n;
+        jobs[t].docs = docs;
+        jobs[t].scores = scores;
+        jobs[t].rc = BL_OK;
+        assert_int_equal(pthread_create(&th[t], NULL, par_run, &jobs[t]), 0);
+    }
+    for (int t = 0; t < 4; t++) {
+        assert_int_equal(pthread_join(th[t], NULL), 0);
+        assert_int_equal(jobs[t].rc, BL_OK);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1220,6 +1306,7 @@ int main(void)
         cmocka_unit_test(ranking_independent_of_segments),
         cmocka_unit_test(deleted_never_returned),
         cmocka_unit_test(errors_and_warnings),
+        cmocka_unit_test(concurrent_searches),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
