@@ -250,6 +250,35 @@ static void query_open_date_bound_formats(void **state)
     bl_arena_free(&arena);
 }
 
+/* fuzz_query_parse: a byte that starts a UTF-8 sequence but is not followed
+** by continuation bytes swallowed the next characters, even '*' or '\\':
+** "ab\xed*" was the term "ab\xed*" (not a prefix), printed "ab\xed\\*",
+** which parsed to yet another term, so the canonical form was unstable. */
+static void query_bad_utf8_keeps_syntax(void **state)
+{
+    bl_arena arena;
+    bl_qnode *root, *again;
+    char err[128], out[64], out2[64];
+
+    (void)state;
+    bl_arena_init(&arena, 0);
+    assert_int_equal(bl_query_parse("ab\xed*", false, &arena, &root, err,
+                                    sizeof err), BL_OK);
+    assert_int_equal(root->kind, BL_Q_PREFIX);
+    assert_string_equal(root->text, "ab\xed");
+    bl_query_format(root, out, sizeof out);
+    assert_int_equal(bl_query_parse(out, false, &arena, &again, err,
+                                    sizeof err), BL_OK);
+    bl_query_format(again, out2, sizeof out2);
+    assert_string_equal(out, out2);
+
+    /* A lead byte before a closing quote leaves the phrase closed. */
+    assert_int_equal(bl_query_parse("\"x \xc3\" y", false, &arena, &root,
+                                    err, sizeof err), BL_OK);
+    assert_int_equal(root->kind, BL_Q_BOOL);
+    bl_arena_free(&arena);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -259,6 +288,7 @@ int main(void)
         cmocka_unit_test(empty_file_every_format),
         cmocka_unit_test(messages_are_utf8),
         cmocka_unit_test(query_open_date_bound_formats),
+        cmocka_unit_test(query_bad_utf8_keeps_syntax),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -175,13 +175,16 @@ static size_t utf8_len(unsigned char c)
     return 1;
 }
 
-/* Copy one whole character from p->i to out (advancing both). */
+/* Copy one whole character from p->i to out (advancing both). A lead
+** byte takes only the continuation bytes that follow it: in bad UTF-8 it
+** must not swallow a '*', '"' or '\\' that means something. */
 static void copy_char(parser *p, char *out, size_t *n)
 {
-    size_t k = utf8_len((unsigned char)p->s[p->i]);
+    size_t want = utf8_len((unsigned char)p->s[p->i]), k = 1;
 
-    if (p->i + k > p->len)
-        k = p->len - p->i;
+    while (k < want && p->i + k < p->len &&
+           ((unsigned char)p->s[p->i + k] & 0xC0) == 0x80)
+        k++;
     memcpy(out + *n, p->s + p->i, k);
     *n += k;
     p->i += k;
