@@ -19,7 +19,7 @@
 #include "byline.h"
 #include "segment/segment.h"
 
-/* ---- helpers ----------------------------------------------------------- */
+/* ---- helpers ------------------------------------------------------------- */
 
 typedef struct tok {
     char term[BL_MAX_TERM + 1];
@@ -133,7 +133,7 @@ static bool valid_utf8(const char *s, size_t len)
     return true;
 }
 
-/* ---- tokenizer rules ---------------------------------------------------- */
+/* ---- tokenizer rules ----------------------------------------------------- */
 
 /* Empty input and punctuation give no tokens and succeed. */
 static void empty_and_punctuation(void **state)
@@ -430,6 +430,51 @@ static void random_bytes(void **state)
     }
 }
 
+typedef struct check_ctx {
+    size_t len;                /* the text's length */
+    size_t n;                  /* tokens seen */
+} check_ctx;
+
+/* Check one token's invariants without keeping it. */
+static int check_tok(void *ctx, const bl_token *t)
+{
+    check_ctx *c = ctx;
+
+    assert_true(t->term_len > 0 && t->term_len <= BL_MAX_TERM);
+    assert_true(t->start < t->end && t->end <= c->len);
+    assert_true(valid_utf8(t->term, t->term_len));
+    c->n++;
+    return 0;
+}
+
+/* Every Unicode scalar value, alone and inside a word, analyses without
+** error into valid UTF-8 terms inside the text. */
+static void every_code_point(void **state)
+{
+    size_t cap = 0x110000 * 8, len = 0;
+    char *text = malloc(cap);
+    bl_analyzer *a;
+    check_ctx c = {0};
+    (void)state;
+
+    assert_non_null(text);
+    for (int32_t cp = 1; cp < 0x110000; cp++) {
+        if (cp >= 0xD800 && cp <= 0xDFFF)
+            continue;
+        text[len++] = 'a';
+        len += (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)text +
+                                                    len);
+        text[len++] = 'b';
+        text[len++] = ' ';
+    }
+    c.len = len;
+    assert_int_equal(bl_analyzer_new(NULL, &a), BL_OK);
+    assert_int_equal(bl_analyze(a, text, len, NULL, check_tok, &c), BL_OK);
+    assert_true(c.n > 0x100000);
+    bl_analyzer_free(a);
+    free(text);
+}
+
 /* A 1 MiB word is cut to BL_MAX_TERM bytes at a character boundary: one
 ** token, not dropped; the text after it is still analysed. */
 static void long_token_is_cut(void **state)
@@ -548,7 +593,7 @@ static void utf8_decoder(void **state)
     assert_int_equal(bl_utf8_cut("abc", 3, 10), 3);
 }
 
-/* ---- stopwords ------------------------------------------------------------ */
+/* ---- stopwords ----------------------------------------------------------- */
 
 static void stopwords_on_off_file(void **state)
 {
@@ -669,7 +714,7 @@ static void stopset_and_syntax(void **state)
     bl_stopset_free(NULL);
 }
 
-/* ---- stemming ---------------------------------------------------------------- */
+/* ---- stemming ------------------------------------------------------------ */
 
 static void expect_stem(const char *lang, const char *word, const char *stem)
 {
@@ -967,7 +1012,7 @@ static void offsets_random_palette(void **state)
     }
 }
 
-/* ---- Reuters-21578 --------------------------------------------------------- */
+/* ---- Reuters-21578 ------------------------------------------------------- */
 
 typedef struct reuters_ctx {
     bl_analyzer *a;
@@ -1042,7 +1087,7 @@ static void reuters_all(void **state)
     assert_true(r.tokens > 1500000);
 }
 
-/* ---- the command ------------------------------------------------------------ */
+/* ---- the command --------------------------------------------------------- */
 
 static void cli_analyze(void **state)
 {
@@ -1072,6 +1117,34 @@ static void cli_analyze(void **state)
     assert_non_null(strstr(out, "stopwords_removed\t2\n"));
     assert_non_null(strstr(out, "top\tcat\t2\n"));
     assert_non_null(strstr(out, "mb_per_s\t"));
+    free(out);
+    rc = fx_run(&out, "%s analyze Hello world", fx_byline());
+    assert_int_equal(rc, 0);
+    assert_string_equal(out, "hello\t0\t0\t5\tHello\n"
+                             "world\t1\t6\t11\tworld\n");
+    free(out);
+    {
+        char *dir = fx_tmpdir(), path[512];
+
+        snprintf(path, sizeof path, "%s/stop", dir);
+        fx_write(path, "hello\n", 6);
+        rc = fx_run(&out, "%s analyze --stopwords %s 'Hello the world'",
+                    fx_byline(), path);
+        assert_int_equal(rc, 0);
+        assert_string_equal(out, "the\t1\t6\t9\tthe\n"
+                                 "world\t2\t10\t15\tworld\n");
+        free(out);
+        rc = fx_run(&out, "%s analyze --stopwords %s/none x 2>/dev/null",
+                    fx_byline(), dir);
+        assert_int_equal(rc, 2);
+        free(out);
+        fx_rmtree(dir);
+    }
+    rc = fx_run(&out, "%s analyze --no-stopwords --stats 'the cat'",
+                fx_byline());
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "tokens\t2\n"));
+    assert_non_null(strstr(out, "stopwords_removed\t0\n"));
     free(out);
     rc = fx_run(&out, "%s analyze --bogus x 2>/dev/null", fx_byline());
     assert_int_equal(rc, 2);
@@ -1104,6 +1177,7 @@ int main(void)
         cmocka_unit_test(invalid_utf8),
         cmocka_unit_test(nul_and_controls),
         cmocka_unit_test(random_bytes),
+        cmocka_unit_test(every_code_point),
         cmocka_unit_test(long_token_is_cut),
         cmocka_unit_test(folding),
         cmocka_unit_test(utf8_decoder),

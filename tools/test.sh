@@ -4,7 +4,7 @@
 #   tools/test.sh sanitize   AddressSanitizer + UBSan, in ./build-asan
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash tools/deps.sh
+bash tools/deps.sh test
 dir=build
 flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DBYLINE_WERROR=ON)
 if [ "${1:-}" = sanitize ]; then

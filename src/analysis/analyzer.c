@@ -269,6 +269,8 @@ static int normal_form(bl_analyzer *a, const char *text, bl_rawtok *tok)
         int n = bl_norm_term(&a->norm, text + tok->start, len, flags,
                              a->term, sizeof a->term);
 
+        if (n == BL_EINVAL)
+            return 0;          /* utf8proc refused it: skip, never fail */
         if (n != BL_ELIMIT)
             return n;
         /* NFKC grew the term past the limit: cut the surface by an eighth

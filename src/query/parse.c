@@ -852,7 +852,7 @@ static void put_date(outbuf *o, int64_t t, bool upper)
         puts_(o, "*");
         return;
     }
-    days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+    days = t / 86400 - (t % 86400 < 0);          /* floor */
     sec = t - days * 86400;
     civil_from_days(days, &y, &m, &d);
     if ((!upper && sec == 0) || (upper && sec == 86399))

@@ -5,6 +5,7 @@
 */
 #include "segment/bitpack.h"
 
+#include "base/varint.h"
 #include "byline.h"
 
 unsigned bl_bitpack_width(const uint32_t *v, size_t n)
@@ -113,4 +114,95 @@ uint64_t bl_bitpack_get(const uint8_t *p, uint64_t i, unsigned w)
         got += 8;
     }
     return w == 64 ? v : v & (((uint64_t)1 << w) - 1);
+}
+
+size_t bl_pfor_encode(const uint32_t *v, size_t n, uint8_t *out)
+{
+    size_t count[33] = {0}, best = SIZE_MAX, at = 0, n_exc = 0;
+    unsigned b = 0;
+
+    if (n < BL_PFOR_SMALL) {
+        for (size_t i = 0; i < n; i++)
+            at += bl_varint_put(out + at, v[i]);
+        return at;
+    }
+    for (size_t i = 0; i < n; i++)
+        count[v[i] ? 32 - __builtin_clz(v[i]) : 0]++;
+    for (unsigned c = 0; c <= 32; c++) {
+        size_t cost = bl_bitpack_bytes(n, c);
+
+        for (unsigned w = c + 1; w <= 32; w++)
+            cost += count[w] * (1 + (w - c + 6) / 7);
+        if (cost <= best) {
+            best = cost;
+            b = c;
+        }
+    }
+    for (unsigned w = b + 1; w <= 32; w++)
+        n_exc += count[w];
+    out[0] = (uint8_t)b;
+    out[1] = (uint8_t)n_exc;
+    at = 2;
+    {
+        uint64_t acc = 0, mask = ((uint64_t)1 << b) - 1;
+        unsigned bits = 0;
+
+        for (size_t i = 0; i < n && b > 0; i++) {
+            acc |= (v[i] & mask) << bits;
+            bits += b;
+            while (bits >= 8) {
+                out[at++] = (uint8_t)acc;
+                acc >>= 8;
+                bits -= 8;
+            }
+        }
+        if (bits > 0)
+            out[at++] = (uint8_t)acc;
+    }
+    for (size_t i = 0; i < n && n_exc > 0; i++) {
+        if (b < 32 && (v[i] >> b) != 0) {
+            out[at++] = (uint8_t)i;
+            at += bl_varint_put(out + at, v[i] >> b);
+        }
+    }
+    return at;
+}
+
+int bl_pfor_decode(const uint8_t *in, size_t avail, size_t n, uint32_t *out,
+                   size_t *used)
+{
+    const uint8_t *p = in, *end = in + avail;
+    unsigned b, n_exc;
+
+    *used = 0;
+    if (n < BL_PFOR_SMALL) {
+        for (size_t i = 0; i < n; i++)
+            if (bl_varint_get32(&p, end, &out[i]) != BL_OK)
+                return BL_ECORRUPT;
+        *used = (size_t)(p - in);
+        return BL_OK;
+    }
+    if (avail < 2 || n > BL_PFOR_MAX)
+        return BL_ECORRUPT;
+    b = in[0];
+    n_exc = in[1];
+    if (b > 32 || n_exc > n || (b == 32 && n_exc > 0))
+        return BL_ECORRUPT;
+    if (bl_bitpack_decode(in + 2, avail - 2, n, b, out) != BL_OK)
+        return BL_ECORRUPT;
+    p = in + 2 + bl_bitpack_bytes(n, b);
+    for (unsigned k = 0; k < n_exc; k++) {
+        uint32_t high;
+        unsigned idx;
+
+        if (p >= end)
+            return BL_ECORRUPT;
+        idx = *p++;
+        if (idx >= n || bl_varint_get32(&p, end, &high) != BL_OK ||
+            high == 0 || (b > 0 && (high >> (32 - b)) != 0))
+            return BL_ECORRUPT;
+        out[idx] |= high << b;
+    }
+    *used = (size_t)(p - in);
+    return BL_OK;
 }

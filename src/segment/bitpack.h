@@ -31,6 +31,30 @@ void bl_bitpack_encode(const uint32_t *v, size_t n, unsigned w, uint8_t *out);
 int bl_bitpack_decode(const uint8_t *in, size_t avail, size_t n, unsigned w,
                       uint32_t *out);
 
+/* Patched frame of reference (PFor) for runs of up to BL_PFOR_MAX values:
+** a run of n < BL_PFOR_SMALL values is n varints; a longer one is
+**   u8 b (<= 32), u8 exceptions, packed(n, b) of every value's low b bits,
+**   then per exception: u8 index, varint(value >> b).
+** The encoder picks the b that makes the run shortest. */
+#define BL_PFOR_MAX 255
+#define BL_PFOR_SMALL 8
+
+/* Bytes an encoded run of n values can take at most. */
+static inline size_t bl_pfor_bound(size_t n)
+{
+    return 2 + 10 * n;
+}
+
+/* Encode n values to out (room for bl_pfor_bound(n)); returns the bytes
+** written. */
+size_t bl_pfor_encode(const uint32_t *v, size_t n, uint8_t *out);
+
+/* Decode a run of n values from in (avail bytes); *used is set to the bytes
+** it took. BL_OK or BL_ECORRUPT (short input, bad width or index, a value
+** beyond 32 bits). */
+int bl_pfor_decode(const uint8_t *in, size_t avail, size_t n, uint32_t *out,
+                   size_t *used);
+
 /* A bit writer for values up to 64 bits wide, appending to a byte string
 ** that the caller sized with bl_bitpack_bytes. */
 typedef struct bl_bitwriter {

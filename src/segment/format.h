@@ -28,51 +28,59 @@
 **   u32 store blocks, u32 sources, u32 terms per dictionary block (32),
 **   u32 zero
 **
+** "pfor(n)" is a patched frame-of-reference run of n values (bitpack.h):
+** n < 8: n varints; else u8 b (<= 32), u8 exception count, packed(n, b) of
+** every value's low b bits, then per exception u8 index and
+** varint(value >> b).
+**
 ** TERMS: the term dictionary. Keys are (field byte, term bytes), sorted by
 ** memcmp of the whole key (shorter first on a tie), unique. Keys are cut
 ** into blocks of BL_TERMS_PER_BLOCK (the last may be shorter). A block:
 **   varint postings base   offset in POSTINGS of the block's first term
 **   varint positions base  offset in POSITIONS of the block's first term
 **   per term:
-**     varint shared   bytes shared with the previous key (0 for the first
-**                     key of a block)
-**     varint suffix   key bytes that follow, then those bytes
-**     text field (title, body): varint df, varint cf - df,
-**         [varint max_tf - 1, only when df > 1], varint postings bytes,
+**     varint (shared << 4 | min(suffix, 15)), [varint suffix - 15 when
+**         suffix >= 15], then the suffix bytes: the key is the previous
+**         key's first `shared` bytes (0 at a block's first key) + suffix
+**     text field (title, body):
+**         varint (df << 1 | (cf == df))
+**         [varint cf - df - 1, when cf != df]
+**         [varint max_tf - 1, when cf != df and df > 1; else max_tf is 1,
+**             or cf when df == 1]
+**         varint postings bytes, or when df == 1 the document itself
 **         varint positions bytes
-**     keyword field (id, source): varint df, varint postings bytes
-**         (cf = df, max_tf = 1, no positions)
+**     keyword field (id, source): varint df, varint postings bytes (or the
+**         document when df == 1); cf = df, max_tf = 1, no positions
 **   A term's postings (positions) start at the block base plus the bytes of
-**   the block's terms before it.
+**   the block's terms before it. A df-1 term has no postings bytes.
 **
 ** TERMIDX: the sparse index: per block u32 offset of the block in TERMS.
 ** The block's first key is its "head"; lookups binary-search the heads.
 **
-** POSTINGS: per term (df documents, doc ids increasing):
-**   df == 1: varint doc (tf = cf)
-**   df >= 2: n_blocks = ceil(df / 128) blocks of 128 documents, the last
-**     holding the rest. When n_blocks > 1 a skip table comes first:
+** POSTINGS: per term with df >= 2 (doc ids increasing): n_blocks =
+**   ceil(df / 128) blocks of 128 documents, the last holding the rest.
+**   When n_blocks > 1 a skip table comes first:
 **       n_blocks x BL_SKIP_BYTES { u32 last doc of the block,
 **         u32 end of the block (bytes from the first block's start),
 **         u32 end of the block's positions (bytes from the term's first
 **             position byte),
 **         u16 max tf in the block (65535 means "see the term's max_tf"),
 **         u16 smallest field length among the block's documents, capped at
-**             65535 (a lower bound stays a valid score bound) }
-**     then each block:
-**       u8 wd, u8 wf (bit widths, <= 32)
-**       packed(n, wd): doc - previous doc - 1 (the previous doc of a
-**           list's first doc is -1, of a block's first doc the previous
-**           block's last)
-**       packed(n, wf): tf - 1 (keyword fields: wf = 0)
+**             65535 (a lower bound stays a valid score bound); 0 for
+**             keyword fields }
+**   then each block of n documents:
+**       pfor(n): doc - previous doc - 1 (the previous doc of a list's
+**           first doc is -1, of a block's first doc the previous block's
+**           last)
+**       pfor(n): tf - 1 (text fields only; keyword tf is 1)
 **
 ** POSITIONS: per text term, per postings block (df == 1: one block), the
 ** positions of the block's documents in doc order, tf values per document:
 ** the first position as is, each next as (position - previous - 1). The
-** values are cut into chunks of 128 (the last shorter), each: u8 w,
-** packed(count, w). Positions count from 0 in each field separately (title
-** and body are different fields and keys); a field's length is the last
-** token's position + 1, so every position is < the field length.
+** values are cut into chunks of 128 (the last shorter), each a pfor run.
+** Positions count from 0 in each field separately (title and body are
+** different fields and keys); a field's length is the last token's
+** position + 1, so every position is < the field length.
 **
 ** LENGTHS: u8 w_title, u8 w_body, u16 zero, packed(docs, w_title) title
 ** lengths, packed(docs, w_body) body lengths.

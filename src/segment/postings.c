@@ -27,18 +27,10 @@ typedef struct pos_chunker {
 
 static void chunk_flush(pos_chunker *c)
 {
-    unsigned w;
-    size_t bytes;
-
     if (c->n == 0)
         return;
-    w = bl_bitpack_width(c->vals, c->n);
-    bytes = bl_bitpack_bytes(c->n, w);
-    if (bl_buf_reserve(c->out, 1 + bytes) == BL_OK) {
-        c->out->p[c->out->len++] = (uint8_t)w;
-        bl_bitpack_encode(c->vals, c->n, w, c->out->p + c->out->len);
-        c->out->len += bytes;
-    }
+    if (bl_buf_reserve(c->out, bl_pfor_bound(c->n)) == BL_OK)
+        c->out->len += bl_pfor_encode(c->vals, c->n, c->out->p + c->out->len);
     c->n = 0;
 }
 
@@ -80,10 +72,10 @@ int bl_postings_write(bl_buf *post, bl_buf *pos, bl_field_id field,
     if (df == 0)
         return BL_EINVAL;
     if (df == 1) {
-        bl_buf_put_varint(post, docs[0]);
+        /* The doc id lives in the dictionary; only positions here. */
         if (text)
             rc = write_positions(pos, tfs, &positions, 0, 1);
-        return rc != BL_OK ? rc : post->rc;
+        return rc;
     }
     n_blocks = (df + BL_BLOCK_DOCS - 1) / BL_BLOCK_DOCS;
     skip_at = post->len;
@@ -99,8 +91,6 @@ int bl_postings_write(bl_buf *post, bl_buf *pos, bl_field_id field,
         uint32_t from = b * BL_BLOCK_DOCS;
         uint32_t n = df - from < BL_BLOCK_DOCS ? df - from : BL_BLOCK_DOCS;
         uint32_t max_tf = 0, min_len = UINT32_MAX;
-        unsigned wd, wf;
-        size_t bd, bf;
 
         for (uint32_t i = 0; i < n; i++) {
             uint32_t d = docs[from + i];
@@ -110,23 +100,18 @@ int bl_postings_write(bl_buf *post, bl_buf *pos, bl_field_id field,
             gaps[i] = (uint32_t)((int64_t)d - prev - 1);
             fv[i] = tfs[from + i] - 1;
             prev = d;
-            if (tfs[from + i] > max_tf)
+            if (!text)
+                max_tf = 1;    /* keyword tf is 1 */
+            else if (tfs[from + i] > max_tf)
                 max_tf = tfs[from + i];
             if (text && field_len[d] < min_len)
                 min_len = field_len[d];
         }
-        wd = bl_bitpack_width(gaps, n);
-        wf = bl_bitpack_width(fv, n);
-        bd = bl_bitpack_bytes(n, wd);
-        bf = bl_bitpack_bytes(n, wf);
-        if (bl_buf_reserve(post, 2 + bd + bf) != BL_OK)
+        if (bl_buf_reserve(post, 2 * bl_pfor_bound(n)) != BL_OK)
             return post->rc;
-        post->p[post->len++] = (uint8_t)wd;
-        post->p[post->len++] = (uint8_t)wf;
-        bl_bitpack_encode(gaps, n, wd, post->p + post->len);
-        post->len += bd;
-        bl_bitpack_encode(fv, n, wf, post->p + post->len);
-        post->len += bf;
+        post->len += bl_pfor_encode(gaps, n, post->p + post->len);
+        if (text)
+            post->len += bl_pfor_encode(fv, n, post->p + post->len);
         if (text)
             rc = write_positions(pos, tfs, &positions, from, from + n);
         if (n_blocks > 1) {
@@ -189,44 +174,36 @@ static int decode_block(bl_postings *p, uint32_t b, const uint8_t **block_end)
     const uint8_t *q, *end = p->end;
     uint32_t docs = p->seg->docs, n;
     uint64_t start = 0, prev;
-    unsigned wd, wf;
-    size_t bd;
+    size_t used;
 
     if (p->df == 1) {
-        uint32_t d;
-
-        q = p->data;
-        if (bl_varint_get32(&q, end, &d) != BL_OK || d >= docs ||
-            p->cf == 0 || p->cf > UINT32_MAX)
-            return BL_ECORRUPT;
-        p->docs[0] = d;
-        p->freqs[0] = (uint32_t)p->cf;
+        /* docs[0] and freqs[0] were set by open from the dictionary. */
         p->n = 1;
         p->block = 0;
         p->block_off = 0;
         p->pos_off = 0;
         p->pos_ready = false;
         if (block_end != NULL)
-            *block_end = q;
+            *block_end = p->data;
         return BL_OK;
     }
     if (p->n_blocks > 1 && b > 0)
         start = skip_u32(p, b - 1, 4);
-    if (start > (uint64_t)(end - p->data) ||
-        (uint64_t)(end - p->data) - start < 2)
+    if (start > (uint64_t)(end - p->data))
         return BL_ECORRUPT;
     q = p->data + start;
     n = b + 1 < p->n_blocks ? BL_BLOCK_DOCS : p->df - b * BL_BLOCK_DOCS;
-    wd = q[0];
-    wf = q[1];
-    q += 2;
-    bd = bl_bitpack_bytes(n, wd);
-    if (bl_bitpack_decode(q, (size_t)(end - q), n, wd, p->docs) != BL_OK)
+    if (bl_pfor_decode(q, (size_t)(end - q), n, p->docs, &used) != BL_OK)
         return BL_ECORRUPT;
-    q += bd;
-    if (bl_bitpack_decode(q, (size_t)(end - q), n, wf, p->freqs) != BL_OK)
-        return BL_ECORRUPT;
-    q += bl_bitpack_bytes(n, wf);
+    q += used;
+    if (p->field < BL_N_TEXT_FIELDS) {
+        if (bl_pfor_decode(q, (size_t)(end - q), n, p->freqs, &used) !=
+            BL_OK)
+            return BL_ECORRUPT;
+        q += used;
+    } else {
+        memset(p->freqs, 0, sizeof(uint32_t) * n);
+    }
     prev = b == 0 ? UINT64_MAX : skip_last(p, b - 1);
     for (uint32_t i = 0; i < n; i++) {
         uint64_t d = prev + 1 + p->docs[i];   /* UINT64_MAX + 1 wraps to 0 */
@@ -272,15 +249,26 @@ int bl_postings_open(const bl_segment *seg, bl_field_id field,
     p->freqs[0] = 0;
     p->want_positions = positions && field < BL_N_TEXT_FIELDS;
     p->pos_data = p->pos_end = NULL;
+    p->pos_cache_at = NULL;
     p->skip = NULL;
     if ((unsigned)field >= BL_N_FIELDS)
         return BL_EINVAL;
-    if (ti->df == 0 || ti->df > seg->docs || ti->postings_off > ps->len) {
+    if (ti->df == 0 || ti->df > seg->docs ||
+        (ti->df > 1 && ti->postings_off > ps->len) ||
+        (ti->df == 1 && (ti->postings_off >= seg->docs || ti->cf == 0 ||
+                         ti->cf > UINT32_MAX))) {
         p->rc = BL_ECORRUPT;
         return BL_ECORRUPT;
     }
-    p->data = ps->p + ti->postings_off;
-    p->end = ps->p + ps->len;
+    if (ti->df == 1) {
+        /* A single document: its id is in the dictionary entry. */
+        p->data = p->end = ps->p;
+        p->docs[0] = (uint32_t)ti->postings_off;
+        p->freqs[0] = (uint32_t)ti->cf;
+    } else {
+        p->data = ps->p + ti->postings_off;
+        p->end = ps->p + ps->len;
+    }
     p->n_blocks = ti->df == 1 ? 1
                   : (ti->df + BL_BLOCK_DOCS - 1) / BL_BLOCK_DOCS;
     if (p->n_blocks > 1) {
@@ -371,36 +359,46 @@ uint32_t bl_postings_seek(bl_postings *p, uint32_t target)
 static int read_positions(const uint8_t *q, const uint8_t *end,
                           uint64_t total, uint64_t skip, uint32_t tf,
                           uint32_t *out, uint32_t cap, uint32_t *got,
-                          uint32_t *last, const uint8_t **stop)
+                          uint32_t *last, const uint8_t **stop,
+                          const uint8_t **first_chunk, uint64_t *first_at,
+                          bl_postings *cache)
 {
-    uint32_t vals[BL_POS_CHUNK];
+    uint32_t local[BL_POS_CHUNK], *vals;
     uint64_t idx = 0, prev = 0;
     uint32_t n_out = 0, seen = 0;
 
-    while (idx < total && idx + BL_POS_CHUNK <= skip) {
-        uint64_t cnt = total - idx < BL_POS_CHUNK ? total - idx
-                                                  : BL_POS_CHUNK;
-        size_t bytes;
-
-        if (q >= end || *q > 32)
-            return BL_ECORRUPT;
-        bytes = bl_bitpack_bytes((size_t)cnt, *q);
-        if (bytes > (size_t)(end - q - 1))
-            return BL_ECORRUPT;
-        q += 1 + bytes;
-        idx += cnt;
-    }
-    while (seen < tf && idx < total) {
+    while (idx < total && (seen < tf || idx + BL_POS_CHUNK <= skip)) {
         uint64_t cnt = total - idx < BL_POS_CHUNK ? total - idx
                                                   : BL_POS_CHUNK;
         uint64_t from = skip > idx ? skip - idx : 0;
+        size_t used;
 
-        if (q >= end)
-            return BL_ECORRUPT;
-        if (bl_bitpack_decode(q + 1, (size_t)(end - q - 1), (size_t)cnt, *q,
-                              vals) != BL_OK)
-            return BL_ECORRUPT;
-        q += 1 + bl_bitpack_bytes((size_t)cnt, *q);
+        if (from < cnt && seen == 0 && first_chunk != NULL) {
+            *first_chunk = q;
+            *first_at = idx;
+        }
+        if (cache != NULL && cache->pos_cache_at == q &&
+            cache->pos_cache_n == cnt) {
+            /* The chunk the previous document ended in. */
+            vals = cache->pos_cache;
+            used = cache->pos_cache_used;
+        } else if (cache != NULL) {
+            vals = cache->pos_cache;
+            cache->pos_cache_at = NULL;
+            if (bl_pfor_decode(q, (size_t)(end - q), (size_t)cnt, vals,
+                               &used) != BL_OK)
+                return BL_ECORRUPT;
+            cache->pos_cache_at = q;
+            cache->pos_cache_used = (uint32_t)used;
+            cache->pos_cache_n = (uint32_t)cnt;
+        } else {
+            vals = local;
+            if (bl_pfor_decode(q, (size_t)(end - q), (size_t)cnt, vals,
+                               &used) != BL_OK)
+                return BL_ECORRUPT;
+        }
+        q += used;
+        idx += cnt;
         for (uint64_t j = from; j < cnt && seen < tf; j++) {
             uint64_t v = seen == 0 ? vals[j] : prev + 1 + vals[j];
 
@@ -411,8 +409,7 @@ static int read_positions(const uint8_t *q, const uint8_t *end,
             prev = v;
             seen++;
         }
-        idx += cnt;
-        if (cap > 0 && n_out == cap)
+        if ((cap > 0 && n_out == cap) || (seen == tf && idx > skip))
             break;
     }
     if (seen < tf && !(cap > 0 && n_out == cap))
@@ -426,30 +423,46 @@ static int read_positions(const uint8_t *q, const uint8_t *end,
 
 int bl_postings_positions(bl_postings *p, const uint32_t **pos, uint32_t *n)
 {
-    uint64_t before = 0, total = 0;
-    uint32_t got = 0, last;
     const uint32_t cap = sizeof p->positions / sizeof p->positions[0];
+    const uint8_t *chunk = NULL;
+    uint64_t chunk_at = 0;
+    uint32_t got = 0, last;
     int rc;
 
     *pos = p->positions;
     *n = 0;
     if (!p->want_positions || p->i == UINT32_MAX || p->doc == BL_DOC_END)
         return p->rc != BL_OK ? p->rc : BL_EINVAL;
-    for (uint32_t k = 0; k < p->n; k++) {
-        if (k < p->i)
-            before += p->freqs[k];
-        total += p->freqs[k];
+    /* Walking forward in a block, start from the chunk the previous
+    ** document's positions began in. */
+    if (!p->pos_ready || p->i < p->pos_doc) {
+        if (p->pos_off > (uint64_t)(p->pos_end - p->pos_data)) {
+            fail(p);
+            return BL_ECORRUPT;
+        }
+        p->pos_total = 0;
+        for (uint32_t k = 0; k < p->n; k++)
+            p->pos_total += p->freqs[k];
+        p->pos_chunk = p->pos_data + p->pos_off;
+        p->pos_chunk_at = 0;
+        p->pos_before = 0;
+        p->pos_doc = 0;
+        p->pos_ready = true;
     }
-    if (p->pos_off > (uint64_t)(p->pos_end - p->pos_data)) {
-        fail(p);
-        return BL_ECORRUPT;
-    }
-    rc = read_positions(p->pos_data + p->pos_off, p->pos_end, total, before,
-                        p->freqs[p->i], p->positions, cap, &got, &last,
-                        NULL);
+    while (p->pos_doc < p->i)
+        p->pos_before += p->freqs[p->pos_doc++];
+    rc = read_positions(p->pos_chunk, p->pos_end,
+                        p->pos_total - p->pos_chunk_at,
+                        p->pos_before - p->pos_chunk_at, p->freqs[p->i],
+                        p->positions, cap, &got, &last, NULL, &chunk,
+                        &chunk_at, p);
     if (rc != BL_OK) {
         fail(p);
         return rc;
+    }
+    if (chunk != NULL) {
+        p->pos_chunk = chunk;
+        p->pos_chunk_at += chunk_at;
     }
     got = got < cap ? got : cap;
     p->n_positions = got;
@@ -526,7 +539,8 @@ int bl_postings_verify(const bl_segment *seg, bl_field_id field,
         rc = bl_seg_fail(msg, cap, "postings: list header is corrupt");
         goto out;
     }
-    post_start = seg->sec[BL_SEC_POSTINGS].p + ti->postings_off;
+    post_start = ti->df == 1 ? p->data
+                             : seg->sec[BL_SEC_POSTINGS].p + ti->postings_off;
     if (text)
         pos_q = p->pos_data;
     for (uint32_t b = 0; b < p->n_blocks; b++) {
@@ -587,7 +601,8 @@ int bl_postings_verify(const bl_segment *seg, bl_field_id field,
                 uint32_t got = 0, len, tf = p->freqs[i], last = 0;
 
                 if (read_positions(pos_q, p->pos_end, total, skipped, tf,
-                                   NULL, 0, &got, &last, &stop) != BL_OK ||
+                                   NULL, 0, &got, &last, &stop, NULL,
+                                   NULL, NULL) != BL_OK ||
                     got != tf) {
                     rc = bl_seg_fail(msg, cap, "positions: block %u doc %u: "
                                      "positions do not decode", b,

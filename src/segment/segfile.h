@@ -87,10 +87,11 @@ void bl_termdict_writer_init(bl_termdict_writer *w);
 void bl_termdict_writer_free(bl_termdict_writer *w);
 
 /* Add key (field byte + term, 2 .. 1 + BL_MAX_TERM bytes) with its
-** statistics and the bytes its lists took. BL_EINVAL when out of order. */
+** statistics and the bytes its lists took; doc is the only document of a
+** df-1 term (whose postings take no bytes). BL_EINVAL when out of order. */
 int bl_termdict_add(bl_termdict_writer *w, const uint8_t *key, size_t len,
                     uint32_t df, uint64_t cf, uint32_t max_tf,
-                    uint64_t post_len, uint64_t pos_len);
+                    uint64_t post_len, uint64_t pos_len, uint32_t doc);
 
 /* Encode one term's postings (and positions for text fields) at the end of
 ** post and pos. docs (increasing) and tfs have df entries; positions holds,
@@ -129,10 +130,14 @@ uint32_t bl_store_docs(const bl_store_writer *w);
 size_t bl_store_ram(const bl_store_writer *w);
 
 /* Compress everything into STORE, STOREIDX and STOREDICT; *raw is the raw
-** block bytes. The writer is empty afterwards. */
+** block bytes. The writer keeps its documents (a failed flush can be
+** retried) until bl_store_reset. */
 int bl_store_finish(bl_store_writer *w, const bl_store_opts *o,
                     bl_buf *store, bl_buf *index, bl_buf *dict,
                     uint64_t *raw);
+
+/* Forget every document, keeping some memory for reuse. */
+void bl_store_reset(bl_store_writer *w);
 
 /* Assemble a segment file from its section bytes: written to path.tmp,
 ** fsynced, renamed to path. *bytes is the file size. */

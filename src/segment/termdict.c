@@ -41,7 +41,7 @@ static int key_cmp(const uint8_t *a, size_t alen, const uint8_t *b,
 
 int bl_termdict_add(bl_termdict_writer *w, const uint8_t *key, size_t len,
                     uint32_t df, uint64_t cf, uint32_t max_tf,
-                    uint64_t post_len, uint64_t pos_len)
+                    uint64_t post_len, uint64_t pos_len, uint32_t doc)
 {
     size_t shared = 0;
 
@@ -63,21 +63,33 @@ int bl_termdict_add(bl_termdict_writer *w, const uint8_t *key, size_t len,
         while (shared < m && w->prev[shared] == key[shared])
             shared++;
     }
-    bl_buf_put_varint(&w->terms, shared);
-    bl_buf_put_varint(&w->terms, len - shared);
-    bl_buf_append(&w->terms, key + shared, len - shared);
-    bl_buf_put_varint(&w->terms, df);
+    {
+        size_t suffix = len - shared;
+
+        bl_buf_put_varint(&w->terms, (uint64_t)shared << 4 |
+                                         (suffix < 15 ? suffix : 15));
+        if (suffix >= 15)
+            bl_buf_put_varint(&w->terms, suffix - 15);
+        bl_buf_append(&w->terms, key + shared, suffix);
+    }
     if (key[0] < BL_N_TEXT_FIELDS) {
-        bl_buf_put_varint(&w->terms, cf - df);
-        if (df > 1)
+        bl_buf_put_varint(&w->terms, (uint64_t)df << 1 | (cf == df));
+        if (cf != df)
+            bl_buf_put_varint(&w->terms, cf - df - 1);
+        if (df > 1 && cf != df)
             bl_buf_put_varint(&w->terms, max_tf - 1);
-        bl_buf_put_varint(&w->terms, post_len);
+        else if (df > 1 && max_tf != 1)
+            return BL_EINVAL;
+        bl_buf_put_varint(&w->terms, df > 1 ? post_len : doc);
         bl_buf_put_varint(&w->terms, pos_len);
     } else {
         if (cf != df || max_tf != 1 || pos_len != 0)
             return BL_EINVAL;
-        bl_buf_put_varint(&w->terms, post_len);
+        bl_buf_put_varint(&w->terms, df);
+        bl_buf_put_varint(&w->terms, df > 1 ? post_len : doc);
     }
+    if (df == 1 && post_len != 0)
+        return BL_EINVAL;
     w->post_off += post_len;
     w->pos_off += pos_len;
     memcpy(w->prev, key, len);
@@ -126,47 +138,73 @@ static int decode_entry(const uint8_t **q, const uint8_t *end, entry *e,
                         uint64_t *post_off, uint64_t *pos_off)
 {
     const uint8_t *p = *q;
-    uint64_t shared, suffix, v;
-    uint32_t df;
+    uint64_t head, shared, suffix, v, df;
 
-    if (bl_varint_get(&p, end, &shared) != BL_OK ||
-        bl_varint_get(&p, end, &suffix) != BL_OK || shared > e->key_len ||
-        suffix > KEY_MAX - shared || shared + suffix < 2 ||
-        suffix > (uint64_t)(end - p))
+    if (bl_varint_get(&p, end, &head) != BL_OK)
+        return BL_ECORRUPT;
+    shared = head >> 4;
+    suffix = head & 15;
+    if (suffix == 15) {
+        if (bl_varint_get(&p, end, &v) != BL_OK || v > KEY_MAX)
+            return BL_ECORRUPT;
+        suffix += v;
+    }
+    if (shared > e->key_len || suffix > KEY_MAX - shared ||
+        shared + suffix < 2 || suffix > (uint64_t)(end - p))
         return BL_ECORRUPT;
     memcpy(e->key + shared, p, (size_t)suffix);
     e->key_len = (size_t)(shared + suffix);
     p += suffix;
     if (e->key[0] >= BL_N_FIELDS)
         return BL_ECORRUPT;
-    if (bl_varint_get32(&p, end, &df) != BL_OK || df == 0)
-        return BL_ECORRUPT;
-    e->ti.df = df;
     if (e->key[0] < BL_N_TEXT_FIELDS) {
-        if (bl_varint_get(&p, end, &v) != BL_OK || v > UINT64_MAX - df)
+        bool cf_is_df;
+
+        if (bl_varint_get(&p, end, &v) != BL_OK)
             return BL_ECORRUPT;
-        e->ti.cf = df + v;
+        df = v >> 1;
+        cf_is_df = v & 1;
+        if (df == 0 || df > UINT32_MAX)
+            return BL_ECORRUPT;
+        e->ti.df = (uint32_t)df;
+        e->ti.cf = df;
         e->ti.max_tf = 1;
-        if (df > 1) {
-            if (bl_varint_get(&p, end, &v) != BL_OK || v >= UINT32_MAX)
+        if (!cf_is_df) {
+            if (bl_varint_get(&p, end, &v) != BL_OK ||
+                v >= UINT64_MAX - df)
                 return BL_ECORRUPT;
-            e->ti.max_tf = (uint32_t)v + 1;
-        } else {
-            if (e->ti.cf > UINT32_MAX)
-                return BL_ECORRUPT;
-            e->ti.max_tf = (uint32_t)e->ti.cf;
+            e->ti.cf = df + v + 1;
+            if (df > 1) {
+                if (bl_varint_get(&p, end, &v) != BL_OK || v >= UINT32_MAX)
+                    return BL_ECORRUPT;
+                e->ti.max_tf = (uint32_t)v + 1;
+            } else {
+                if (e->ti.cf > UINT32_MAX)
+                    return BL_ECORRUPT;
+                e->ti.max_tf = (uint32_t)e->ti.cf;
+            }
         }
         if (bl_varint_get(&p, end, &e->post_len) != BL_OK ||
             bl_varint_get(&p, end, &e->pos_len) != BL_OK)
             return BL_ECORRUPT;
     } else {
+        if (bl_varint_get(&p, end, &df) != BL_OK || df == 0 ||
+            df > UINT32_MAX)
+            return BL_ECORRUPT;
+        e->ti.df = (uint32_t)df;
         e->ti.cf = df;
         e->ti.max_tf = 1;
         e->pos_len = 0;
         if (bl_varint_get(&p, end, &e->post_len) != BL_OK)
             return BL_ECORRUPT;
     }
-    e->ti.postings_off = *post_off;
+    /* df 1: the varint read as post_len is the document itself. */
+    if (df == 1) {
+        e->ti.postings_off = e->post_len;
+        e->post_len = 0;
+    } else {
+        e->ti.postings_off = *post_off;
+    }
     e->ti.positions_off = *pos_off;
     if (e->post_len > UINT64_MAX - *post_off ||
         e->pos_len > UINT64_MAX - *pos_off)
@@ -425,8 +463,8 @@ int bl_termdict_verify(const bl_segment *seg, char *msg, size_t cap)
                                    label, (unsigned long long)b);
             memcpy(prev, e.key, e.key_len);
             prev_len = e.key_len;
-            if (e.ti.postings_off + e.post_len >
-                    seg->sec[BL_SEC_POSTINGS].len ||
+            if ((e.ti.df > 1 && e.ti.postings_off + e.post_len >
+                                    seg->sec[BL_SEC_POSTINGS].len) ||
                 e.ti.positions_off + e.pos_len >
                     seg->sec[BL_SEC_POSITIONS].len)
                 return bl_seg_fail(msg, cap, "terms: term '%s' lists run "
