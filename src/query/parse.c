@@ -385,7 +385,9 @@ static bl_qnode *parse_phrase(parser *p, int field, bl_qkind kind)
         }
         if (!read_number(p, &slop))
             return NULL;
-        if (slop != (double)(uint32_t)slop || slop > 100000) {
+        /* Range first: casting a larger double to uint32_t is undefined. */
+        if (!(slop >= 0 && slop <= 100000) ||
+            slop != (double)(uint32_t)slop) {
             fail(p, p->i - 1, "expected a whole number of positions");
             return NULL;
         }
@@ -828,13 +830,24 @@ static void puts_(outbuf *o, const char *s)
     put(o, s, strlen(s));
 }
 
-/* A word, with the characters the parser treats specially escaped. */
+/* Is s a word the parser reads as an operator when it stands alone? */
+static bool is_op_word(const char *s)
+{
+    return strcmp(s, "AND") == 0 || strcmp(s, "OR") == 0 ||
+           strcmp(s, "NOT") == 0 || strcmp(s, "&&") == 0 ||
+           strcmp(s, "||") == 0;
+}
+
+/* A word, with the characters the parser treats specially escaped (and
+** the first one of a word that would read as an operator: "\NOT"). */
 static void put_word(outbuf *o, const char *s, bool quoted)
 {
+    bool op = !quoted && is_op_word(s);
+
     for (const char *s0 = s; *s; s++) {
         bool special = quoted ? (*s == '"' || *s == '\\')
                               : (is_stop(*s) || strchr("\\:*", *s) ||
-                                 (s == s0 && strchr("+-!", *s)));
+                                 (s == s0 && (op || strchr("+-!", *s))));
 
         if (special)
             put(o, "\\", 1);
