@@ -108,7 +108,7 @@ static void filters_are_required(void **state)
     check("storm date:[1987 TO *]", false,
           "storm +date:[1987-01-01 TO *]");
     check("storm source:reuters", false, "storm +source:reuters");
-    check("storm OR source:reuters", false, "storm source:reuters");
+    check("storm OR source:reuters", false, "storm OR source:reuters");
     check("storm AND source:reuters", false, "+storm +source:reuters");
 }
 

@@ -885,6 +885,11 @@ static void put_field(outbuf *o, int field)
         puts_(o, names[field]);
 }
 
+static bool should_filter(const bl_qclause *c)
+{
+    return c->occur == BL_OCCUR_SHOULD && is_filter(c->node);
+}
+
 static void format_node(outbuf *o, const bl_qnode *n, bool root)
 {
     char tmp[64];
@@ -948,8 +953,11 @@ static void format_node(outbuf *o, const bl_qnode *n, bool root)
         if (!root || n->boost != 1.0)
             puts_(o, "(");
         for (size_t k = 0; k < n->n_clauses; k++) {
+            /* A SHOULD filter comes only from an explicit OR (joined
+            ** implicitly a filter is MUST): print the OR to keep it. */
             if (k > 0)
-                puts_(o, " ");
+                puts_(o, should_filter(&n->clauses[k - 1]) ||
+                         should_filter(&n->clauses[k]) ? " OR " : " ");
             if (n->clauses[k].occur == BL_OCCUR_MUST)
                 puts_(o, "+");
             else if (n->clauses[k].occur == BL_OCCUR_MUST_NOT)
