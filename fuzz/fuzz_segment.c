@@ -8,9 +8,10 @@
 ** bl_segment_verify), then 6-byte edits { u8 section, u24 offset, u8 op,
 ** u8 value }: the section (mod BL_SEC_COUNT + 1, the last one meaning the
 ** footer) and the offset within it (mod its length) of the valid file
-** locate the byte; op % 4 is 0 xor, 1 set, 2 add, 3 cut the file there. The copy is written to a file and opened; everything a query
-** can read is then walked: every term of every field, its postings with
-** positions and block bounds, seeks, the columns and every stored article.
+** locate the byte; op % 4 is 0 xor, 1 set, 2 add, 3 cut the file there.
+** The copy is written to a file and opened; everything a query can read
+** is then walked: every term of every field, its postings with positions
+** and block bounds, seeks, the columns and every stored article.
 ** None of it may crash, leak or hang; errors must be BL_ECORRUPT (or
 ** BL_EVERSION from open), never anything else.
 */

@@ -55,7 +55,7 @@ for t in "${targets[@]}"; do
         echo "   ok: $runs runs, $rate exec/s, $cov"
     else
         echo "   FAILED: see $log; inputs in $crashes/"
-        grep -E 'ERROR:|runtime error|fuzz invariant|SUMMARY' "$log" |
+        grep -aE 'ERROR:|runtime error|fuzz invariant|SUMMARY' "$log" |
             head -5 | sed 's/^/   /'
         failed+=("$t")
     fi

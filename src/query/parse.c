@@ -175,13 +175,16 @@ static size_t utf8_len(unsigned char c)
     return 1;
 }
 
-/* Copy one whole character from p->i to out (advancing both). */
+/* Copy one whole character from p->i to out (advancing both). A lead
+** byte takes only the continuation bytes that follow it: in bad UTF-8 it
+** must not swallow a '*', '"' or '\\' that means something. */
 static void copy_char(parser *p, char *out, size_t *n)
 {
-    size_t k = utf8_len((unsigned char)p->s[p->i]);
+    size_t want = utf8_len((unsigned char)p->s[p->i]), k = 1;
 
-    if (p->i + k > p->len)
-        k = p->len - p->i;
+    while (k < want && p->i + k < p->len &&
+           ((unsigned char)p->s[p->i + k] & 0xC0) == 0x80)
+        k++;
     memcpy(out + *n, p->s + p->i, k);
     *n += k;
     p->i += k;
@@ -382,7 +385,9 @@ static bl_qnode *parse_phrase(parser *p, int field, bl_qkind kind)
         }
         if (!read_number(p, &slop))
             return NULL;
-        if (slop != (double)(uint32_t)slop || slop > 100000) {
+        /* Range first: casting a larger double to uint32_t is undefined. */
+        if (!(slop >= 0 && slop <= 100000) ||
+            slop != (double)(uint32_t)slop) {
             fail(p, p->i - 1, "expected a whole number of positions");
             return NULL;
         }
@@ -825,13 +830,24 @@ static void puts_(outbuf *o, const char *s)
     put(o, s, strlen(s));
 }
 
-/* A word, with the characters the parser treats specially escaped. */
+/* Is s a word the parser reads as an operator when it stands alone? */
+static bool is_op_word(const char *s)
+{
+    return strcmp(s, "AND") == 0 || strcmp(s, "OR") == 0 ||
+           strcmp(s, "NOT") == 0 || strcmp(s, "&&") == 0 ||
+           strcmp(s, "||") == 0;
+}
+
+/* A word, with the characters the parser treats specially escaped (and
+** the first one of a word that would read as an operator: "\NOT"). */
 static void put_word(outbuf *o, const char *s, bool quoted)
 {
+    bool op = !quoted && is_op_word(s);
+
     for (const char *s0 = s; *s; s++) {
         bool special = quoted ? (*s == '"' || *s == '\\')
                               : (is_stop(*s) || strchr("\\:*", *s) ||
-                                 (s == s0 && strchr("+-!", *s)));
+                                 (s == s0 && (op || strchr("+-!", *s))));
 
         if (special)
             put(o, "\\", 1);
@@ -867,6 +883,11 @@ static void put_field(outbuf *o, int field)
 
     if (field >= 0 && field < BL_N_FIELDS)
         puts_(o, names[field]);
+}
+
+static bool should_filter(const bl_qclause *c)
+{
+    return c->occur == BL_OCCUR_SHOULD && is_filter(c->node);
 }
 
 static void format_node(outbuf *o, const bl_qnode *n, bool root)
@@ -932,8 +953,11 @@ static void format_node(outbuf *o, const bl_qnode *n, bool root)
         if (!root || n->boost != 1.0)
             puts_(o, "(");
         for (size_t k = 0; k < n->n_clauses; k++) {
+            /* A SHOULD filter comes only from an explicit OR (joined
+            ** implicitly a filter is MUST): print the OR to keep it. */
             if (k > 0)
-                puts_(o, " ");
+                puts_(o, should_filter(&n->clauses[k - 1]) ||
+                         should_filter(&n->clauses[k]) ? " OR " : " ");
             if (n->clauses[k].occur == BL_OCCUR_MUST)
                 puts_(o, "+");
             else if (n->clauses[k].occur == BL_OCCUR_MUST_NOT)
