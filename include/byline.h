@@ -289,6 +289,8 @@ typedef struct bl_search_opts {
     size_t max_expansions;     /* terms a prefix* may expand to; 128 */
     bool ids_only;             /* hits carry doc and score only: no stored
                                   fields (""), no snippets; false */
+    bool exhaustive;           /* score every match, no dynamic pruning
+                                  (same hits, slower: tests, benchmarks) */
 } bl_search_opts;
 
 void bl_search_opts_default(bl_search_opts *o);

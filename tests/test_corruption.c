@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/varint.h"
 #include "byline.h"
 #include "reader/snapshot.h"
+#include "segment/format.h"
 #include "segment/segment.h"
 
 #define N_DOCS 300
@@ -106,8 +108,9 @@ static void read_everything(const char *dir)
     s = bl_index_acquire(ix);
     for (size_t i = 0; i < bl_snapshot_segment_count(s); i++) {
         const bl_segment *seg = bl_snapshot_segment(s, i);
-        static bl_postings p;
+        bl_postings *cur = malloc(sizeof *cur);
 
+        assert_non_null(cur);
         for (int f = 0; f < BL_N_FIELDS; f++) {
             bl_term_cursor c;
             bl_term_info ti;
@@ -118,18 +121,18 @@ static void read_everything(const char *dir)
             while (n++ < 5000 && bl_term_cursor_next(&c, &ti) == BL_OK) {
                 bool pos = f < BL_N_TEXT_FIELDS;
 
-                if (bl_postings_open(seg, (bl_field_id)f, &ti, pos, &p) !=
+                if (bl_postings_open(seg, (bl_field_id)f, &ti, pos, cur) !=
                     BL_OK)
                     continue;
-                while (bl_postings_next(&p) != BL_DOC_END) {
+                while (bl_postings_next(cur) != BL_DOC_END) {
                     const uint32_t *pp;
                     uint32_t np;
 
                     if (pos)
-                        bl_postings_positions(&p, &pp, &np);
-                    if (p.doc < bl_segment_docs(seg)) {
-                        bl_segment_field_len(seg, BL_FIELD_BODY, p.doc);
-                        bl_segment_date(seg, p.doc);
+                        bl_postings_positions(cur, &pp, &np);
+                    if (cur->doc < bl_segment_docs(seg)) {
+                        bl_segment_field_len(seg, BL_FIELD_BODY, cur->doc);
+                        bl_segment_date(seg, cur->doc);
                     }
                 }
             }
@@ -139,6 +142,7 @@ static void read_everything(const char *dir)
 
             bl_snapshot_df(s, BL_FIELD_BODY, words[k], strlen(words[k]), &df);
         }
+        free(cur);
     }
     bl_snapshot_release(s);
     bl_index_close(ix);
@@ -179,11 +183,13 @@ static char *first_file(const char *dir, const char *pattern)
     return out;
 }
 
-/* Random flips over the whole of each segment file. */
+/* Flips in every section of each segment file (located through the
+** footer's table of contents, format.h), in the header and in the footer:
+** check names the file and the section. */
 static void segment_flips(void **state)
 {
     env *e = *state;
-    char msg[1024], path[4096];
+    char msg[1024], path[4096], want[256];
     fx_rng r;
     char *out;
 
@@ -193,19 +199,38 @@ static void segment_flips(void **state)
     assert_int_equal(fx_run(&out, "cd %s && ls seg-*.byl", e->index), 0);
     for (char *name = strtok(out, "\n"); name != NULL;
          name = strtok(NULL, "\n")) {
-        size_t len;
-        char *p;
+        size_t len, foot;
+        uint8_t *p;
+        int sections = 0;
 
         snprintf(path, sizeof path, "%s/%s", e->index, name);
-        p = fx_slurp(path, &len);
+        p = (uint8_t *)fx_slurp(path, &len);
         assert_non_null(p);
+        assert_true(len > BL_FOOTER_BYTES + BL_SEG_MAGIC_BYTES);
+        foot = len - BL_FOOTER_BYTES;
+        for (int sec = 0; sec < BL_SEC_COUNT; sec++) {
+            const uint8_t *t = p + foot + (size_t)sec * BL_TOC_ENTRY_BYTES;
+            uint64_t off = bl_load_u64le(t), n = bl_load_u64le(t + 8);
+
+            assert_true(off + n <= foot);
+            if (n == 0)
+                continue;
+            sections++;
+            snprintf(want, sizeof want, "%s: %s", name, bl_sec_name(sec));
+            for (int i = 0; i < 6; i++)
+                flip_and_check(e->index, path,
+                               (size_t)(off + fx_rng_below(&r, n)), want,
+                               msg, sizeof msg);
+        }
+        assert_true(sections >= 8);
         free(p);
-        for (int i = 0; i < 60; i++)
-            flip_and_check(e->index, path, fx_rng_below(&r, len), name, msg,
-                           sizeof msg);
-        /* The first and last bytes (header, footer) too. */
-        flip_and_check(e->index, path, 0, name, msg, sizeof msg);
-        flip_and_check(e->index, path, len - 1, name, msg, sizeof msg);
+        snprintf(want, sizeof want, "%s: footer", name);
+        for (int i = 0; i < 6; i++)
+            flip_and_check(e->index, path,
+                           foot + fx_rng_below(&r, BL_FOOTER_BYTES), want,
+                           msg, sizeof msg);
+        for (size_t off = 0; off < BL_SEG_MAGIC_BYTES; off++)
+            flip_and_check(e->index, path, off, name, msg, sizeof msg);
     }
     free(out);
     assert_int_equal(bl_index_check(e->index, msg, sizeof msg, NULL, NULL),

@@ -17,8 +17,8 @@
 
 #include "byline.h"
 
-#define KILLS 24
-#define NEW_PER_BATCH 1500
+#define KILLS 20
+#define NEW_PER_BATCH 600
 #define REPLACED_PER_BATCH 100
 
 static const char *const words[] = {
@@ -134,7 +134,7 @@ static void killed_writer_leaves_last_commit(void **state)
         ** after a kill and shrinks after a completed run. */
         if (run_index(input, dir, delay)) {
             kills++;
-            if (full < 4 * first)
+            if (full < 3 * first)
                 full *= 1.25;
         } else {
             completed++;

@@ -168,7 +168,13 @@ static void check_seek(mem *m, bl_field_id field, const bl_term_info *ti,
     uint32_t target = 0, k = 0;
     uint64_t span = (uint64_t)l->docs[l->df - 1] + 2;
 
-    assert_int_equal(bl_postings_open(&m->seg, field, ti, false, p), BL_OK);
+    uint64_t *start = calloc(l->df + 1, sizeof *start);
+
+    /* Where each document's positions start in l->pos. */
+    for (uint32_t i = 0; i < l->df; i++)
+        start[i + 1] = start[i] + l->tfs[i];
+    assert_int_equal(bl_postings_open(&m->seg, field, ti, field < 2, p),
+                     BL_OK);
     for (;;) {
         uint32_t got, last, mt, ml;
 
@@ -184,6 +190,15 @@ static void check_seek(mem *m, bl_field_id field, const bl_term_info *ti,
         }
         assert_int_equal(got, l->docs[k]);
         assert_true(last >= got);
+        if (field < 2 && fx_rng_below(r, 2)) {
+            /* Positions after a seek that skipped documents. */
+            const uint32_t *pos;
+            uint32_t n;
+
+            assert_int_equal(bl_postings_positions(p, &pos, &n), BL_OK);
+            assert_int_equal(n, l->tfs[k] < 4096 ? l->tfs[k] : 4096);
+            assert_memory_equal(pos, l->pos + start[k], n * sizeof *pos);
+        }
         /* The bound's block holds got: every doc up to last in it has
         ** tf <= mt and length >= ml. */
         for (uint32_t j = k; j < l->df && l->docs[j] <= last; j++) {
@@ -195,6 +210,7 @@ static void check_seek(mem *m, bl_field_id field, const bl_term_info *ti,
         }
         assert_true(mt <= l->max_tf);
     }
+    free(start);
     free(p);
 }
 

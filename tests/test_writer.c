@@ -7,6 +7,7 @@
 #include "fixture.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -496,6 +497,141 @@ static void analysis_options_persist(void **state)
     fx_rmtree(dir);
 }
 
+/* With a tiny RAM budget every article becomes a segment; the commit folds
+** them (tiered merges) into a few, and a batch replacing every article
+** leaves segments wholly deleted, which are dropped. */
+static void merges_fold_small_segments(void **state)
+{
+    char *dir = fx_tmpdir(), id[16], body[64];
+    bl_writer *w = open_writer(dir, 1, 1);
+    bl_index *ix;
+    bl_stats st;
+    (void)state;
+
+    for (int i = 0; i < 100; i++) {
+        snprintf(id, sizeof id, "m%d", i);
+        snprintf(body, sizeof body, "first storm %d", i);
+        add(w, id, "t", body);
+    }
+    assert_int_equal(bl_writer_commit(w), BL_OK);
+    assert_int_equal(bl_index_open(dir, &ix), BL_OK);
+    st = stats_of(ix);
+    print_message("100 one-article segments merged into %llu\n",
+                  (unsigned long long)st.segments);
+    assert_true(st.segments <= 12);
+    assert_true(st.docs == 100);
+    assert_int_equal(count_files(dir, "seg-"), (int)st.segments);
+    for (int i = 0; i < 100; i++) {
+        snprintf(id, sizeof id, "m%d", i);
+        snprintf(body, sizeof body, "first storm %d", i);
+        assert_body(ix, id, body);
+    }
+    for (int i = 0; i < 100; i++) {
+        snprintf(id, sizeof id, "m%d", i);
+        snprintf(body, sizeof body, "second flood %d", i);
+        add(w, id, "t", body);
+    }
+    assert_int_equal(bl_writer_commit(w), BL_OK);
+    bl_writer_close(w);
+    assert_int_equal(bl_index_refresh(ix, NULL), BL_OK);
+    st = stats_of(ix);
+    assert_true(st.docs == 100);
+    assert_true(st.deleted == 0);
+    assert_true(st.segments <= 12);
+    assert_body(ix, "m42", "second flood 42");
+    {
+        uint64_t df;
+        bl_snapshot *s = bl_index_snapshot(ix);
+
+        assert_int_equal(bl_snapshot_df(s, BL_FIELD_BODY, "storm", 5, &df),
+                         BL_OK);
+        assert_true(df == 0);
+        assert_int_equal(bl_snapshot_df(s, BL_FIELD_BODY, "flood", 5, &df),
+                         BL_OK);
+        assert_true(df == 100);
+        assert_true(bl_snapshot_docs(s) == 100);
+    }
+    bl_index_close(ix);
+    assert_int_equal(bl_index_check(dir, NULL, 0, NULL, NULL), BL_OK);
+    fx_rmtree(dir);
+}
+
+/* Readers on two threads fetch articles while the main thread commits and
+** refreshes: every fetch finds the article (each commit keeps the old ids
+** and replaces one), nothing crashes (run it under ASan). */
+typedef struct reader_arg {
+    bl_index *ix;
+    volatile int *stop;
+    int found, missing;
+} reader_arg;
+
+static void *reader_main(void *p)
+{
+    reader_arg *a = p;
+
+    while (!*a->stop) {
+        for (int i = 0; i < 20; i++) {
+            char id[16];
+            bl_doc *d;
+
+            snprintf(id, sizeof id, "c%d", i);
+            if (bl_index_get(a->ix, id, &d) == BL_OK) {
+                a->found++;
+                bl_doc_free(d);
+            } else {
+                a->missing++;
+            }
+        }
+    }
+    return NULL;
+}
+
+static void refresh_while_reading(void **state)
+{
+    char *dir = fx_tmpdir(), id[16], body[64];
+    bl_writer *w = open_writer(dir, 2, 0);
+    bl_index *ix;
+    volatile int stop = 0;
+    reader_arg args[2];
+    pthread_t th[2];
+    (void)state;
+
+    for (int i = 0; i < 20; i++) {
+        snprintf(id, sizeof id, "c%d", i);
+        add(w, id, "t", "first version");
+    }
+    assert_int_equal(bl_writer_commit(w), BL_OK);
+    assert_int_equal(bl_index_open(dir, &ix), BL_OK);
+    for (int t = 0; t < 2; t++) {
+        args[t].ix = ix;
+        args[t].stop = &stop;
+        args[t].found = args[t].missing = 0;
+        assert_int_equal(pthread_create(&th[t], NULL, reader_main, &args[t]),
+                         0);
+    }
+    for (int c = 0; c < 15; c++) {
+        bool changed;
+
+        snprintf(id, sizeof id, "c%d", c % 20);
+        snprintf(body, sizeof body, "version %d", c);
+        add(w, id, "t", body);
+        assert_int_equal(bl_writer_commit(w), BL_OK);
+        assert_int_equal(bl_index_refresh(ix, &changed), BL_OK);
+        assert_true(changed);
+    }
+    stop = 1;
+    for (int t = 0; t < 2; t++) {
+        pthread_join(th[t], NULL);
+        assert_int_equal(args[t].missing, 0);
+        assert_true(args[t].found > 0);
+    }
+    assert_body(ix, "c14", "version 14");
+    assert_true(stats_of(ix).docs == 20);
+    bl_writer_close(w);
+    bl_index_close(ix);
+    fx_rmtree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -507,6 +643,8 @@ int main(void)
         cmocka_unit_test(uncommitted_and_sweep),
         cmocka_unit_test(same_statistics_across_segmentations),
         cmocka_unit_test(analysis_options_persist),
+        cmocka_unit_test(refresh_while_reading),
+        cmocka_unit_test(merges_fold_small_segments),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

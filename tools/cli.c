@@ -14,9 +14,8 @@
 
 static const cli_command *const commands[] = {
     &cli_cmd_analyze, &cli_cmd_index, &cli_cmd_search, &cli_cmd_get,
-    &cli_cmd_stats,   &cli_cmd_check,
-    &cli_cmd_gen_corpus, &cli_cmd_bench,
-    NULL,
+    &cli_cmd_stats,   &cli_cmd_check, &cli_cmd_serve,
+    &cli_cmd_bench,   &cli_cmd_gen_corpus, NULL,
 };
 
 const cli_command *cli_find(const char *name)

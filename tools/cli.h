@@ -29,6 +29,7 @@ extern const cli_command cli_cmd_stats;
 extern const cli_command cli_cmd_check;
 extern const cli_command cli_cmd_get;
 extern const cli_command cli_cmd_search;
+extern const cli_command cli_cmd_serve;
 extern const cli_command cli_cmd_gen_corpus;
 extern const cli_command cli_cmd_bench;
 

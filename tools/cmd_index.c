@@ -151,6 +151,17 @@ static int parse(int argc, char **argv, args *a)
     }
     if (a->out == NULL)
         return cli_bad_usage("index", "no index folder (-o INDEX)");
+    {
+        bl_analyzer_opts ao;
+        bl_analyzer *an;
+
+        bl_analyzer_opts_default(&ao);
+        ao.lang = a->wo.lang;
+        if (bl_analyzer_new(&ao, &an) != BL_OK)
+            return cli_bad_usage("index", "unknown language '%s'",
+                                 a->wo.lang);
+        bl_analyzer_free(an);
+    }
     if (a->n_inputs == 0)
         return cli_bad_usage("index", "no input");
     return 0;
@@ -232,7 +243,14 @@ static int run(int argc, char **argv)
     }
     rc = bl_writer_open(a.out, &a.wo, &w);
     if (rc != BL_OK) {
-        code = cli_fail("index", "%s: %s", a.out, bl_strerror(rc));
+        char why[1024] = "";
+
+        /* Name the damage, as `byline check` would. */
+        if (rc == BL_ECORRUPT || rc == BL_EVERSION || rc == BL_ENOTFOUND)
+            if (bl_index_check(a.out, why, sizeof why, NULL, NULL) == BL_OK)
+                why[0] = '\0';
+        code = cli_fail("index", "%s: %s%s%s", a.out, bl_strerror(rc),
+                        why[0] ? ": " : "", why);
         goto done;
     }
     cli_progress_init(&prog);

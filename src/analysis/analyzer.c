@@ -293,7 +293,8 @@ static int elide(bl_analyzer *a, const lang_ctx *l, const char *text,
     size_t k;
     uint32_t i;
 
-    if (q == NULL || (k = (size_t)(q - a->term)) + 2 > sizeof key)
+    /* key holds " " + the k bytes before the apostrophe + " " + NUL. */
+    if (q == NULL || (k = (size_t)(q - a->term)) + 3 > sizeof key)
         return n;
     key[0] = ' ';
     memcpy(key + 1, a->term, k);

@@ -132,15 +132,16 @@ static int is_word_class(int c)
     return c == CL_LETTER || c == CL_DIGIT;
 }
 
-/* Whether the letter at i stands alone: the character after it (and after
-** its marks) does not continue a word. */
+/* Whether there is a letter at i (i may be the end of the text) that stands
+** alone: the character after it (and after its marks) does not continue a
+** word. */
 static int single_letter_at(const bl_tokenizer *t, size_t i)
 {
     int32_t cp;
     size_t n;
     int c;
 
-    if (char_at(t, i, &cp, &n) != CL_LETTER)
+    if (i >= t->len || char_at(t, i, &cp, &n) != CL_LETTER)
         return 0;
     for (i += n; i < t->len; i += n) {
         c = char_at(t, i, &cp, &n);

@@ -29,30 +29,35 @@
 #define SLICE_MAX 2048         /* slices stop doubling here */
 #define ARENA_CHUNK (1u << 20)
 
-/* A growing byte stream made of arena slices; a slice's first 8 bytes
+/* A growing byte stream made of arena slices; a slice's last 8 bytes
 ** point to the next slice. */
 typedef struct stream {
-    uint8_t *head;             /* first slice, NULL while empty */
-    uint8_t *last;             /* current (last) slice */
     uint8_t *cur;              /* write position */
-    uint32_t left;             /* bytes left in the current slice */
-    uint32_t slice;            /* size of the current slice */
-    uint64_t len;              /* data bytes written */
+    uint8_t *head;             /* first slice, NULL while empty */
+    uint32_t len;              /* data bytes written */
+    uint16_t left;             /* data bytes left in the current slice */
+    uint16_t slice;            /* size of the current slice */
 } stream;
 
+#define KEY_INLINE 16
+
+/* A term. The fields every occurrence touches come first, within one cache
+** line: the hash, the key's first bytes and the positions stream's tail. */
 typedef struct term_ent {
     uint64_t hash;
-    uint8_t *key;              /* field byte + term, in the arena */
     uint32_t key_len;
-    uint32_t df;
-    uint64_t cf;
-    uint32_t max_tf;
-    uint32_t last_doc;         /* last document with a closed posting */
     uint32_t cur_doc;          /* document being added, or UINT32_MAX */
     uint32_t cur_tf;
     uint32_t last_pos;
-    stream docs;               /* doc gaps (and tfs) */
+    uint8_t inl[KEY_INLINE];   /* the key's first bytes */
     stream pos;                /* positions (text fields) */
+    /* Cold: touched once per document or at flush. */
+    uint8_t *key;              /* field byte + term, in the arena */
+    uint32_t df;
+    uint32_t max_tf;
+    uint64_t cf;
+    uint32_t last_doc;         /* last document with a closed posting */
+    stream docs;               /* doc gaps (and tfs) */
 } term_ent;
 
 struct bl_builder {
@@ -60,7 +65,8 @@ struct bl_builder {
     bl_arena arena;            /* keys and stream slices */
     term_ent *ents;            /* terms in insertion order */
     uint32_t n_ents, cap_ents;
-    uint32_t *table;           /* ent index + 1; 0 is empty */
+    uint64_t *table;           /* hash >> 32 << 32 | ent index + 1; 0 is
+                                  empty */
     uint32_t table_cap;        /* power of two */
     uint32_t *touched;         /* ents with a posting open in this field */
     uint32_t n_touched, cap_touched;
@@ -84,20 +90,18 @@ struct bl_builder {
 static int stream_grow(bl_builder *b, stream *s)
 {
     uint32_t size = s->slice == 0 ? SLICE_MIN
-                    : s->slice >= SLICE_MAX ? SLICE_MAX : s->slice * 2;
+                    : s->slice >= SLICE_MAX ? SLICE_MAX : s->slice * 2u;
     uint8_t *p = bl_arena_alloc(&b->arena, size);
 
     if (p == NULL)
         return BL_ENOMEM;
-    memset(p, 0, 8);
     if (s->head == NULL)
         s->head = p;
     else
-        memcpy(s->last, &p, sizeof p);
-    s->last = p;
-    s->slice = size;
-    s->cur = p + sizeof(uint8_t *);
-    s->left = size - (uint32_t)sizeof(uint8_t *);
+        memcpy(s->cur, &p, sizeof p);  /* cur is at the old slice's link */
+    s->slice = (uint16_t)size;
+    s->cur = p;
+    s->left = (uint16_t)(size - sizeof(uint8_t *));
     return BL_OK;
 }
 
@@ -106,11 +110,13 @@ static int stream_put(bl_builder *b, stream *s, uint64_t v)
     uint8_t tmp[BL_VARINT_MAX];
     size_t n;
 
+    if (s->len > UINT32_MAX - BL_VARINT_MAX)
+        return BL_ELIMIT;
     if (s->left >= BL_VARINT_MAX) {
         n = bl_varint_put(s->cur, v);
         s->cur += n;
-        s->left -= (uint32_t)n;
-        s->len += n;
+        s->left = (uint16_t)(s->left - n);
+        s->len += (uint32_t)n;
         return BL_OK;
     }
     n = bl_varint_put(tmp, v);
@@ -126,19 +132,15 @@ static int stream_put(bl_builder *b, stream *s, uint64_t v)
 
 /* A reader over a stream's bytes. */
 typedef struct stream_rd {
-    const uint8_t *slice;      /* current slice */
-    const uint8_t *p, *end;    /* data left in it */
+    const uint8_t *p, *end;    /* data left in the current slice */
     uint32_t size;             /* its size */
-    uint64_t left;             /* data bytes left in the stream */
 } stream_rd;
 
 static void rd_init(stream_rd *r, const stream *s)
 {
-    r->slice = s->head;
     r->size = SLICE_MIN;
-    r->left = s->len;
-    r->p = s->head ? s->head + sizeof(uint8_t *) : NULL;
-    r->end = s->head ? s->head + SLICE_MIN : NULL;
+    r->p = s->head;
+    r->end = s->head ? s->head + SLICE_MIN - sizeof(uint8_t *) : NULL;
 }
 
 static uint8_t rd_byte(stream_rd *r)
@@ -146,13 +148,11 @@ static uint8_t rd_byte(stream_rd *r)
     if (r->p == r->end) {
         const uint8_t *next;
 
-        memcpy(&next, r->slice, sizeof next);
+        memcpy(&next, r->end, sizeof next);
         r->size = r->size >= SLICE_MAX ? SLICE_MAX : r->size * 2;
-        r->slice = next;
-        r->p = next + sizeof(uint8_t *);
-        r->end = next + r->size;
+        r->p = next;
+        r->end = next + r->size - sizeof(uint8_t *);
     }
-    r->left--;
     return *r->p++;
 }
 
@@ -175,16 +175,17 @@ static uint64_t rd_varint(stream_rd *r)
 static int table_grow(bl_builder *b)
 {
     uint32_t cap = b->table_cap ? b->table_cap * 2 : 1u << 14;
-    uint32_t *t = calloc(cap, sizeof *t);
+    uint64_t *t = calloc(cap, sizeof *t);
 
     if (t == NULL)
         return BL_ENOMEM;
     for (uint32_t i = 0; i < b->n_ents; i++) {
-        uint32_t at = (uint32_t)b->ents[i].hash & (cap - 1);
+        uint64_t h = b->ents[i].hash;
+        uint32_t at = (uint32_t)h & (cap - 1);
 
         while (t[at] != 0)
             at = (at + 1) & (cap - 1);
-        t[at] = i + 1;
+        t[at] = (h & 0xffffffff00000000ull) | (i + 1);
     }
     free(b->table);
     b->table = t;
@@ -192,14 +193,46 @@ static int table_grow(bl_builder *b)
     return BL_OK;
 }
 
+static int ents_grow(bl_builder *b)
+{
+    uint32_t cap = b->cap_ents ? b->cap_ents * 2 : 4096;
+    void *p;
+
+    /* Cache-line aligned, so that an ent's hot fields share one line. */
+    if (posix_memalign(&p, 64, sizeof(term_ent) * cap) != 0)
+        return BL_ENOMEM;
+    if (b->n_ents > 0)
+        memcpy(p, b->ents, sizeof(term_ent) * b->n_ents);
+    free(b->ents);
+    b->ents = p;
+    b->cap_ents = cap;
+    return BL_OK;
+}
+
+static bool key_equal(const term_ent *e, const uint8_t *key, size_t len)
+{
+    if (e->key_len != len)
+        return false;
+    if (len <= KEY_INLINE) {
+        for (size_t i = 0; i < len; i++)
+            if (e->inl[i] != key[i])
+                return false;
+        return true;
+    }
+    return memcmp(e->inl, key, KEY_INLINE) == 0 &&
+           memcmp(e->key + KEY_INLINE, key + KEY_INLINE,
+                  len - KEY_INLINE) == 0;
+}
+
 /* Find or insert (field, term); *out is the ent's index. */
 static int term_get(bl_builder *b, uint32_t field, const char *term,
                     size_t len, uint32_t *out)
 {
     uint8_t key[1 + BL_MAX_TERM];
-    uint64_t h;
+    uint64_t h, tag;
     uint32_t at;
     term_ent *e;
+    int rc;
 
     if (len > BL_MAX_TERM)
         len = BL_MAX_TERM;
@@ -207,39 +240,36 @@ static int term_get(bl_builder *b, uint32_t field, const char *term,
     memcpy(key + 1, term, len);
     len += 1;
     h = bl_hash(key, len);
+    tag = h & 0xffffffff00000000ull;
     at = (uint32_t)h & (b->table_cap - 1);
     for (;;) {
-        uint32_t i = b->table[at];
+        uint64_t slot = b->table[at];
 
-        if (i == 0)
+        if (slot == 0)
             break;
-        e = &b->ents[i - 1];
-        if (e->hash == h && e->key_len == len &&
-            memcmp(e->key, key, len) == 0) {
-            *out = i - 1;
-            return BL_OK;
+        if ((slot & 0xffffffff00000000ull) == tag) {
+            uint32_t i = (uint32_t)slot - 1;
+
+            if (key_equal(&b->ents[i], key, len)) {
+                *out = i;
+                return BL_OK;
+            }
         }
         at = (at + 1) & (b->table_cap - 1);
     }
-    if (b->n_ents == b->cap_ents) {
-        uint32_t cap = b->cap_ents ? b->cap_ents * 2 : 4096;
-        term_ent *p = realloc(b->ents, sizeof *p * cap);
-
-        if (p == NULL)
-            return BL_ENOMEM;
-        b->ents = p;
-        b->cap_ents = cap;
-    }
+    if (b->n_ents == b->cap_ents && (rc = ents_grow(b)) != BL_OK)
+        return rc;
     e = &b->ents[b->n_ents];
     memset(e, 0, sizeof *e);
     e->key = bl_arena_alloc(&b->arena, len);
     if (e->key == NULL)
         return BL_ENOMEM;
     memcpy(e->key, key, len);
+    memcpy(e->inl, key, len < KEY_INLINE ? len : KEY_INLINE);
     e->key_len = (uint32_t)len;
     e->hash = h;
     e->cur_doc = UINT32_MAX;
-    b->table[at] = ++b->n_ents;
+    b->table[at] = tag | ++b->n_ents;
     *out = b->n_ents - 1;
     if ((uint64_t)b->n_ents * 10 > (uint64_t)b->table_cap * 6)
         return table_grow(b);
@@ -497,7 +527,7 @@ size_t bl_builder_ram(const bl_builder *b)
 {
     return sizeof *b + b->arena.used + ARENA_CHUNK / 2 +
            (size_t)b->cap_ents * sizeof(term_ent) +
-           (size_t)b->table_cap * sizeof(uint32_t) +
+           (size_t)b->table_cap * sizeof(uint64_t) +
            (size_t)b->cap_touched * sizeof(uint32_t) +
            (size_t)b->cap_docs * (2 * sizeof(uint32_t) + sizeof(int64_t) +
                                   sizeof(uint32_t)) +
@@ -582,9 +612,10 @@ static int decode_term(const term_ent *e, flush_bufs *fb)
 
 static void builder_reset(bl_builder *b)
 {
+    bl_store_reset(b->store);
     bl_arena_reset(&b->arena);
     b->n_ents = 0;
-    memset(b->table, 0, sizeof(uint32_t) * b->table_cap);
+    memset(b->table, 0, sizeof(uint64_t) * b->table_cap);
     b->n_touched = 0;
     b->docs = 0;
     b->field_total[0] = b->field_total[1] = 0;

@@ -31,6 +31,7 @@
 #include "base/hash.h"
 #include "byline.h"
 #include "index/builder.h"
+#include "index/merge.h"
 #include "segment/deletes.h"
 #include "segment/manifest.h"
 #include "segment/segment.h"
@@ -39,6 +40,8 @@
 #define QUEUE_PER_THREAD 64            /* queued articles per builder */
 #define QUEUE_BYTES (32u << 20)        /* bytes of queued articles */
 #define DEFAULT_RAM ((size_t)256 << 20)
+#define MERGE_MIN_BYTES ((uint64_t)16 << 20)
+#define POP_BATCH 8                    /* articles a worker takes at once */
 
 /* The latest add or delete of one id in the current batch. */
 typedef struct id_entry {
@@ -96,6 +99,8 @@ struct bl_writer {
     item *queue;
     size_t q_cap, q_head, q_len, q_bytes;
     bool stop;
+    unsigned idle;             /* workers waiting on not_empty */
+    bool caller_waits;         /* the caller waits on not_full */
     uint64_t flush_req;        /* incremented by each commit */
     unsigned flush_answers;    /* workers done with flush_req */
     uint64_t next_id;          /* the next segment id */
@@ -254,6 +259,23 @@ static int path_of_segment(const bl_writer *w, uint64_t id, char *out,
     return rc == BL_OK ? bl_path_join(out, cap, w->dir, name) : rc;
 }
 
+/* Room for one more pending segment (caller holds mu). */
+static bool pend_room(bl_writer *w)
+{
+    size_t cap;
+    pending *p;
+
+    if (w->n_pend < w->cap_pend)
+        return true;
+    cap = w->cap_pend ? w->cap_pend * 2 : 16;
+    p = realloc(w->pend, cap * sizeof *p);
+    if (p == NULL)
+        return false;
+    w->pend = p;
+    w->cap_pend = cap;
+    return true;
+}
+
 /* Flush the worker's builder into a new segment and list it as pending.
 ** Runs without mu. */
 static void worker_flush(worker *k)
@@ -282,10 +304,7 @@ static void worker_flush(worker *k)
     } else if (info.docs != k->n_seqs) {
         set_error(w, BL_EIO, "seg-%" PRIu64 ".byl holds %u articles, "
                   "%zu were added", id, info.docs, k->n_seqs);
-    } else if (w->n_pend == w->cap_pend &&
-               (w->cap_pend = w->cap_pend ? w->cap_pend * 2 : 16,
-                w->pend = realloc(w->pend, w->cap_pend * sizeof *w->pend)) ==
-                   NULL) {
+    } else if (!pend_room(w)) {
         set_error(w, BL_ENOMEM, "out of memory");
     } else {
         pending *p = &w->pend[w->n_pend++];
@@ -342,21 +361,33 @@ static void *worker_main(void *arg)
 
     pthread_mutex_lock(&w->mu);
     for (;;) {
-        while (w->q_len == 0 && !w->stop && w->flush_req == k->flush_seen)
+        while (w->q_len == 0 && !w->stop && w->flush_req == k->flush_seen) {
+            w->idle++;
             pthread_cond_wait(&w->not_empty, &w->mu);
+            w->idle--;
+        }
         if (w->q_len > 0) {
-            item it = w->queue[w->q_head];
+            /* Take a few at a time: fewer lock round trips. */
+            item batch[POP_BATCH];
+            size_t n = 0;
             bool failed = w->rc != BL_OK || w->stop;
 
-            w->q_head = (w->q_head + 1) % w->q_cap;
-            w->q_len--;
-            w->q_bytes -= it.bytes;
-            pthread_cond_signal(&w->not_full);
+            while (n < POP_BATCH && w->q_len > 0) {
+                batch[n] = w->queue[w->q_head];
+                w->q_head = (w->q_head + 1) % w->q_cap;
+                w->q_len--;
+                w->q_bytes -= batch[n].bytes;
+                n++;
+            }
+            if (w->caller_waits)
+                pthread_cond_signal(&w->not_full);
             pthread_mutex_unlock(&w->mu);
-            if (failed)
-                bl_doc_free(it.doc);
-            else
-                worker_add(k, &it);
+            for (size_t i = 0; i < n; i++) {
+                if (failed)
+                    bl_doc_free(batch[i].doc);
+                else
+                    worker_add(k, &batch[i]);
+            }
             pthread_mutex_lock(&w->mu);
             continue;
         }
@@ -656,14 +687,18 @@ int bl_writer_add(bl_writer *w, const bl_doc *doc)
     pthread_mutex_lock(&w->mu);
     while (w->rc == BL_OK && (w->q_len == w->q_cap ||
                               (w->q_len > 0 &&
-                               w->q_bytes + it.bytes > QUEUE_BYTES)))
+                               w->q_bytes + it.bytes > QUEUE_BYTES))) {
+        w->caller_waits = true;
         pthread_cond_wait(&w->not_full, &w->mu);
+        w->caller_waits = false;
+    }
     rc = w->rc;
     if (rc == BL_OK) {
         w->queue[(w->q_head + w->q_len) % w->q_cap] = it;
         w->q_len++;
         w->q_bytes += it.bytes;
-        pthread_cond_signal(&w->not_empty);
+        if (w->idle > 0)
+            pthread_cond_signal(&w->not_empty);
     }
     pthread_mutex_unlock(&w->mu);
     if (rc != BL_OK)
@@ -858,25 +893,81 @@ static int next_manifest(bl_writer *w, bl_manifest *nm)
     return rc;
 }
 
-/* Remove the files of the previous commit that nm no longer names. */
-static void remove_replaced(bl_writer *w, const bl_manifest *nm)
+/* nm with the segments idx[0..n) replaced by merged (dropped when it is
+** empty), placed where the first of them was. */
+static int replace_segments(bl_manifest *nm, const size_t *idx, size_t n,
+                            const bl_manifest_seg *merged)
 {
-    char name[64], path[4096];
+    bl_manifest out;
+    size_t k = 0;
+    int rc = BL_OK;
 
-    if (w->m.generation > 0 &&
-        bl_manifest_name(name, sizeof name, w->m.generation) == BL_OK &&
-        bl_path_join(path, sizeof path, w->dir, name) == BL_OK)
-        unlink(path);
-    for (size_t i = 0; i < w->m.n_segs; i++) {
-        const bl_manifest_seg *s = &w->m.segs[i];
-
-        if (s->del_gen == 0 || s->del_gen == nm->segs[i].del_gen)
+    out = *nm;
+    out.segs = NULL;
+    out.n_segs = out.cap = 0;
+    out.docs = out.field_total[0] = out.field_total[1] = 0;
+    for (size_t i = 0; i < nm->n_segs && rc == BL_OK; i++) {
+        if (k < n && idx[k] == i) {
+            if (k == 0 && merged->docs > 0)
+                rc = bl_manifest_add(&out, merged);
+            k++;
             continue;
-        if (bl_deletes_file_name(name, sizeof name, s->id, s->del_gen) ==
-                BL_OK &&
-            bl_path_join(path, sizeof path, w->dir, name) == BL_OK)
-            unlink(path);
+        }
+        rc = bl_manifest_add(&out, &nm->segs[i]);
     }
+    if (rc != BL_OK) {
+        bl_manifest_free(&out);
+        return rc;
+    }
+    bl_manifest_free(nm);
+    *nm = out;
+    return BL_OK;
+}
+
+/* Apply the merge policy (merge.h) to the manifest about to be committed:
+** merged segments are written now and named by nm instead of their
+** sources, which the sweep after the commit removes. */
+static int apply_merges(bl_writer *w, bl_manifest *nm)
+{
+    uint64_t max_bytes = (uint64_t)w->ram_share * w->threads / 8;
+    size_t *idx = NULL, n;
+    bl_manifest_seg *srcs = NULL, merged;
+    char msg[512];
+    int rc = BL_OK;
+
+    /* A merge builder holds about four times its sources' bytes: an eighth
+    ** of the budget, but never so little that tiny budgets never merge. */
+    if (max_bytes < MERGE_MIN_BYTES)
+        max_bytes = MERGE_MIN_BYTES;
+    for (;;) {
+        if (nm->n_segs == 0)
+            break;
+        free(idx);
+        free(srcs);
+        idx = malloc(nm->n_segs * sizeof *idx);
+        srcs = malloc(nm->n_segs * sizeof *srcs);
+        if (idx == NULL || srcs == NULL) {
+            rc = set_error(w, BL_ENOMEM, "merging: out of memory");
+            break;
+        }
+        bl_merge_pick(nm, max_bytes, idx, &n);
+        if (n == 0)
+            break;
+        for (size_t i = 0; i < n; i++)
+            srcs[i] = nm->segs[idx[i]];
+        rc = bl_merge_segments(w->dir, &w->aopts, srcs, n, w->next_id++,
+                               &merged, msg, sizeof msg);
+        if (rc == BL_OK)
+            rc = replace_segments(nm, idx, n, &merged);
+        if (rc != BL_OK) {
+            set_error(w, rc, "%s", msg);
+            break;
+        }
+    }
+    nm->next_id = w->next_id;
+    free(idx);
+    free(srcs);
+    return rc;
 }
 
 int bl_writer_commit(bl_writer *w)
@@ -891,6 +982,8 @@ int bl_writer_commit(bl_writer *w)
         return rc;
     /* The workers are idle until the next add: no lock needed below. */
     rc = next_manifest(w, &nm);
+    if (rc == BL_OK)
+        rc = apply_merges(w, &nm);
     if (rc == BL_OK) {
         rc = bl_file_sync_dir(w->dir);   /* the new segments' renames */
         if (rc == BL_OK)
@@ -902,7 +995,10 @@ int bl_writer_commit(bl_writer *w)
         bl_manifest_free(&nm);
         return rc;
     }
-    remove_replaced(w, &nm);
+    /* The files the new commit no longer names: the previous manifest,
+    ** replaced deletion files, merged segments. Snapshots that hold them
+    ** keep their maps; loaders racing this start over from CURRENT. */
+    sweep(w->dir, &nm);
     bl_manifest_free(&w->m);
     w->m = nm;
     for (size_t i = 0; i < w->n_pend; i++)

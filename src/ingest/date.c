@@ -14,6 +14,11 @@
 
 #include "byline.h"
 
+/* The instants bl_date_parse accepts, 0001-01-01T00:00:00Z to
+** 9999-12-31T23:59:59Z. */
+#define MIN_TIME (-62135596800LL)
+#define MAX_TIME 253402300799LL
+
 /* Days from 1970-01-01 to y-m-d (Howard Hinnant's days_from_civil). */
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 {
@@ -431,6 +436,7 @@ int bl_date_parse(const char *s, int64_t *out)
     parts pt;
     bool ok = false, lenient = false;
     cur c;
+    int64_t t;
 
     *out = BL_NO_DATE;
     if (s == NULL)
@@ -456,7 +462,12 @@ int bl_date_parse(const char *s, int64_t *out)
         return BL_EFORMAT;
     if (pt.sec == 60)
         pt.sec = 59;           /* a leap second: keep it in its minute */
-    *out = days_from_civil(pt.year, (unsigned)pt.month, (unsigned)pt.day) *
-               86400 + pt.hour * 3600 + pt.min * 60 + pt.sec - pt.offset;
+    t = days_from_civil(pt.year, (unsigned)pt.month, (unsigned)pt.day) *
+            86400 + pt.hour * 3600 + pt.min * 60 + pt.sec - pt.offset;
+    /* A zone offset can move year 1 or 9999 out of the years that
+    ** bl_date_format writes and we read back; refuse those instants. */
+    if (t < MIN_TIME || t > MAX_TIME)
+        return BL_EFORMAT;
+    *out = t;
     return BL_OK;
 }

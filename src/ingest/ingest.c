@@ -41,22 +41,41 @@ int bl_format_parse(const char *name, bl_format *out)
     return BL_EINVAL;
 }
 
-int ing_fail(bl_ingest *in, int rc, uint64_t line, const char *fmt, ...)
+/* "path:line: " then fmt into msg (cap bytes), made valid UTF-8: the path
+** and quoted input may hold any bytes, and the cut at cap may split a
+** character. */
+static void message(bl_ingest *in, char *msg, size_t cap, uint64_t line,
+                    const char *fmt, va_list ap)
 {
-    va_list ap;
     size_t n;
 
     if (line > 0)
-        n = (size_t)snprintf(in->err, sizeof in->err, "%s:%llu: ", in->path,
+        n = (size_t)snprintf(msg, cap, "%s:%llu: ", in->path,
                              (unsigned long long)line);
     else
-        n = (size_t)snprintf(in->err, sizeof in->err, "%s: ", in->path);
-    if (n < sizeof in->err) {
-        va_start(ap, fmt);
-        vsnprintf(in->err + n, sizeof in->err - n, fmt, ap);
-        va_end(ap);
-    }
+        n = (size_t)snprintf(msg, cap, "%s: ", in->path);
+    if (n < cap)
+        vsnprintf(msg + n, cap - n, fmt, ap);
+    ing_msg_fix(msg);
+}
+
+int ing_fail(bl_ingest *in, int rc, uint64_t line, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    message(in, in->err, sizeof in->err, line, fmt, ap);
+    va_end(ap);
     return rc;
+}
+
+void ing_warn(bl_ingest *in, uint64_t line, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    message(in, in->warn, sizeof in->warn, line, fmt, ap);
+    va_end(ap);
 }
 
 /* ---- the list of inputs ------------------------------------------------- */
@@ -458,9 +477,7 @@ int ing_doc_date(bl_ingest *in, const void *p, size_t len, unsigned flags,
     if (s == NULL)
         return BL_ENOMEM;
     if (s[0] != '\0' && bl_date_parse(s, &in->doc.date) != BL_OK)
-        snprintf(in->warn, sizeof in->warn,
-                 "%s:%llu: unreadable date \"%.80s\"", in->path,
-                 (unsigned long long)line, s);
+        ing_warn(in, line, "unreadable date \"%.80s\"", s);
     return BL_OK;
 }
 

@@ -84,6 +84,11 @@ char *ing_clean(bl_arena *a, const uint8_t *p, size_t len, unsigned flags);
 /* Is p[0..len) valid UTF-8 (controls allowed)? */
 bool ing_utf8_valid(const uint8_t *p, size_t len);
 
+/* Make a NUL-terminated message valid UTF-8 in place: each byte that does
+** not belong to a complete sequence (a quote of bad input, a sequence cut
+** by snprintf) becomes '?'. */
+void ing_msg_fix(char *s);
+
 /* ---- the handle and the record parsers ---------------------------------- */
 
 /* One input file found by bl_ingest_open. */
@@ -163,9 +168,13 @@ int ing_doc_date(bl_ingest *in, const void *p, size_t len, unsigned flags,
 int ing_doc_finish(bl_ingest *in);
 
 /* Set the error message ("path:line: ..."); line 0 leaves it out. Returns
-** rc. */
+** rc. Messages are always valid UTF-8 (see ing_msg_fix). */
 int ing_fail(bl_ingest *in, int rc, uint64_t line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Set the warning message the same way ("path:line: ..."). */
+void ing_warn(bl_ingest *in, uint64_t line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Each parser reads the next document of the current file: BL_OK (the doc
 ** is ready), BL_DONE (the file is finished), BL_EFORMAT (a record was

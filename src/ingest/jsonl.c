@@ -135,9 +135,8 @@ static int from_object(bl_ingest *in, json_t *o, uint64_t line)
                 rc = ing_doc_date(in, json_string_value(v),
                                   json_string_length(v), 0, line);
             else if (!json_is_null(v))
-                snprintf(in->warn, sizeof in->warn,
-                         "%s:%llu: unreadable date (not a string or an "
-                         "integer)", in->path, (unsigned long long)line);
+                ing_warn(in, line, "unreadable date (not a string or an "
+                         "integer)");
         } else {
             rc = put_value(in, key, v, field);
         }
@@ -180,10 +179,8 @@ int ing_jsonl_next(bl_ingest *in)
             p = (const uint8_t *)fixed;
             len = strlen(fixed);
             i = 0;
-            snprintf(in->warn, sizeof in->warn,
-                     "%s:%llu: bytes that are not UTF-8 read as "
-                     "Windows-1252", in->path,
-                     (unsigned long long)in->rd.line);
+            ing_warn(in, in->rd.line, "bytes that are not UTF-8 read as "
+                     "Windows-1252");
         }
         root = json_loadb((const char *)p + i, len - i, 0, &jerr);
         if (root == NULL) {

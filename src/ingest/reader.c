@@ -232,7 +232,8 @@ int ing_reader_line(ing_reader *r, const uint8_t **p, size_t *len)
     *p = NULL;
     *len = 0;
     for (;;) {
-        uint8_t *start = r->buf + r->pos;
+        /* buf is NULL until the first byte is decoded (an empty file). */
+        uint8_t *start = r->buf != NULL ? r->buf + r->pos : NULL;
         uint8_t *nl = r->len - r->pos > r->scan
             ? memchr(start + r->scan, '\n', r->len - r->pos - r->scan)
             : NULL;

@@ -232,6 +232,25 @@ bool ing_utf8_valid(const uint8_t *p, size_t len)
     return true;
 }
 
+void ing_msg_fix(char *s)
+{
+    size_t len = strlen(s), i = 0;
+
+    while (i < len) {
+        uint32_t cp;
+        size_t k = 1;
+
+        if ((uint8_t)s[i] >= 0x80) {
+            k = utf8_seq((const uint8_t *)s + i, len - i, &cp);
+            if (k == 0) {
+                s[i] = '?';
+                k = 1;
+            }
+        }
+        i += k;
+    }
+}
+
 char *ing_clean(bl_arena *a, const uint8_t *p, size_t len, unsigned flags)
 {
     size_t high, i = 0;

@@ -75,6 +75,11 @@ typedef struct bl_iter_ctx {
     const bl_segment *seg;
     const bl_bm25 *bm25;
     bl_arena *arena;
+    /* Optional: where term lookups go (search/ answers from the lookups it
+    ** made for df); NULL: bl_segment_term on seg. */
+    int (*lookup)(void *ud, bl_field_id field, const char *term,
+                  bl_term_info *out);
+    void *lookup_ud;
     bl_postings **opened;      /* every cursor opened, for their rc */
     size_t n_opened, cap_opened;
     int rc;                    /* sticky: BL_ENOMEM or BL_ECORRUPT */
@@ -84,6 +89,11 @@ typedef struct bl_iter_ctx {
 ** ctx->rc set on failure. */
 bl_postings *bl_iter_ctx_postings(bl_iter_ctx *ctx, bl_field_id field,
                                   const bl_term_info *ti, bool positions);
+
+/* Look a term up in ctx's segment (through ctx->lookup when set): BL_OK,
+** BL_ENOTFOUND or BL_ECORRUPT. */
+int bl_iter_ctx_term(bl_iter_ctx *ctx, bl_field_id field, const char *term,
+                     bl_term_info *out);
 
 /* BL_OK, or the first error of the context or of any cursor it opened. */
 int bl_iter_ctx_status(const bl_iter_ctx *ctx);

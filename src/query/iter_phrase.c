@@ -193,8 +193,7 @@ bl_iter *bl_iter_phrase_new(bl_iter_ctx *ctx, const char *const *terms,
         bool all = true;
 
         for (size_t i = 0; i < n && all; i++) {
-            int rc = bl_segment_term(ctx->seg, fields[k], terms[i],
-                                     strlen(terms[i]), &ti[i]);
+            int rc = bl_iter_ctx_term(ctx, fields[k], terms[i], &ti[i]);
 
             if (rc == BL_ENOTFOUND || (rc == BL_OK && ti[i].df == 0))
                 all = false;

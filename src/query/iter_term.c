@@ -46,6 +46,14 @@ bl_postings *bl_iter_ctx_postings(bl_iter_ctx *ctx, bl_field_id field,
     return p;
 }
 
+int bl_iter_ctx_term(bl_iter_ctx *ctx, bl_field_id field, const char *term,
+                     bl_term_info *out)
+{
+    if (ctx->lookup != NULL)
+        return ctx->lookup(ctx->lookup_ud, field, term, out);
+    return bl_segment_term(ctx->seg, field, term, strlen(term), out);
+}
+
 int bl_iter_ctx_status(const bl_iter_ctx *ctx)
 {
     if (ctx->rc != BL_OK)
@@ -144,7 +152,6 @@ bl_iter *bl_iter_term_new(bl_iter_ctx *ctx, const char *term,
 {
     term_iter *t;
     double tft = 0;
-    size_t len = strlen(term);
 
     t = bl_arena_alloc(ctx->arena, sizeof *t);
     if (t == NULL) {
@@ -154,7 +161,7 @@ bl_iter *bl_iter_term_new(bl_iter_ctx *ctx, const char *term,
     memset(t, 0, sizeof *t);
     for (size_t i = 0; i < n_fields && i < BL_N_TEXT_FIELDS; i++) {
         bl_term_info ti;
-        int rc = bl_segment_term(ctx->seg, fields[i], term, len, &ti);
+        int rc = bl_iter_ctx_term(ctx, fields[i], term, &ti);
 
         if (rc == BL_ENOTFOUND || (rc == BL_OK && ti.df == 0))
             continue;
@@ -227,7 +234,7 @@ bl_iter *bl_iter_keyword_new(bl_iter_ctx *ctx, bl_field_id field,
 {
     bl_term_info ti;
     kw_iter *k;
-    int rc = bl_segment_term(ctx->seg, field, value, strlen(value), &ti);
+    int rc = bl_iter_ctx_term(ctx, field, value, &ti);
 
     if (rc == BL_ENOTFOUND)
         return NULL;
@@ -321,8 +328,7 @@ bl_iter *bl_iter_terms_const_new(bl_iter_ctx *ctx, const bl_field_id *fields,
     for (size_t i = 0; i < n * n_fields; i++) {
         bl_field_id field = fields[i / n];
         bl_term_info ti;
-        int rc = bl_segment_term(ctx->seg, field, terms[i % n],
-                                 strlen(terms[i % n]), &ti);
+        int rc = bl_iter_ctx_term(ctx, field, terms[i % n], &ti);
 
         if (rc == BL_ENOTFOUND)
             continue;

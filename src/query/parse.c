@@ -842,14 +842,15 @@ static void put_word(outbuf *o, const char *s, bool quoted)
 static void put_date(outbuf *o, int64_t t, bool upper)
 {
     char tmp[48];
-    int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
-    int64_t sec = t - days * 86400, y;
+    int64_t days, sec, y;
     int m, d;
 
     if (t == BL_NO_DATE) {
         puts_(o, "*");
         return;
     }
+    days = t / 86400 - (t % 86400 < 0);          /* floor */
+    sec = t - days * 86400;
     civil_from_days(days, &y, &m, &d);
     if ((!upper && sec == 0) || (upper && sec == 86399))
         snprintf(tmp, sizeof tmp, "%04lld-%02d-%02d", (long long)y, m, d);

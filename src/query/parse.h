@@ -15,10 +15,21 @@
 ** the colon belongs to the word ("12:30").
 **
 ** Every group becomes a BOOL node with Lucene's semantics: all MUST clauses
-** match, no MUST_NOT clause matches, and when there is no MUST clause at
-** least one SHOULD clause matches (a group of only MUST_NOT clauses matches
-** every other document). Date and source clauses are filters: joined
-** implicitly (not by an explicit OR) they are MUST, and they score 0.
+** match, no MUST_NOT clause matches, and when there is no scoring MUST
+** clause at least one SHOULD clause matches (a group of only MUST_NOT
+** clauses matches every other document). Date, source and id clauses are
+** filters: joined implicitly (not by an explicit OR) they are MUST, they
+** score 0, and unlike Lucene they do not make the SHOULD clauses optional:
+** "storm date:[1987 TO *]" is storm within the dates.
+**
+** Scoring (search/, bm25.h): a word scores BM25F over title and body (one
+** field for title:/body:); a phrase scores like a word whose tf is its
+** number of matches, with the sum of its words' idf; a word that analyses
+** into several terms ("e-mail", CJK) is a phrase; a prefix* matches any of
+** its expansions and scores its boost (1), as Lucene's constant-score
+** prefix query; a group scores boost * the sum of its matching clauses.
+** Words that are stopwords are dropped; a query of only stopwords returns
+** no hits and the warning "all words are stopwords" (not an error).
 **
 ** Memory: every node and string lives in the caller's arena and is valid
 ** until the arena is reset or freed.

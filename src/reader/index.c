@@ -15,7 +15,10 @@
 #include <string.h>
 
 #include "base/file.h"
+#include "base/hash.h"
+#include "base/varint.h"
 #include "reader/snapshot.h"
+#include "segment/format.h"
 #include "segment/deletes.h"
 #include "segment/manifest.h"
 
@@ -24,6 +27,9 @@ struct bl_index {
     pthread_mutex_t mu;        /* guards cur */
     pthread_mutex_t refresh;   /* one refresh at a time */
     bl_snapshot *cur;          /* one reference held by the index */
+    void *scratch[8];          /* search/'s reusable per-search states */
+    size_t n_scratch;          /* guarded by mu */
+    void (*scratch_free)(void *);
 };
 
 int bl_index_open(const char *dir, bl_index **out)
@@ -59,6 +65,8 @@ void bl_index_close(bl_index *ix)
     if (ix == NULL)
         return;
     bl_snapshot_release(ix->cur);
+    for (size_t i = 0; i < ix->n_scratch; i++)
+        ix->scratch_free(ix->scratch[i]);
     pthread_mutex_destroy(&ix->mu);
     pthread_mutex_destroy(&ix->refresh);
     free(ix->dir);
@@ -274,6 +282,48 @@ static int problem(check_ctx *c, int rc, const char *fmt, ...)
     return rc;
 }
 
+/* Why bl_segment_open refused path, by the bytes of format.h: the header,
+** the footer, or the first section whose checksum does not match. */
+static void diagnose_open(const char *path, int rc, char *why, size_t cap)
+{
+    bl_map m;
+    const uint8_t *f, *t;
+
+    snprintf(why, cap, "cannot open: %s", bl_strerror(rc));
+    if (rc != BL_ECORRUPT || bl_file_map(path, &m) != BL_OK)
+        return;
+    if (m.len < BL_SEG_MAGIC_BYTES + BL_FOOTER_BYTES ||
+        memcmp(m.p, BL_SEG_MAGIC, BL_SEG_MAGIC_BYTES) != 0) {
+        snprintf(why, cap, "header: bad magic or truncated file");
+        bl_file_unmap(&m);
+        return;
+    }
+    f = m.p + m.len - BL_FOOTER_BYTES;
+    t = f + BL_SEC_COUNT * BL_TOC_ENTRY_BYTES;
+    if (memcmp(t + 16, BL_SEG_MAGIC, BL_SEG_MAGIC_BYTES) != 0 ||
+        bl_checksum(f, (size_t)(t + 8 - f)) != bl_load_u64le(t + 8)) {
+        snprintf(why, cap, "footer: checksum mismatch");
+        bl_file_unmap(&m);
+        return;
+    }
+    for (int s = 0; s < BL_SEC_COUNT; s++) {
+        const uint8_t *e = f + (size_t)s * BL_TOC_ENTRY_BYTES;
+        uint64_t off = bl_load_u64le(e), n = bl_load_u64le(e + 8);
+
+        if (off > m.len - BL_FOOTER_BYTES ||
+            n > m.len - BL_FOOTER_BYTES - off) {
+            snprintf(why, cap, "footer: section %s out of bounds",
+                     bl_sec_name(s));
+            break;
+        }
+        if (bl_checksum(m.p + off, (size_t)n) != bl_load_u64le(e + 16)) {
+            snprintf(why, cap, "%s: checksum mismatch", bl_sec_name(s));
+            break;
+        }
+    }
+    bl_file_unmap(&m);
+}
+
 static int check_segment(const char *dir, const bl_manifest_seg *ms,
                          check_ctx *c)
 {
@@ -293,8 +343,10 @@ static int check_segment(const char *dir, const bl_manifest_seg *ms,
         return problem(c, BL_ECORRUPT, "%s: %" PRIu64 " bytes, the manifest "
                        "says %" PRIu64, name, size, ms->bytes);
     rc = bl_segment_open(path, &seg);
-    if (rc != BL_OK)
-        return problem(c, rc, "%s: cannot open: %s", name, bl_strerror(rc));
+    if (rc != BL_OK) {
+        diagnose_open(path, rc, why, sizeof why);
+        return problem(c, rc, "%s: %s", name, why);
+    }
     why[0] = '\0';
     rc = bl_segment_verify(seg, why, sizeof why);
     if (rc != BL_OK) {
@@ -365,4 +417,29 @@ int bl_index_check(const char *dir, char *msg, size_t cap,
         progress(ctx, 1.0);
     bl_manifest_free(&m);
     return rc;
+}
+
+void *bl_index_scratch_take(bl_index *ix)
+{
+    void *s = NULL;
+
+    pthread_mutex_lock(&ix->mu);
+    if (ix->n_scratch > 0)
+        s = ix->scratch[--ix->n_scratch];
+    pthread_mutex_unlock(&ix->mu);
+    return s;
+}
+
+void bl_index_scratch_give(bl_index *ix, void *scratch,
+                           void (*free_fn)(void *))
+{
+    pthread_mutex_lock(&ix->mu);
+    if (ix->n_scratch < sizeof ix->scratch / sizeof ix->scratch[0]) {
+        ix->scratch[ix->n_scratch++] = scratch;
+        ix->scratch_free = free_fn;
+        scratch = NULL;
+    }
+    pthread_mutex_unlock(&ix->mu);
+    if (scratch != NULL)
+        free_fn(scratch);
 }

@@ -29,6 +29,12 @@ typedef struct seg_ref {
     atomic_uint refs;
 } seg_ref;
 
+/* What bl_snapshot_aux_set installs, published whole by one pointer. */
+typedef struct aux_slot {
+    void *aux;
+    void (*free_fn)(void *aux);
+} aux_slot;
+
 struct bl_snapshot {
     atomic_uint refs;
     bl_manifest m;             /* the commit */
@@ -36,6 +42,7 @@ struct bl_snapshot {
     uint32_t *bases;           /* global id of each segment's doc 0 */
     bl_deletes *dels;          /* empty (bits NULL) when none */
     uint64_t deleted;          /* sum of the deletion counts */
+    _Atomic(aux_slot *) aux;   /* derived structure (bl_snapshot_aux) */
 };
 
 static void ref_release(seg_ref *r)
@@ -56,6 +63,13 @@ void bl_snapshot_release(bl_snapshot *s)
 {
     if (s == NULL || atomic_fetch_sub(&s->refs, 1) != 1)
         return;
+    {
+        aux_slot *slot = atomic_load(&s->aux);
+
+        if (slot != NULL && slot->free_fn != NULL)
+            slot->free_fn(slot->aux);
+        free(slot);
+    }
     for (size_t i = 0; i < s->m.n_segs; i++) {
         if (s->segs != NULL)
             ref_release(s->segs[i]);
@@ -67,6 +81,29 @@ void bl_snapshot_release(bl_snapshot *s)
     free(s->dels);
     bl_manifest_free(&s->m);
     free(s);
+}
+
+void *bl_snapshot_aux(const bl_snapshot *s)
+{
+    aux_slot *slot = atomic_load(&((bl_snapshot *)s)->aux);
+
+    return slot != NULL ? slot->aux : NULL;
+}
+
+void *bl_snapshot_aux_set(bl_snapshot *s, void *aux,
+                          void (*free_fn)(void *aux))
+{
+    aux_slot *slot = malloc(sizeof *slot), *expected = NULL;
+
+    if (slot == NULL)
+        return NULL;
+    slot->aux = aux;
+    slot->free_fn = free_fn;
+    if (!atomic_compare_exchange_strong(&s->aux, &expected, slot)) {
+        free(slot);
+        return expected->aux;
+    }
+    return aux;
 }
 
 /* prev's handle of segment id, with a new reference, or NULL. */

@@ -60,6 +60,17 @@ void bl_snapshot_analyzer_opts(const bl_snapshot *s, bl_analyzer_opts *out);
 int bl_snapshot_df(const bl_snapshot *s, bl_field_id field, const char *term,
                    size_t len, uint64_t *out);
 
+/* A slot for one structure derived from the whole generation and built on
+** first use (search/suggest.c's completion table); the snapshot frees it
+** with free_fn when its last reference goes. bl_snapshot_aux returns the
+** installed structure or NULL. bl_snapshot_aux_set installs aux if the
+** slot is empty and returns what the slot then holds: aux, or the one
+** another thread installed first (the caller then frees its own), or NULL
+** when out of memory (nothing installed). Both are thread-safe. */
+void *bl_snapshot_aux(const bl_snapshot *s);
+void *bl_snapshot_aux_set(bl_snapshot *s, void *aux,
+                          void (*free_fn)(void *aux));
+
 /* The snapshot of an open public index handle (borrowed, valid while the
 ** caller holds a reference: take one with bl_snapshot_retain before using
 ** it across a bl_index_refresh). */
@@ -69,5 +80,13 @@ bl_snapshot *bl_index_snapshot(bl_index *ix);
 ** with respect to bl_index_refresh (what a search running on many threads
 ** wants); release with bl_snapshot_release. */
 bl_snapshot *bl_index_acquire(bl_index *ix);
+
+/* A few per-search scratch states (analyzers, arenas) that search/ keeps on
+** the index for reuse, since an analyzer is costly to create: take one
+** (NULL when none is kept), give it back when done. The index keeps up to
+** 8 and frees the others, and those it holds at close, with free_fn. */
+void *bl_index_scratch_take(bl_index *ix);
+void bl_index_scratch_give(bl_index *ix, void *scratch,
+                           void (*free_fn)(void *));
 
 #endif

@@ -23,6 +23,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <utf8proc.h>
+
 #include "base/arena.h"
 #include "base/buf.h"
 #include "query/iter.h"
@@ -86,6 +88,8 @@ typedef struct query {
     size_t n_sources;
     bool ms;                   /* the root runs as MaxScore */
     char warning[256];
+    struct tcache_ent *tc;     /* term lookups (df, then iterators) */
+    size_t n_tc, cap_tc;
     /* snippet terms */
     const char **hl_terms, **hl_prefixes;
     size_t n_hl_terms, n_hl_prefixes, cap_hl_terms, cap_hl_prefixes;
@@ -104,6 +108,65 @@ static void node_fields(const bl_qnode *n, const bl_field_id **f, size_t *nf)
     }
 }
 
+/* The dictionary entries of a query's terms, looked up once per segment
+** and field for df, then reused to open the iterators. */
+typedef struct tcache_ent {
+    const char *term;          /* borrowed from the tree */
+    bl_field_id field;
+    size_t seg;
+    int rc;                    /* BL_OK or BL_ENOTFOUND */
+    bl_term_info ti;
+} tcache_ent;
+
+static const tcache_ent *tcache_find(const query *q, size_t seg,
+                                     bl_field_id field, const char *term)
+{
+    for (size_t i = 0; i < q->n_tc; i++) {
+        const tcache_ent *e = &q->tc[i];
+
+        if (e->seg == seg && e->field == field &&
+            (e->term == term || strcmp(e->term, term) == 0))
+            return e;
+    }
+    return NULL;
+}
+
+static int tcache_lookup(query *q, size_t seg, bl_field_id field,
+                         const char *term, const tcache_ent **out)
+{
+    tcache_ent *e;
+    int rc;
+
+    *out = tcache_find(q, seg, field, term);
+    if (*out != NULL)
+        return BL_OK;
+    if (q->n_tc == q->cap_tc) {
+        size_t cap = q->cap_tc ? q->cap_tc * 2 : 16;
+        tcache_ent *v = bl_arena_alloc(q->arena, cap * sizeof *v);
+
+        if (v == NULL)
+            return BL_ENOMEM;
+        if (q->n_tc)
+            memcpy(v, q->tc, q->n_tc * sizeof *v);
+        q->tc = v;
+        q->cap_tc = cap;
+    }
+    e = &q->tc[q->n_tc];
+    rc = bl_segment_term(bl_snapshot_segment(q->snap, seg), field, term,
+                         strlen(term), &e->ti);
+    if (rc != BL_OK && rc != BL_ENOTFOUND)
+        return rc;
+    e->term = term;
+    e->field = field;
+    e->seg = seg;
+    e->rc = rc;
+    q->n_tc++;
+    *out = e;
+    return BL_OK;
+}
+
+/* df of a term: the larger over the node's fields of the field's df summed
+** over segments (bl_snapshot_df, from the cached lookups). */
 static int df_of(query *q, const bl_qnode *n, const char *term, uint64_t *df)
 {
     const bl_field_id *f;
@@ -112,17 +175,42 @@ static int df_of(query *q, const bl_qnode *n, const char *term, uint64_t *df)
     *df = 0;
     node_fields(n, &f, &nf);
     for (size_t i = 0; i < nf; i++) {
-        uint64_t d;
-        int rc = bl_snapshot_df(q->snap, f[i], term, strlen(term), &d);
+        uint64_t d = 0;
 
-        if (rc == BL_ENOTFOUND)
-            continue;
-        if (rc != BL_OK)
-            return rc;
+        for (size_t sg = 0; sg < bl_snapshot_segment_count(q->snap); sg++) {
+            const tcache_ent *e;
+            int rc = tcache_lookup(q, sg, f[i], term, &e);
+
+            if (rc != BL_OK)
+                return rc;
+            if (e->rc == BL_OK)
+                d += e->ti.df;
+        }
         if (d > *df)
             *df = d;
     }
     return BL_OK;
+}
+
+/* The iterators' term lookups in one segment: from the cache, else the
+** dictionary. */
+typedef struct seg_lookup {
+    query *q;
+    size_t seg;
+} seg_lookup;
+
+static int lookup_term(void *ud, bl_field_id field, const char *term,
+                       bl_term_info *out)
+{
+    seg_lookup *sl = ud;
+    const tcache_ent *e = tcache_find(sl->q, sl->seg, field, term);
+
+    if (e == NULL)
+        return bl_segment_term(bl_snapshot_segment(sl->q->snap, sl->seg),
+                               field, term, strlen(term), out);
+    if (e->rc == BL_OK)
+        *out = e->ti;
+    return e->rc;
 }
 
 static bool push_str(bl_arena *a, const char ***v, size_t *n, size_t *cap,
@@ -375,6 +463,35 @@ static bool ascii_ieq(const char *a, const char *b)
     return *a == *b;
 }
 
+/* The same source name? ASCII case-insensitively, or after NFC and
+** Unicode case folding (as the index folds source:) when either is not
+** ASCII. */
+static bool source_eq(const char *a, const char *b)
+{
+    bool ascii = true;
+    utf8proc_uint8_t *fa = NULL, *fb = NULL;
+    bool eq;
+
+    for (const char *p = a; *p && ascii; p++)
+        ascii = (unsigned char)*p < 0x80;
+    for (const char *p = b; *p && ascii; p++)
+        ascii = (unsigned char)*p < 0x80;
+    if (ascii)
+        return ascii_ieq(a, b);
+    if (utf8proc_map((const utf8proc_uint8_t *)a, (utf8proc_ssize_t)strlen(a),
+                     &fa, UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+                     UTF8PROC_CASEFOLD) < 0 ||
+        utf8proc_map((const utf8proc_uint8_t *)b, (utf8proc_ssize_t)strlen(b),
+                     &fb, UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+                     UTF8PROC_CASEFOLD) < 0)
+        eq = strcmp(a, b) == 0;
+    else
+        eq = strcmp((const char *)fa, (const char *)fb) == 0;
+    free(fa);
+    free(fb);
+    return eq;
+}
+
 /* false when some source is absent from the segment: nothing matches. */
 static bool pred_init(seg_pred *p, query *q, size_t seg_i, bl_arena *arena)
 {
@@ -394,7 +511,7 @@ static bool pred_init(seg_pred *p, query *q, size_t seg_i, bl_arena *arena)
         uint32_t n = bl_segment_source_count(p->seg), o;
 
         for (o = 0; o < n; o++)
-            if (ascii_ieq(bl_segment_source_name(p->seg, o), q->sources[i]))
+            if (source_eq(bl_segment_source_name(p->seg, o), q->sources[i]))
                 break;
         if (o == n)
             return false;
@@ -433,7 +550,9 @@ static bool cannot_enter(double bound, double theta)
     return bound * (1.0 + MARGIN) <= theta;
 }
 
-/* Every match of the tree: counted, and kept by date or score. */
+/* Every match of the tree: counted, and kept by date or score. Scoring
+** skips the blocks whose bound cannot beat the heap (then the count is a
+** lower bound). */
 static void run_tree(query *q, bl_iter *it, const seg_pred *p, uint32_t base,
                      collect *c)
 {
@@ -441,38 +560,43 @@ static void run_tree(query *q, bl_iter *it, const seg_pred *p, uint32_t base,
     bool scored = !o->count_only && o->sort == BL_SORT_RELEVANCE &&
                   c->topk.k > 0;
     bool kept = !o->count_only && c->topk.k > 0;
-    uint32_t bm_last = 0;
-    double bm = INFINITY;
+    bool prune = scored && !o->exhaustive;
+    uint32_t d = bl_iter_next(it), last = 0;
+    double bm = 0;
     bool have_bm = false;
 
-    for (uint32_t d = bl_iter_next(it); d != BL_DOC_END;
-         d = bl_iter_next(it)) {
+    while (d != BL_DOC_END) {
         bl_topk_hit h;
 
-        if (!pred_ok(p, d))
-            continue;
-        c->total++;
-        if (!kept)
-            continue;
-        h.doc = (uint64_t)base + d;
-        h.score = 0;
-        h.date = BL_NO_DATE;
-        if (scored) {
-            double theta = bl_topk_threshold(&c->topk);
-
-            if (theta > -INFINITY) {
-                if (!have_bm || d > bm_last) {
-                    bm = bl_iter_block_max(it, d, &bm_last);
-                    have_bm = true;
-                }
-                if (cannot_enter(bm, theta))
-                    continue;
+        if (prune && bl_topk_threshold(&c->topk) > -INFINITY) {
+            if (!have_bm || d > last) {
+                bm = bl_iter_block_max(it, d, &last);
+                have_bm = true;
             }
-            h.score = bl_iter_score(it);
-        } else {
-            h.date = bl_segment_date(p->seg, d);
+            if (cannot_enter(bm, bl_topk_threshold(&c->topk))) {
+                c->lower_bound = true;
+                if (last == BL_DOC_END)
+                    break;
+                d = bl_iter_seek(it, last + 1);
+                continue;
+            }
         }
-        bl_topk_push(&c->topk, &h);
+        if (!pred_ok(p, d)) {
+            d = bl_iter_next(it);
+            continue;
+        }
+        c->total++;
+        if (kept) {
+            h.doc = (uint64_t)base + d;
+            h.score = 0;
+            h.date = BL_NO_DATE;
+            if (scored)
+                h.score = bl_iter_score(it);
+            else
+                h.date = bl_segment_date(p->seg, d);
+            bl_topk_push(&c->topk, &h);
+        }
+        d = bl_iter_next(it);
     }
 }
 
@@ -495,13 +619,21 @@ static int by_max(const void *a, const void *b)
     return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+/* A bound of list l's scores over [d, l->bm_last] (its block bound, cached
+** until d passes the block; a list standing after d holds nothing before
+** its own document, so its block from there covers d too). */
 static double list_bound(ms_list *l, uint32_t d, double boost)
 {
-    if (l->it->doc == BL_DOC_END ||
-        (l->it->doc != BL_ITER_UNSET && l->it->doc > d))
+    uint32_t t = d;
+
+    if (l->it->doc == BL_DOC_END) {
+        l->bm_last = BL_DOC_END;
         return 0.0;
-    if (!l->bm_valid || d > l->bm_last) {
-        l->bm = boost * bl_iter_block_max(l->it, d, &l->bm_last);
+    }
+    if (l->it->doc != BL_ITER_UNSET && l->it->doc > d)
+        t = l->it->doc;
+    if (!l->bm_valid || t > l->bm_last) {
+        l->bm = boost * bl_iter_block_max(l->it, t, &l->bm_last);
         l->bm_valid = true;
     }
     return l->bm;
@@ -549,18 +681,31 @@ static int run_maxscore(query *q, bl_iter **kids, size_t n, double boost,
                 d = l[i].it->doc;
         if (d == BL_DOC_END)
             break;
+        if (theta > -INFINITY) {
+            uint32_t last = BL_DOC_END;
+
+            for (size_t i = 0; i < n; i++) {
+                ub += list_bound(&l[i], d, boost);
+                if (l[i].bm_last < last)
+                    last = l[i].bm_last;
+            }
+            if (cannot_enter(ub, theta)) {
+                /* nothing in [d, last] can enter: skip the blocks */
+                c->lower_bound = true;
+                if (last == BL_DOC_END)
+                    break;
+                for (size_t i = ne; i < n; i++)
+                    if (l[i].it->doc <= last)
+                        bl_iter_seek(l[i].it, last + 1);
+                continue;
+            }
+        }
         if (!pred_ok(p, d))
             skip = true;
         for (size_t i = 0; i < n_excl && !skip; i++)
             skip = bl_iter_seek(excl[i], d) == d;
-        if (!skip) {
+        if (!skip)
             c->total++;
-            if (theta > -INFINITY) {
-                for (size_t i = 0; i < n; i++)
-                    ub += list_bound(&l[i], d, boost);
-                skip = cannot_enter(ub, theta);
-            }
-        }
         if (!skip) {
             for (size_t i = 0; i < n; i++)
                 s[i] = 0;
@@ -642,33 +787,40 @@ static int add_source(query *q, const char *s)
     return BL_OK;
 }
 
-/* Fold the root's date and source MUST clauses into the predicates. */
+/* Fold the root's date and source MUST clauses into the predicates and
+** take them out of the tree: a column test per candidate is cheaper than
+** an iterator, and the rule that filters alone do not make SHOULD clauses
+** optional holds either way. */
 static int root_filters(query *q)
 {
-    const bl_qnode *r = q->root;
+    bl_qnode *r = q->root;
+    size_t w = 0;
 
     if (r->kind != BL_Q_BOOL)
         return BL_OK;
     for (size_t i = 0; i < r->n_clauses; i++) {
         const bl_qnode *n = r->clauses[i].node;
 
-        if (r->clauses[i].occur != BL_OCCUR_MUST)
-            continue;
-        if (n->kind == BL_Q_DATE) {
+        if (r->clauses[i].occur == BL_OCCUR_MUST && n->kind == BL_Q_DATE) {
             q->dated = true;
             if (n->from != BL_NO_DATE &&
                 (q->from == BL_NO_DATE || n->from > q->from))
                 q->from = n->from;
             if (n->to != BL_NO_DATE && (q->to == BL_NO_DATE || n->to < q->to))
                 q->to = n->to;
-        } else if (n->kind == BL_Q_KEYWORD && n->field == BL_FIELD_SOURCE &&
-                   q->ms) {
+            continue;
+        }
+        if (r->clauses[i].occur == BL_OCCUR_MUST &&
+            n->kind == BL_Q_KEYWORD && n->field == BL_FIELD_SOURCE) {
             int rc = add_source(q, n->terms[0]);
 
             if (rc != BL_OK)
                 return rc;
+            continue;
         }
+        r->clauses[w++] = r->clauses[i];
     }
+    r->n_clauses = w;
     return BL_OK;
 }
 
@@ -677,6 +829,7 @@ static int run_segment(query *q, size_t si, collect *c, bl_arena *arena)
     const bl_segment *seg = bl_snapshot_segment(q->snap, si);
     uint32_t base = bl_snapshot_base(q->snap, si);
     bl_iter_ctx ctx;
+    seg_lookup sl;
     seg_pred p;
     int rc = BL_OK;
 
@@ -684,6 +837,10 @@ static int run_segment(query *q, size_t si, collect *c, bl_arena *arena)
     ctx.seg = seg;
     ctx.bm25 = &q->bm25;
     ctx.arena = arena;
+    sl.q = q;
+    sl.seg = si;
+    ctx.lookup = lookup_term;
+    ctx.lookup_ud = &sl;
     if (!pred_init(&p, q, si, arena))
         return BL_OK;
     if (q->ms) {
@@ -728,6 +885,80 @@ static int run_segment(query *q, size_t si, collect *c, bl_arena *arena)
     return rc;
 }
 
+/* ---- scratch ------------------------------------------------------------ */
+
+/* What one search needs and the next can reuse: analyzers (costly to
+** create), arenas and the stored-field context. Kept on the index
+** (bl_index_scratch_*), one per concurrent search. */
+typedef struct scratch {
+    bl_analyzer *a;            /* the index's analysis */
+    bl_analyzer *pa;           /* the same without stemming and stopwords */
+    char lang[64];             /* the options they were made with */
+    bool stem, stopwords, fold;
+    bl_arena qa;               /* the query's tree and terms */
+    bl_arena sa;               /* one segment's iterators */
+    bl_store_ctx *sc;          /* NULL until stored fields are read */
+} scratch;
+
+static void scratch_free(void *p)
+{
+    scratch *s = p;
+
+    if (s == NULL)
+        return;
+    bl_analyzer_free(s->a);
+    bl_analyzer_free(s->pa);
+    bl_arena_free(&s->qa);
+    bl_arena_free(&s->sa);
+    bl_store_ctx_free(s->sc);
+    free(s);
+}
+
+/* A scratch whose analyzers match the snapshot's analysis options. */
+static int scratch_get(bl_index *ix, const bl_snapshot *snap, scratch **out)
+{
+    bl_analyzer_opts ao;
+    scratch *s = bl_index_scratch_take(ix);
+    const char *lang;
+    int rc;
+
+    *out = NULL;
+    bl_analyzer_opts_default(&ao);
+    bl_snapshot_analyzer_opts(snap, &ao);
+    lang = ao.lang != NULL ? ao.lang : "";
+    if (s != NULL && (strcmp(s->lang, lang) != 0 || s->stem != ao.stem ||
+                      s->stopwords != ao.stopwords ||
+                      s->fold != ao.fold_accents)) {
+        scratch_free(s);
+        s = NULL;
+    }
+    if (s != NULL) {
+        *out = s;
+        return BL_OK;
+    }
+    s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return BL_ENOMEM;
+    bl_arena_init(&s->qa, 16 * 1024);
+    bl_arena_init(&s->sa, 256 * 1024);
+    snprintf(s->lang, sizeof s->lang, "%s", lang);
+    s->stem = ao.stem;
+    s->stopwords = ao.stopwords;
+    s->fold = ao.fold_accents;
+    rc = bl_analyzer_new(&ao, &s->a);
+    if (rc == BL_OK) {
+        ao.stem = false;
+        ao.stopwords = false;
+        rc = bl_analyzer_new(&ao, &s->pa);
+    }
+    if (rc != BL_OK) {
+        scratch_free(s);
+        return rc;
+    }
+    *out = s;
+    return BL_OK;
+}
+
 /* ---- results ---------------------------------------------------------------- */
 
 static const char *dup(bl_arena *a, const char *s)
@@ -750,7 +981,7 @@ static size_t segment_of(const bl_snapshot *s, uint64_t doc)
     return lo;
 }
 
-static int fill_hits(query *q, results_impl *ri, collect *c, bl_analyzer *a)
+static int fill_hits(query *q, results_impl *ri, collect *c, scratch *scr)
 {
     const bl_search_opts *o = q->o;
     bl_topk_hit *sorted = bl_topk_sorted(&c->topk);
@@ -765,9 +996,10 @@ static int fill_hits(query *q, results_impl *ri, collect *c, bl_analyzer *a)
     ri->r.hits = bl_arena_alloc(&ri->arena, (n + 1) * sizeof *ri->r.hits);
     if (ri->r.hits == NULL)
         return BL_ENOMEM;
-    rc = o->ids_only ? BL_OK : bl_store_ctx_new(&sc);
+    rc = o->ids_only || scr->sc != NULL ? BL_OK : bl_store_ctx_new(&scr->sc);
     if (rc != BL_OK)
         return rc;
+    sc = scr->sc;
     sq.terms = q->hl_terms;
     sq.n_terms = q->n_hl_terms;
     sq.prefixes = q->hl_prefixes;
@@ -806,9 +1038,9 @@ static int fill_hits(query *q, results_impl *ri, collect *c, bl_analyzer *a)
         out->snippet = "";
         if (o->snippets) {
             bl_buf_reset(&buf);
-            rc = bl_snippet_make(a, doc->body, strlen(doc->body), &sq, &so,
-                                 &buf);
-            if (rc == BL_OK && buf.rc == BL_OK)
+            rc = bl_snippet_make(scr->a, doc->body,
+                                 strlen(doc->body), &sq, &so, &buf);
+            if (rc == BL_OK && buf.rc == BL_OK && buf.len > 0)
                 out->snippet = bl_arena_strndup(&ri->arena, (char *)buf.p,
                                                 buf.len);
             else if (rc == BL_OK)
@@ -824,7 +1056,6 @@ static int fill_hits(query *q, results_impl *ri, collect *c, bl_analyzer *a)
     if (rc != BL_OK)
         ri->r.n_hits = 0;
     bl_buf_free(&buf);
-    bl_store_ctx_free(sc);
     return rc;
 }
 
@@ -842,47 +1073,51 @@ static double now_us(void)
     return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
-/* The analysis options of the index; the defaults (en, stem, stopwords,
-** fold accents) until the manifest exposes its own. */
-static int make_analyzers(bl_analyzer **a, bl_analyzer **pa)
+/* The query as understood: the analysed tree, then the filters of the
+** options, into the results. */
+static int make_parsed(query *q, results_impl *ri)
 {
-    bl_analyzer_opts ao;
-    int rc;
+    const bl_search_opts *o = q->o;
+    size_t clen = bl_query_format(q->root, NULL, 0);
+    char *canon = bl_arena_alloc(&ri->arena, clen + 512);
 
-    *a = *pa = NULL;
-    bl_analyzer_opts_default(&ao);
-    rc = bl_analyzer_new(&ao, a);
-    if (rc != BL_OK)
-        return rc;
-    ao.stem = false;
-    ao.stopwords = false;
-    rc = bl_analyzer_new(&ao, pa);
-    if (rc != BL_OK) {
-        bl_analyzer_free(*a);
-        *a = NULL;
+    if (canon == NULL)
+        return BL_ENOMEM;
+    bl_query_format(q->root, canon, clen + 1);
+    if (o->from != BL_NO_DATE || o->to != BL_NO_DATE) {
+        bl_qnode d;
+
+        memset(&d, 0, sizeof d);
+        d.kind = BL_Q_DATE;
+        d.boost = 1;
+        d.from = o->from;
+        d.to = o->to;
+        strcat(canon, clen ? " +" : "+");
+        bl_query_format(&d, canon + strlen(canon), 200);
     }
-    return rc;
+    if (o->source != NULL && o->source[0] != '\0' && strlen(o->source) < 200)
+        sprintf(canon + strlen(canon), "%ssource:%s",
+                canon[0] ? " +" : "+", o->source);
+    ri->r.parsed = canon;
+    return BL_OK;
 }
 
 static int search(bl_index *ix, const char *text, const bl_search_opts *o,
-                  results_impl *ri, bl_arena *qa, bl_arena *sa, char *err,
-                  size_t cap)
+                  results_impl *ri, char *err, size_t cap)
 {
     query q;
     bl_qnode *parsed;
-    bl_analyzer *a = NULL, *pa = NULL;
+    scratch *sc = NULL;
+    bl_arena *qa, *sa;
     collect c;
     bool all_stop;
     uint64_t totals[BL_N_TEXT_FIELDS];
     size_t want;
-    char *canon;
-    size_t clen;
     int rc;
 
     memset(&q, 0, sizeof q);
     memset(&c, 0, sizeof c);
     q.o = o;
-    q.arena = qa;
     q.from = o->from;
     q.to = o->to;
     q.dated = o->from != BL_NO_DATE || o->to != BL_NO_DATE;
@@ -897,17 +1132,20 @@ static int search(bl_index *ix, const char *text, const bl_search_opts *o,
         set_err(err, cap, "%s", "k + offset is over 1000000");
         return BL_ELIMIT;
     }
-    rc = bl_query_parse(text, o->and_default, qa, &parsed, err, cap);
-    if (rc != BL_OK)
-        return rc;
-    rc = make_analyzers(&a, &pa);
-    if (rc == BL_OK)
-        rc = bl_query_analyze(parsed, a, pa, qa, &q.root, &all_stop, err,
-                              cap);
+    q.snap = bl_index_acquire(ix);
+    if (q.snap == NULL)
+        return BL_EINVAL;
+    rc = scratch_get(ix, q.snap, &sc);
     if (rc != BL_OK)
         goto done;
-    q.snap = bl_index_snapshot(ix);
-    bl_snapshot_retain(q.snap);
+    qa = q.arena = &sc->qa;
+    sa = &sc->sa;
+    rc = bl_query_parse(text, o->and_default, qa, &parsed, err, cap);
+    if (rc == BL_OK)
+        rc = bl_query_analyze(parsed, sc->a, sc->pa, qa, &q.root, &all_stop,
+                              err, cap);
+    if (rc != BL_OK)
+        goto done;
     if (o->source != NULL && o->source[0] != '\0' &&
         (rc = add_source(&q, o->source)) != BL_OK)
         goto done;
@@ -917,10 +1155,12 @@ static int search(bl_index *ix, const char *text, const bl_search_opts *o,
         goto finish;
     }
     want = o->count_only ? 0 : o->k + o->offset;
-    q.ms = !o->count_only && want > 0 && o->sort == BL_SORT_RELEVANCE &&
-           maxscore_shape(q.root);
+    q.ms = !o->count_only && !o->exhaustive && want > 0 &&
+           o->sort == BL_SORT_RELEVANCE && maxscore_shape(q.root);
     rc = prepare(&q, q.root, 1.0, false);
-    if (rc == BL_OK && q.ms)
+    if (rc == BL_OK)
+        rc = make_parsed(&q, ri);
+    if (rc == BL_OK)
         rc = root_filters(&q);
     if (rc != BL_OK)
         goto done;
@@ -935,7 +1175,7 @@ static int search(bl_index *ix, const char *text, const bl_search_opts *o,
         bl_arena_reset(sa);
     }
     if (rc == BL_OK && !o->count_only)
-        rc = fill_hits(&q, ri, &c, a);
+        rc = fill_hits(&q, ri, &c, sc);
     if (rc == BL_ECORRUPT)
         set_err(err, cap, "%s", "the index is corrupt (run `byline check`)");
     if (rc != BL_OK)
@@ -943,39 +1183,19 @@ static int search(bl_index *ix, const char *text, const bl_search_opts *o,
 finish:
     ri->r.total = c.total;
     ri->r.total_lower_bound = c.lower_bound;
-    clen = bl_query_format(q.root, NULL, 0);
-    canon = bl_arena_alloc(&ri->arena, clen + 512);
-    if (canon == NULL) {
-        rc = BL_ENOMEM;
+    if (ri->r.parsed[0] == '\0' && (rc = make_parsed(&q, ri)) != BL_OK)
         goto done;
-    }
-    bl_query_format(q.root, canon, clen + 1);
-    if (q.dated) {
-        bl_qnode d;
-
-        memset(&d, 0, sizeof d);
-        d.kind = BL_Q_DATE;
-        d.boost = 1;
-        d.from = q.from;
-        d.to = q.to;
-        if (q.root != NULL && strstr(canon, "date:[") == NULL) {
-            strcat(canon, clen ? " +" : "+");
-            bl_query_format(&d, canon + strlen(canon), 200);
-        }
-    }
-    if (o->source != NULL && o->source[0] != '\0' && strlen(o->source) < 200)
-        sprintf(canon + strlen(canon), "%ssource:%s", clen ? " +" : "+",
-                o->source);
-    ri->r.parsed = canon;
     ri->r.warning = dup(&ri->arena, q.warning);
     if (ri->r.warning == NULL)
         rc = BL_ENOMEM;
 done:
     bl_topk_free(&c.topk);
-    bl_analyzer_free(a);
-    bl_analyzer_free(pa);
-    if (q.snap != NULL)
-        bl_snapshot_release(q.snap);
+    if (sc != NULL) {
+        bl_arena_reset(&sc->qa);
+        bl_arena_reset(&sc->sa);
+        bl_index_scratch_give(ix, sc, scratch_free);
+    }
+    bl_snapshot_release(q.snap);
     return rc;
 }
 
@@ -985,7 +1205,6 @@ int bl_search(bl_index *ix, const char *query, const bl_search_opts *o,
     double t0 = now_us();
     bl_search_opts defaults;
     results_impl *ri;
-    bl_arena qa, sa;
     int rc;
 
     *out = NULL;
@@ -1000,14 +1219,10 @@ int bl_search(bl_index *ix, const char *query, const bl_search_opts *o,
     ri = calloc(1, sizeof *ri);
     if (ri == NULL)
         return BL_ENOMEM;
-    bl_arena_init(&ri->arena, 16 * 1024);
-    bl_arena_init(&qa, 16 * 1024);
-    bl_arena_init(&sa, 256 * 1024);
+    bl_arena_init(&ri->arena, 4 * 1024);
     ri->r.parsed = "";
     ri->r.warning = "";
-    rc = search(ix, query, o, ri, &qa, &sa, err, cap);
-    bl_arena_free(&qa);
-    bl_arena_free(&sa);
+    rc = search(ix, query, o, ri, err, cap);
     if (rc != BL_OK) {
         if (err != NULL && cap > 0 && err[0] == '\0')
             snprintf(err, cap, "%s", bl_strerror(rc));

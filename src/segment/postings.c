@@ -249,6 +249,7 @@ int bl_postings_open(const bl_segment *seg, bl_field_id field,
     p->freqs[0] = 0;
     p->want_positions = positions && field < BL_N_TEXT_FIELDS;
     p->pos_data = p->pos_end = NULL;
+    p->pos_cache_at = NULL;
     p->skip = NULL;
     if ((unsigned)field >= BL_N_FIELDS)
         return BL_EINVAL;
@@ -358,9 +359,11 @@ uint32_t bl_postings_seek(bl_postings *p, uint32_t target)
 static int read_positions(const uint8_t *q, const uint8_t *end,
                           uint64_t total, uint64_t skip, uint32_t tf,
                           uint32_t *out, uint32_t cap, uint32_t *got,
-                          uint32_t *last, const uint8_t **stop)
+                          uint32_t *last, const uint8_t **stop,
+                          const uint8_t **first_chunk, uint64_t *first_at,
+                          bl_postings *cache)
 {
-    uint32_t vals[BL_POS_CHUNK];
+    uint32_t local[BL_POS_CHUNK], *vals;
     uint64_t idx = 0, prev = 0;
     uint32_t n_out = 0, seen = 0;
 
@@ -370,9 +373,30 @@ static int read_positions(const uint8_t *q, const uint8_t *end,
         uint64_t from = skip > idx ? skip - idx : 0;
         size_t used;
 
-        if (bl_pfor_decode(q, (size_t)(end - q), (size_t)cnt, vals, &used) !=
-            BL_OK)
-            return BL_ECORRUPT;
+        if (from < cnt && seen == 0 && first_chunk != NULL) {
+            *first_chunk = q;
+            *first_at = idx;
+        }
+        if (cache != NULL && cache->pos_cache_at == q &&
+            cache->pos_cache_n == cnt) {
+            /* The chunk the previous document ended in. */
+            vals = cache->pos_cache;
+            used = cache->pos_cache_used;
+        } else if (cache != NULL) {
+            vals = cache->pos_cache;
+            cache->pos_cache_at = NULL;
+            if (bl_pfor_decode(q, (size_t)(end - q), (size_t)cnt, vals,
+                               &used) != BL_OK)
+                return BL_ECORRUPT;
+            cache->pos_cache_at = q;
+            cache->pos_cache_used = (uint32_t)used;
+            cache->pos_cache_n = (uint32_t)cnt;
+        } else {
+            vals = local;
+            if (bl_pfor_decode(q, (size_t)(end - q), (size_t)cnt, vals,
+                               &used) != BL_OK)
+                return BL_ECORRUPT;
+        }
         q += used;
         idx += cnt;
         for (uint64_t j = from; j < cnt && seen < tf; j++) {
@@ -399,30 +423,46 @@ static int read_positions(const uint8_t *q, const uint8_t *end,
 
 int bl_postings_positions(bl_postings *p, const uint32_t **pos, uint32_t *n)
 {
-    uint64_t before = 0, total = 0;
-    uint32_t got = 0, last;
     const uint32_t cap = sizeof p->positions / sizeof p->positions[0];
+    const uint8_t *chunk = NULL;
+    uint64_t chunk_at = 0;
+    uint32_t got = 0, last;
     int rc;
 
     *pos = p->positions;
     *n = 0;
     if (!p->want_positions || p->i == UINT32_MAX || p->doc == BL_DOC_END)
         return p->rc != BL_OK ? p->rc : BL_EINVAL;
-    for (uint32_t k = 0; k < p->n; k++) {
-        if (k < p->i)
-            before += p->freqs[k];
-        total += p->freqs[k];
+    /* Walking forward in a block, start from the chunk the previous
+    ** document's positions began in. */
+    if (!p->pos_ready || p->i < p->pos_doc) {
+        if (p->pos_off > (uint64_t)(p->pos_end - p->pos_data)) {
+            fail(p);
+            return BL_ECORRUPT;
+        }
+        p->pos_total = 0;
+        for (uint32_t k = 0; k < p->n; k++)
+            p->pos_total += p->freqs[k];
+        p->pos_chunk = p->pos_data + p->pos_off;
+        p->pos_chunk_at = 0;
+        p->pos_before = 0;
+        p->pos_doc = 0;
+        p->pos_ready = true;
     }
-    if (p->pos_off > (uint64_t)(p->pos_end - p->pos_data)) {
-        fail(p);
-        return BL_ECORRUPT;
-    }
-    rc = read_positions(p->pos_data + p->pos_off, p->pos_end, total, before,
-                        p->freqs[p->i], p->positions, cap, &got, &last,
-                        NULL);
+    while (p->pos_doc < p->i)
+        p->pos_before += p->freqs[p->pos_doc++];
+    rc = read_positions(p->pos_chunk, p->pos_end,
+                        p->pos_total - p->pos_chunk_at,
+                        p->pos_before - p->pos_chunk_at, p->freqs[p->i],
+                        p->positions, cap, &got, &last, NULL, &chunk,
+                        &chunk_at, p);
     if (rc != BL_OK) {
         fail(p);
         return rc;
+    }
+    if (chunk != NULL) {
+        p->pos_chunk = chunk;
+        p->pos_chunk_at += chunk_at;
     }
     got = got < cap ? got : cap;
     p->n_positions = got;
@@ -561,7 +601,8 @@ int bl_postings_verify(const bl_segment *seg, bl_field_id field,
                 uint32_t got = 0, len, tf = p->freqs[i], last = 0;
 
                 if (read_positions(pos_q, p->pos_end, total, skipped, tf,
-                                   NULL, 0, &got, &last, &stop) != BL_OK ||
+                                   NULL, 0, &got, &last, &stop, NULL,
+                                   NULL, NULL) != BL_OK ||
                     got != tf) {
                     rc = bl_seg_fail(msg, cap, "positions: block %u doc %u: "
                                      "positions do not decode", b,

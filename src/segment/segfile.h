@@ -130,10 +130,14 @@ uint32_t bl_store_docs(const bl_store_writer *w);
 size_t bl_store_ram(const bl_store_writer *w);
 
 /* Compress everything into STORE, STOREIDX and STOREDICT; *raw is the raw
-** block bytes. The writer is empty afterwards. */
+** block bytes. The writer keeps its documents (a failed flush can be
+** retried) until bl_store_reset. */
 int bl_store_finish(bl_store_writer *w, const bl_store_opts *o,
                     bl_buf *store, bl_buf *index, bl_buf *dict,
                     uint64_t *raw);
+
+/* Forget every document, keeping some memory for reuse. */
+void bl_store_reset(bl_store_writer *w);
 
 /* Assemble a segment file from its section bytes: written to path.tmp,
 ** fsynced, renamed to path. *bytes is the file size. */

@@ -112,6 +112,26 @@ int bl_keyword_fold(const char *s, size_t len, char **out, size_t *out_len)
 
     *out = NULL;
     *out_len = 0;
+    {
+        /* ASCII (the common case): fold A-Z without utf8proc. */
+        size_t i = 0;
+
+        while (i < len && (unsigned char)s[i] < 0x80)
+            i++;
+        if (i == len) {
+            char *p = malloc(len + 1);
+
+            if (p == NULL)
+                return BL_ENOMEM;
+            for (i = 0; i < len; i++)
+                p[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] + 32)
+                                                  : s[i];
+            p[len] = '\0';
+            *out = p;
+            *out_len = len;
+            return BL_OK;
+        }
+    }
     n = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len,
                      &dst, UTF8PROC_STABLE | UTF8PROC_COMPOSE |
                      UTF8PROC_CASEFOLD);

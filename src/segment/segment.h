@@ -153,6 +153,15 @@ typedef struct bl_postings {
     uint32_t skip_block;       /* block of the last bound (skip pointer) */
     uint32_t single_min_len;   /* min field length of a one-block list,
                                   UINT32_MAX until computed */
+    const uint8_t *pos_chunk;  /* positions chunk reached in this block */
+    uint64_t pos_chunk_at;     /* index of its first value in the block */
+    uint64_t pos_total;        /* position values in the block */
+    uint64_t pos_before;       /* values before document pos_doc */
+    uint32_t pos_doc;          /* index in the block pos_before is for */
+    const uint8_t *pos_cache_at; /* chunk decoded into pos_cache, or NULL */
+    uint32_t pos_cache_used;   /* its bytes */
+    uint32_t pos_cache_n;      /* its values */
+    uint32_t pos_cache[128];   /* one decoded positions chunk */
 } bl_postings;
 
 /* Open a cursor on a term found by bl_segment_term or a term cursor. With

@@ -1,0 +1,313 @@
+/* bench_query.c - query latency and throughput by kind on Reuters-21578.
+**
+**   bench_query [INDEX]
+**
+** Without INDEX, indexes ../shared/corpus/reuters21578 into a temporary
+** folder first. Queries: the Robust04 topic titles and the
+** search-benchmark-game log (../shared/corpus/queries), reduced to plain
+** words, plus words of those titles; kinds: 1 word, 2-4 words OR, 2-4
+** words AND, phrase, prefix, date-filtered OR. Each query runs once to
+** warm up, then REPS times; one thread, top 10, ids only (no stored
+** fields, no snippets), as search engines' latency benchmarks measure.
+** Prints median, p99 and throughput per kind, and the speed-up of dynamic
+** pruning over scoring every match (opts.exhaustive).
+*/
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "byline.h"
+
+#define REPS 5
+#define MAX_Q 4000
+
+#include <unistd.h>
+
+/* The shared folder: next to the source tree, seen from the source tree
+** or from a build folder inside it. */
+static const char *shared_dir(void)
+{
+    static const char *const dirs[] = {"../shared", "../../shared",
+                                       "/work/shared"};
+
+    for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+        char p[256];
+
+        snprintf(p, sizeof p, "%s/corpus/reuters21578", dirs[i]);
+        if (access(p, R_OK) == 0)
+            return dirs[i];
+    }
+    return dirs[0];
+}
+
+typedef struct qset {
+    const char *kind;
+    char *q[MAX_Q];
+    size_t n;
+    bool and_default;
+} qset;
+
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void add(qset *s, const char *q)
+{
+    if (s->n < MAX_Q && q[0] != '\0')
+        s->q[s->n++] = strdup(q);
+}
+
+/* Lowercase plain words of a line (letters and digits), at most max. */
+static size_t words_of(const char *line, char w[][64], size_t max)
+{
+    size_t n = 0, len = 0;
+
+    for (const char *p = line;; p++) {
+        if (isalnum((unsigned char)*p) && len < 63) {
+            w[n][len++] = (char)tolower((unsigned char)*p);
+            continue;
+        }
+        if (len > 0) {
+            w[n][len] = '\0';
+            if (strcmp(w[n], "and") && strcmp(w[n], "or") &&
+                strcmp(w[n], "not") && n < max)
+                n++;
+            len = 0;
+        }
+        if (*p == '\0' || n == max)
+            break;
+    }
+    return n;
+}
+
+static void join(char w[][64], size_t n, const char *sep, const char *pre,
+                 const char *post, char *out, size_t cap)
+{
+    size_t at = (size_t)snprintf(out, cap, "%s", pre);
+
+    for (size_t i = 0; i < n && at < cap; i++)
+        at += (size_t)snprintf(out + at, cap - at, "%s%s", i ? sep : "",
+                               w[i]);
+    if (at < cap)
+        snprintf(out + at, cap - at, "%s", post);
+}
+
+/* One query line (already plain text) into the kinds. */
+static void classify(qset *sets, const char *line, bool phrase_tag)
+{
+    char w[8][64], q[600];
+    size_t n = words_of(line, w, 8);
+
+    if (n == 0)
+        return;
+    for (size_t i = 0; i < n; i++)
+        add(&sets[0], w[i]);
+    if (n >= 2 && n <= 4) {
+        join(w, n, " ", "", "", q, sizeof q);
+        add(&sets[1], q);
+        add(&sets[2], q);
+        join(w, n, " ", "", " date:[1987-03-01 TO 1987-03-15]", q, sizeof q);
+        add(&sets[5], q);
+    }
+    if (n >= 2 && (phrase_tag || n <= 3)) {
+        join(w, n < 3 ? n : 3, " ", "\"", "\"", q, sizeof q);
+        add(&sets[3], q);
+    }
+    if (strlen(w[0]) >= 5) {
+        snprintf(q, sizeof q, "%.4s*", w[0]);
+        add(&sets[4], q);
+    }
+}
+
+static void load_queries(qset *sets)
+{
+    char path[4096], line[4096];
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/corpus/queries/trec-news-topics/"
+             "robust04.titles.tsv", shared_dir());
+    f = fopen(path, "r");
+    if (f != NULL) {
+        while (fgets(line, sizeof line, f) != NULL) {
+            char *tab = strchr(line, '\t');
+
+            if (tab != NULL)
+                classify(sets, tab + 1, false);
+        }
+        fclose(f);
+    }
+    snprintf(path, sizeof path, "%s/corpus/queries/search-benchmark-game/"
+             "queries.txt", shared_dir());
+    f = fopen(path, "r");
+    if (f != NULL) {
+        while (fgets(line, sizeof line, f) != NULL) {
+            char *q = strstr(line, "\"query\": \""), *end;
+
+            if (q == NULL)
+                continue;
+            q += 10;
+            end = strstr(q, "\", \"tags\"");
+            if (end == NULL)
+                continue;
+            *end = '\0';
+            classify(sets, q, strstr(end + 1, "phrase") != NULL);
+        }
+        fclose(f);
+    }
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* Time every query of s; median and p99 in ms, queries per second. */
+static int measure(bl_index *ix, const qset *s, bool exhaustive,
+                   double *med, double *p99, double *qps, double *hits)
+{
+    double *lat = malloc(s->n * REPS * sizeof *lat), total = 0;
+    size_t n = 0;
+    bl_search_opts o;
+
+    if (lat == NULL)
+        return BL_ENOMEM;
+    bl_search_opts_default(&o);
+    o.k = 10;
+    o.ids_only = true;
+    o.snippets = false;
+    o.and_default = s->and_default;
+    o.exhaustive = exhaustive;
+    *hits = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        bl_results *r;
+        char err[256];
+
+        if (bl_search(ix, s->q[i], &o, &r, err, sizeof err) != BL_OK) {
+            fprintf(stderr, "bench_query: '%s': %s\n", s->q[i], err);
+            continue;
+        }
+        *hits += (double)r->n_hits;
+        bl_results_free(r);
+    }
+    for (int rep = 0; rep < REPS; rep++)
+        for (size_t i = 0; i < s->n; i++) {
+            bl_results *r;
+            char err[256];
+            double t0 = now_s(), t;
+
+            if (bl_search(ix, s->q[i], &o, &r, err, sizeof err) != BL_OK)
+                continue;
+            t = now_s() - t0;
+            bl_results_free(r);
+            lat[n++] = t;
+            total += t;
+        }
+    qsort(lat, n, sizeof *lat, cmp_d);
+    *med = n ? lat[n / 2] * 1e3 : 0;
+    *p99 = n ? lat[(size_t)((double)(n - 1) * 0.99)] * 1e3 : 0;
+    *qps = total > 0 ? (double)n / total : 0;
+    *hits /= s->n ? (double)s->n : 1;
+    free(lat);
+    return BL_OK;
+}
+
+static int build(const char *dir)
+{
+    char path[4096];
+    const char *paths[1] = {path};
+    bl_writer_opts wo;
+    bl_writer *w;
+    bl_ingest *in;
+    const bl_doc *doc;
+    int rc;
+
+    snprintf(path, sizeof path, "%s/corpus/reuters21578",
+             shared_dir());
+    bl_writer_opts_default(&wo);
+    rc = bl_writer_open(dir, &wo, &w);
+    if (rc != BL_OK)
+        return rc;
+    rc = bl_ingest_open(paths, 1, BL_FORMAT_REUTERS, &in);
+    if (rc != BL_OK) {
+        bl_writer_close(w);
+        return rc;
+    }
+    while ((rc = bl_ingest_next(in, &doc)) != BL_DONE)
+        if (rc == BL_OK && (rc = bl_writer_add(w, doc)) != BL_OK)
+            break;
+    bl_ingest_close(in);
+    if (rc == BL_DONE || rc == BL_OK)
+        rc = bl_writer_commit(w);
+    bl_writer_close(w);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    qset sets[6] = {{"1 word", {0}, 0, false},
+                    {"2-4 words OR", {0}, 0, false},
+                    {"2-4 words AND", {0}, 0, true},
+                    {"phrase", {0}, 0, false},
+                    {"prefix", {0}, 0, false},
+                    {"date-filtered OR", {0}, 0, false}};
+    char tmp[] = "/tmp/bench-query-XXXXXX";
+    const char *dir = argc > 1 ? argv[1] : NULL;
+    bl_index *ix;
+    bl_stats st;
+    int rc;
+
+    if (dir == NULL) {
+        if (mkdtemp(tmp) == NULL)
+            return 1;
+        dir = tmp;
+        fprintf(stderr, "indexing Reuters-21578 into %s ...\n", dir);
+        rc = build(dir);
+        if (rc != BL_OK) {
+            fprintf(stderr, "bench_query: indexing failed: %s\n",
+                    bl_strerror(rc));
+            return 1;
+        }
+    }
+    rc = bl_index_open(dir, &ix);
+    if (rc != BL_OK) {
+        fprintf(stderr, "bench_query: %s: %s\n", dir, bl_strerror(rc));
+        return 1;
+    }
+    bl_index_stats(ix, &st);
+    load_queries(sets);
+    printf("index: %llu articles, %llu segments; top 10, one thread, "
+           "ids only, %d timed runs per query\n\n",
+           (unsigned long long)st.docs, (unsigned long long)st.segments,
+           REPS);
+    printf("%-18s %6s %9s %9s %9s %9s   %s\n", "kind", "queries",
+           "median ms", "p99 ms", "q/s", "hits", "exhaustive median, "
+           "speed-up (q/s)");
+    for (int k = 0; k < 6; k++) {
+        double med, p99, qps, hits, emed, ep99, eqps, ehits;
+
+        measure(ix, &sets[k], false, &med, &p99, &qps, &hits);
+        measure(ix, &sets[k], true, &emed, &ep99, &eqps, &ehits);
+        printf("%-18s %6zu %9.4f %9.4f %9.0f %9.1f   %.4f ms, x%.2f\n",
+               sets[k].kind, sets[k].n, med, p99, qps, hits, emed,
+               qps > 0 && eqps > 0 ? qps / eqps : 0);
+        for (size_t i = 0; i < sets[k].n; i++)
+            free(sets[k].q[i]);
+    }
+    bl_index_close(ix);
+    if (argc <= 1) {
+        char cmd[4200];
+
+        snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
+        if (system(cmd) != 0)
+            fprintf(stderr, "bench_query: could not remove %s\n", tmp);
+    }
+    return 0;
+}

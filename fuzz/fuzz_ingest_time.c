@@ -1,0 +1,13 @@
+/* fuzz_ingest_time.c - libFuzzer target: the input is one time file, read
+** with the format forced; every document must meet byline.h's contract
+** (see fuzz_ingest_util.h).
+*/
+#include "fuzz_ingest_util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_ingest("TIME.ALL", BL_FORMAT_TIME, data, size);
+    return 0;
+}

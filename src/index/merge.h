@@ -1,0 +1,41 @@
+/* merge.h - folding segments together. A merge reads the live articles of
+** some segments (deleted ones are dropped for good) and writes them, in
+** segment order, into one new segment through a builder, so that the index
+** keeps few segments and reclaims the space of deleted articles. The
+** policy (which segments) is a tiered one: segments are grouped in tiers
+** of live articles (factor 4); a tier that collects BL_MERGE_FACTOR
+** segments is merged into one of the next tier. Segments mostly deleted
+** are rewritten alone; fully deleted ones are dropped without a rewrite.
+**
+** The writer (writer.c) applies the policy to the manifest it is about to
+** commit, while its workers are idle, so a merge is part of a commit: it
+** becomes visible, or not, atomically with it.
+*/
+#ifndef BL_MERGE_H
+#define BL_MERGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "byline.h"
+#include "segment/manifest.h"
+
+#define BL_MERGE_FACTOR 8          /* segments of one tier merged at once */
+
+/* Choose the next merge for m: the indexes of the segments to fold (in
+** manifest order) in idx (room for m->n_segs entries) and their count in
+** *n, or *n == 0 when nothing is worth merging. Only segments whose files
+** sum to at most max_bytes are merged together (the merge builder must fit
+** in the RAM budget). */
+void bl_merge_pick(const bl_manifest *m, uint64_t max_bytes, size_t *idx,
+                   size_t *n);
+
+/* Write the live articles of the n segments srcs (files in dir, deletion
+** files as the entries name them) into the new segment seg-<new_id>.byl,
+** analysed with opts; *out describes it (out->docs may be 0: then no file
+** was written). The caller fsyncs the folder and commits. */
+int bl_merge_segments(const char *dir, const bl_analyzer_opts *opts,
+                      const bl_manifest_seg *srcs, size_t n, uint64_t new_id,
+                      bl_manifest_seg *out, char *msg, size_t cap);
+
+#endif

@@ -1,0 +1,313 @@
+/* test_docstore.c - the document store (segment/docstore.c): articles
+** written by the store writer come back byte for byte through
+** bl_segment_doc, with and without a trained dictionary, across block
+** sizes; extra fields, empty strings, large bodies and UTF-8 included; a
+** corrupted block is BL_ECORRUPT, never a crash.
+*/
+#include "fixture.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/hash.h"
+#include "base/varint.h"
+#include "segment/segfile.h"
+
+#define N 400
+
+typedef struct docs {
+    bl_doc d[N];
+    bl_field ex[N][3];
+    char *owned[N][10];
+} docs;
+
+static const char *const words[] = {"storm", "coast", "Zürich", "naïve",
+                                    "東京", "économie", "le", "market",
+                                    "Reuter", "\xf0\x9f\x93\xb0"};
+
+static char *text(fx_rng *r, size_t n)
+{
+    bl_buf b = BL_BUF_INIT;
+    size_t len;
+
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            bl_buf_putc(&b, ' ');
+        bl_buf_puts(&b, words[fx_rng_below(r, 10)]);
+    }
+    bl_buf_putc(&b, 0);
+    return (char *)bl_buf_detach(&b, &len);
+}
+
+static docs *make_docs(uint64_t seed)
+{
+    docs *s = calloc(1, sizeof *s);
+    fx_rng r;
+
+    fx_rng_seed(&r, seed);
+    for (int i = 0; i < N; i++) {
+        char **o = s->owned[i];
+        char id[32];
+
+        snprintf(id, sizeof id, "id-%d", i);
+        o[0] = strdup(i == 3 ? "" : id);
+        o[1] = text(&r, fx_rng_below(&r, 10));
+        /* A few large bodies (several blocks' worth), some empty. */
+        o[2] = text(&r, i % 97 == 1 ? 200000 : i % 13 == 0 ? 0
+                                              : fx_rng_below(&r, 400));
+        o[3] = strdup(i % 2 ? "reuters" : "");
+        o[4] = strdup(i % 3 ? "https://example.org/x?q=1" : "");
+        o[5] = strdup(i % 4 ? "" : "de");
+        o[6] = strdup("TOPICS");
+        o[7] = text(&r, fx_rng_below(&r, 3));
+        o[8] = strdup("");
+        o[9] = strdup("");
+        s->d[i].id = o[0];
+        s->d[i].title = o[1];
+        s->d[i].body = o[2];
+        s->d[i].source = o[3];
+        s->d[i].url = o[4];
+        s->d[i].lang = o[5];
+        s->d[i].date = 0;
+        s->ex[i][0].name = o[6];
+        s->ex[i][0].value = o[7];
+        s->ex[i][1].name = o[8];          /* empty name and value */
+        s->ex[i][1].value = o[9];
+        s->ex[i][2].name = "PLACES";
+        s->ex[i][2].value = "usa";
+        s->d[i].extra = s->ex[i];
+        s->d[i].n_extra = (size_t)(i % 4);
+        if (s->d[i].n_extra == 0)
+            s->d[i].extra = NULL;
+    }
+    return s;
+}
+
+static void free_docs(docs *s)
+{
+    for (int i = 0; i < N; i++)
+        for (int k = 0; k < 10; k++)
+            free(s->owned[i][k]);
+    free(s);
+}
+
+typedef struct store {
+    bl_buf data, index, dict;
+    bl_segment seg;
+    uint64_t raw;
+} store;
+
+static void build(store *st, const docs *s, const bl_store_opts *o)
+{
+    bl_store_writer *w;
+
+    memset(st, 0, sizeof *st);
+    assert_int_equal(bl_store_writer_new(&w), BL_OK);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(bl_store_add(w, &s->d[i]), BL_OK);
+    assert_int_equal(bl_store_docs(w), N);
+    assert_true(bl_store_ram(w) > 0);
+    assert_int_equal(bl_store_finish(w, o, &st->data, &st->index, &st->dict,
+                                     &st->raw), BL_OK);
+    assert_int_equal(bl_store_docs(w), N);     /* kept for a retry */
+    bl_store_reset(w);
+    assert_int_equal(bl_store_docs(w), 0);
+    bl_store_writer_free(w);
+    st->seg.docs = N;
+    st->seg.n_store_blocks = (uint32_t)(st->index.len / BL_STOREIDX_BYTES);
+    st->seg.sec[BL_SEC_STORE].p = st->data.p;
+    st->seg.sec[BL_SEC_STORE].len = st->data.len;
+    st->seg.sec[BL_SEC_STOREIDX].p = st->index.p;
+    st->seg.sec[BL_SEC_STOREIDX].len = st->index.len;
+    st->seg.sec[BL_SEC_STOREDICT].p = st->dict.p;
+    st->seg.sec[BL_SEC_STOREDICT].len = st->dict.len;
+    st->seg.date_w = 0;        /* every date is the base, 0 */
+    st->seg.uid = 12345;
+    assert_int_equal(bl_store_load(&st->seg), BL_OK);
+}
+
+static void unbuild(store *st)
+{
+    bl_store_unload(&st->seg);
+    bl_buf_free(&st->data);
+    bl_buf_free(&st->index);
+    bl_buf_free(&st->dict);
+}
+
+static void check_all(store *st, const docs *s)
+{
+    bl_store_ctx *ctx;
+
+    assert_int_equal(bl_store_ctx_new(&ctx), BL_OK);
+    for (int k = 0; k < N; k++) {
+        int i = (k * 37) % N;   /* out of order: block cache misses too */
+        const bl_doc *in = &s->d[i];
+        bl_doc *out;
+
+        assert_int_equal(bl_segment_doc(&st->seg, (uint32_t)i, ctx, &out),
+                         BL_OK);
+        assert_string_equal(out->id, in->id);
+        assert_string_equal(out->title, in->title);
+        assert_string_equal(out->body, in->body);
+        assert_string_equal(out->source, in->source);
+        assert_string_equal(out->url, in->url);
+        assert_string_equal(out->lang, in->lang);
+        assert_int_equal(out->date, 0);
+        assert_int_equal(out->n_extra, in->n_extra);
+        if (in->n_extra == 0)
+            assert_null(out->extra);
+        for (size_t e = 0; e < in->n_extra; e++) {
+            assert_string_equal(out->extra[e].name, in->extra[e].name);
+            assert_string_equal(out->extra[e].value, in->extra[e].value);
+        }
+        bl_doc_free(out);
+    }
+    {
+        char msg[128];
+
+        assert_int_equal(bl_store_verify(&st->seg, msg, sizeof msg), BL_OK);
+    }
+    bl_store_ctx_free(ctx);
+}
+
+/* Round trips with and without a dictionary, several block sizes. */
+static void round_trips_byte_for_byte(void **state)
+{
+    docs *s = make_docs(1);
+    static const size_t blocks[] = {1, 4096, 131072};
+    (void)state;
+
+    for (size_t b = 0; b < 3; b++) {
+        for (int with_dict = 0; with_dict < 2; with_dict++) {
+            bl_store_opts o;
+            store st;
+
+            bl_store_opts_default(&o);
+            o.block_bytes = blocks[b];
+            o.dict_bytes = with_dict ? 16384 : 0;
+            o.level = 3;
+            build(&st, s, &o);
+            if (!with_dict)
+                assert_int_equal(st.dict.len, 0);
+            else
+                assert_true(st.dict.len > 0);
+            if (blocks[b] == 1)
+                assert_int_equal(st.seg.n_store_blocks, N);
+            check_all(&st, s);
+            unbuild(&st);
+        }
+    }
+    free_docs(s);
+}
+
+/* Too few documents to train on: no dictionary, still a round trip. */
+static void few_docs_no_dictionary(void **state)
+{
+    bl_store_writer *w;
+    bl_store_opts o;
+    bl_buf data = BL_BUF_INIT, index = BL_BUF_INIT, dict = BL_BUF_INIT;
+    bl_doc d = {"x", "", "", 0, "", "", "", NULL, 0};
+    uint64_t raw;
+    (void)state;
+
+    bl_store_opts_default(&o);
+    assert_int_equal(bl_store_writer_new(&w), BL_OK);
+    assert_int_equal(bl_store_add(w, &d), BL_OK);
+    assert_int_equal(bl_store_finish(w, &o, &data, &index, &dict, &raw),
+                     BL_OK);
+    assert_int_equal(dict.len, 0);
+    assert_int_equal(index.len, BL_STOREIDX_BYTES);
+    bl_store_writer_free(w);
+    bl_buf_free(&data);
+    bl_buf_free(&index);
+    bl_buf_free(&dict);
+}
+
+/* A flipped byte in a block: that block's articles are BL_ECORRUPT (its
+** checksum); with the checksum patched, zstd or the parser refuses it or
+** the article differs; never a crash. A bad index is refused by load. */
+static void corrupt_blocks_are_refused(void **state)
+{
+    docs *s = make_docs(2);
+    bl_store_opts o;
+    store st;
+    fx_rng r;
+    bl_store_ctx *ctx;
+    (void)state;
+
+    bl_store_opts_default(&o);
+    o.block_bytes = 8192;
+    o.level = 3;
+    build(&st, s, &o);
+    fx_rng_seed(&r, 3);
+    for (int round = 0; round < 200; round++) {
+        size_t at = fx_rng_below(&r, st.data.len);
+        uint8_t old = st.data.p[at];
+        bool patch = round % 2;
+        uint32_t b;
+        char msg[128];
+
+        /* A fresh context: a cached block would hide the change. */
+        assert_int_equal(bl_store_ctx_new(&ctx), BL_OK);
+        st.data.p[at] ^= (uint8_t)(1 + fx_rng_below(&r, 255));
+        /* The block that holds the byte. */
+        for (b = 0; b + 1 < st.seg.n_store_blocks; b++)
+            if (bl_load_u64le(st.index.p + (b + 1) * BL_STOREIDX_BYTES) > at)
+                break;
+        if (patch) {
+            uint8_t *e = st.index.p + b * BL_STOREIDX_BYTES;
+
+            bl_store_u64le(e + 24, bl_checksum(st.data.p + bl_load_u64le(e),
+                                               bl_load_u32le(e + 8)));
+        }
+        {
+            uint8_t *e = st.index.p + b * BL_STOREIDX_BYTES;
+            uint32_t first = bl_load_u32le(e + 16), n = bl_load_u32le(e + 20);
+
+            for (uint32_t d = first; d < first + n; d++) {
+                bl_doc *out;
+                int rc = bl_segment_doc(&st.seg, d, ctx, &out);
+
+                if (!patch)
+                    assert_int_equal(rc, BL_ECORRUPT);
+                if (rc == BL_OK)
+                    bl_doc_free(out);
+                else
+                    assert_null(out);
+            }
+        }
+        if (!patch)
+            assert_int_equal(bl_store_verify(&st.seg, msg, sizeof msg),
+                             BL_ECORRUPT);
+        else
+            bl_store_verify(&st.seg, msg, sizeof msg);
+        st.data.p[at] = old;
+        bl_store_ctx_free(ctx);
+        if (patch) {
+            uint8_t *e = st.index.p + b * BL_STOREIDX_BYTES;
+
+            bl_store_u64le(e + 24, bl_checksum(st.data.p + bl_load_u64le(e),
+                                               bl_load_u32le(e + 8)));
+        }
+    }
+    /* A store index whose blocks do not tile the documents. */
+    st.index.p[16] ^= 1;
+    bl_store_unload(&st.seg);
+    assert_int_equal(bl_store_load(&st.seg), BL_ECORRUPT);
+    st.index.p[16] ^= 1;
+    unbuild(&st);
+    free_docs(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(round_trips_byte_for_byte),
+        cmocka_unit_test(few_docs_no_dictionary),
+        cmocka_unit_test(corrupt_blocks_are_refused),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
