@@ -636,11 +636,20 @@ static bl_qnode *parse_clause(parser *p, int field, mod *m)
         return NULL;
     if (peek(p) == '^') {
         double boost;
+        size_t at;
 
         p->i++;
+        at = p->i;
         if (!read_number(p, &boost))
             return NULL;
         node->boost *= boost;
+        /* Bounded so that the canonical form prints it in plain digits
+        ** that read back (no "7.8e+18", no "inf"). */
+        if (!(node->boost <= BL_QUERY_MAX_BOOST)) {
+            fail(p, at, "expected a boost of at most %.0f",
+                 BL_QUERY_MAX_BOOST);
+            return NULL;
+        }
     }
     if (p->i < p->len && !is_ws(p->s[p->i]) && p->s[p->i] != ')') {
         fail(p, p->i, "expected a space or an operator");
@@ -969,7 +978,14 @@ static void format_node(outbuf *o, const bl_qnode *n, bool root)
         break;
     }
     if (n->boost != 1.0) {
-        snprintf(tmp, sizeof tmp, "^%g", n->boost);
+        /* Plain digits, as read_number reads them (%g could write an
+        ** exponent); six decimals, trailing zeros dropped. */
+        size_t len = (size_t)snprintf(tmp, sizeof tmp, "^%.6f", n->boost);
+
+        while (len > 2 && tmp[len - 1] == '0')
+            tmp[--len] = '\0';
+        if (tmp[len - 1] == '.')
+            tmp[--len] = '\0';
         puts_(o, tmp);
     }
 }
