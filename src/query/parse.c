@@ -938,16 +938,21 @@ static void format_node(outbuf *o, const bl_qnode *n, bool root)
             puts_(o, tmp);
         }
         break;
-    case BL_Q_KEYWORD:
+    case BL_Q_KEYWORD: {
+        const char *v = n->n_terms ? n->terms[0] : n->text;
+
         put_field(o, n->field);
-        if (strpbrk(n->n_terms ? n->terms[0] : n->text, " \t") != NULL) {
+        /* Quoted when it holds a space, unless it is only spaces: a
+        ** phrase needs a word, so those are escaped one by one. */
+        if (strpbrk(v, " \t") != NULL && v[strspn(v, " \t")] != '\0') {
             puts_(o, "\"");
-            put_word(o, n->n_terms ? n->terms[0] : n->text, true);
+            put_word(o, v, true);
             puts_(o, "\"");
         } else {
-            put_word(o, n->n_terms ? n->terms[0] : n->text, false);
+            put_word(o, v, false);
         }
         break;
+    }
     case BL_Q_DATE:
         puts_(o, "date:[");
         put_date(o, n->from, false);
