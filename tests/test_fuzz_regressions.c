@@ -368,6 +368,72 @@ static void query_should_filter_keeps_its_or(void **state)
     bl_arena_free(&arena);
 }
 
+/* fuzz_query_parse: the canonical form printed boosts with %g, whose
+** exponent form ("prufiord^7.77778e+18", "a^1e-07", "inf") the parser
+** cannot read. Boosts are now at most BL_QUERY_MAX_BOOST and printed in
+** plain digits. */
+static void query_boost_prints_in_plain_digits(void **state)
+{
+    static const char *const cases[][2] = {
+        {"a^1000000", "a^1000000"},
+        {"a^0.0000001", "a^0"},
+        {"a^1.2345678", "a^1.234568"},
+        {"a^2.50", "a^2.5"},
+        {"(a b)^0.25", "(a b)^0.25"},
+    };
+    bl_arena arena;
+    bl_qnode *root, *again;
+    char err[128], out[128], out2[128];
+
+    (void)state;
+    bl_arena_init(&arena, 0);
+    assert_int_equal(bl_query_parse("prufiord^7777777777777777777", false,
+                                    &arena, &root, err, sizeof err),
+                     BL_EQUERY);
+    assert_string_equal(err, "at 10: expected a boost of at most 1000000");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(bl_query_parse(cases[i][0], false, &arena, &root,
+                                        err, sizeof err), BL_OK);
+        bl_query_format(root, out, sizeof out);
+        assert_string_equal(out, cases[i][1]);
+        assert_int_equal(bl_query_parse(out, false, &arena, &again, err,
+                                        sizeof err), BL_OK);
+        bl_query_format(again, out2, sizeof out2);
+        assert_string_equal(out2, out);
+    }
+    bl_arena_free(&arena);
+}
+
+/* fuzz_query_parse: a keyword value of only white space ("id:\\<tab>")
+** was printed as a quoted phrase with no word in it, which does not
+** parse. Such a value is printed with its spaces escaped. */
+static void query_blank_keyword_prints_escaped(void **state)
+{
+    static const char *const cases[][2] = {
+        {"id:\\\t", "id:\\\t"},
+        {"source:\\ \\ ", "source:\\ \\ "},
+        {"source:\"BBC News\"", "source:\"bbc news\""},
+    };
+    bl_arena arena;
+
+    (void)state;
+    bl_arena_init(&arena, 0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        bl_qnode *root, *again;
+        char err[128], out[128], out2[128];
+
+        assert_int_equal(bl_query_parse(cases[i][0], false, &arena, &root,
+                                        err, sizeof err), BL_OK);
+        bl_query_format(root, out, sizeof out);
+        assert_int_equal(bl_query_parse(out, false, &arena, &again, err,
+                                        sizeof err), BL_OK);
+        bl_query_format(again, out2, sizeof out2);
+        assert_string_equal(out2, out);
+        assert_string_equal(root->text, again->text);
+    }
+    bl_arena_free(&arena);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -381,6 +447,8 @@ int main(void)
         cmocka_unit_test(query_huge_slop_refused),
         cmocka_unit_test(query_escaped_operator_word_stays_a_word),
         cmocka_unit_test(query_should_filter_keeps_its_or),
+        cmocka_unit_test(query_boost_prints_in_plain_digits),
+        cmocka_unit_test(query_blank_keyword_prints_escaped),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -636,11 +636,20 @@ static bl_qnode *parse_clause(parser *p, int field, mod *m)
         return NULL;
     if (peek(p) == '^') {
         double boost;
+        size_t at;
 
         p->i++;
+        at = p->i;
         if (!read_number(p, &boost))
             return NULL;
         node->boost *= boost;
+        /* Bounded so that the canonical form prints it in plain digits
+        ** that read back (no "7.8e+18", no "inf"). */
+        if (!(node->boost <= BL_QUERY_MAX_BOOST)) {
+            fail(p, at, "expected a boost of at most %.0f",
+                 BL_QUERY_MAX_BOOST);
+            return NULL;
+        }
     }
     if (p->i < p->len && !is_ws(p->s[p->i]) && p->s[p->i] != ')') {
         fail(p, p->i, "expected a space or an operator");
@@ -929,16 +938,21 @@ static void format_node(outbuf *o, const bl_qnode *n, bool root)
             puts_(o, tmp);
         }
         break;
-    case BL_Q_KEYWORD:
+    case BL_Q_KEYWORD: {
+        const char *v = n->n_terms ? n->terms[0] : n->text;
+
         put_field(o, n->field);
-        if (strpbrk(n->n_terms ? n->terms[0] : n->text, " \t") != NULL) {
+        /* Quoted when it holds a space, unless it is only spaces: a
+        ** phrase needs a word, so those are escaped one by one. */
+        if (strpbrk(v, " \t") != NULL && v[strspn(v, " \t")] != '\0') {
             puts_(o, "\"");
-            put_word(o, n->n_terms ? n->terms[0] : n->text, true);
+            put_word(o, v, true);
             puts_(o, "\"");
         } else {
-            put_word(o, n->n_terms ? n->terms[0] : n->text, false);
+            put_word(o, v, false);
         }
         break;
+    }
     case BL_Q_DATE:
         puts_(o, "date:[");
         put_date(o, n->from, false);
@@ -969,7 +983,14 @@ static void format_node(outbuf *o, const bl_qnode *n, bool root)
         break;
     }
     if (n->boost != 1.0) {
-        snprintf(tmp, sizeof tmp, "^%g", n->boost);
+        /* Plain digits, as read_number reads them (%g could write an
+        ** exponent); six decimals, trailing zeros dropped. */
+        size_t len = (size_t)snprintf(tmp, sizeof tmp, "^%.6f", n->boost);
+
+        while (len > 2 && tmp[len - 1] == '0')
+            tmp[--len] = '\0';
+        if (tmp[len - 1] == '.')
+            tmp[--len] = '\0';
         puts_(o, tmp);
     }
 }

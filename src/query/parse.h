@@ -46,6 +46,7 @@
 
 #define BL_QF_TEXT (-1)        /* a word for both text fields, title+body */
 #define BL_QUERY_MAX_DEPTH 32  /* nesting of parentheses */
+#define BL_QUERY_MAX_BOOST 1e6 /* largest boost, word^X (products too) */
 
 typedef enum bl_qkind {
     BL_Q_TERM = 0,             /* one word of a text field */
