@@ -190,7 +190,10 @@ static void replace_and_delete_by_id(void **state)
     assert_int_equal(bl_index_open(dir, &ix), BL_OK);
     st = stats_of(ix);
     assert_true(st.docs == 3);
-    assert_true(st.deleted == 1);
+    /* The first y is gone: deleted in its segment, or dropped before it
+    ** was written (still queued when the second arrived), or merged away
+    ** with a segment it was alone in; which one depends on the threads. */
+    assert_true(st.deleted <= 1);
     assert_body(ix, "y", "y version two");
 
     add(w, "x", "x", "x version two");     /* replaces the committed x */
