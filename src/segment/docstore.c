@@ -49,20 +49,24 @@ struct bl_store_writer {
 
 void bl_store_opts_default(bl_store_opts *o)
 {
-    /* Measured on Reuters-21578 (CPU seconds for 18.2 MB of raw blocks,
-    ** ratio = store + index + dictionary over the raw blocks; fastCover
-    ** training with fixed k, d): level 9, 128 KiB blocks: 0.346, 0.70 s;
-    ** level 9, 512 KiB: 0.327, 0.58 s; level 8, 512 KiB: 0.3295, 0.49 s;
-    ** level 8, 768 KiB: 0.325, 0.45 s (the default); level 9, 1 MiB:
-    ** 0.320, 0.55 s; level 7, 512 KiB: 0.333, 0.44 s; level 6, 512 KiB:
-    ** 0.337, 0.36 s; level 5, 512 KiB: 0.350, 0.33 s; level 12, 128 KiB:
-    ** 0.340, 2.4 s. With two threads each segment has half the articles:
-    ** level 8 gives 0.331 with 512 KiB blocks, 0.326 with 768 KiB. Bigger
-    ** blocks cost a random article fetch more decompression (about 0.7 ms
-    ** for 768 KiB, 0.16 ms for 128 KiB). */
-    o->level = 8;
+    /* Measured on Reuters-21578 with bench_segment --store (ratio =
+    ** store + index + dictionary over the raw blocks, MB/s of raw bytes
+    ** per CPU second, training included; fastCover with fixed k, d):
+    **   128 KiB blocks, 64 KiB dict: level 9 0.345 at 28, level 5 0.358
+    **   at 62;
+    **   768 KiB blocks: level 8, 64 KiB dict 0.316 at 42, no dict 0.320
+    **   at 54; level 7, 32 KiB dict 0.320 at 53 (the default), no dict
+    **   0.322 at 66; level 6, 16 KiB dict 0.324 at 71, no dict 0.326
+    **   at 80; level 5, no dict 0.335.
+    ** Big blocks gain more than big dictionaries, and a dictionary is
+    ** loaded for every block. With two threads (two segments) bench_index
+    ** gives Reuters 0.325 and BBC 0.331 at level 7 with 32 KiB (level 8
+    ** with 64 KiB: 0.325 and 0.337; level 6 with 16 KiB: 0.332, 0.333).
+    ** Bigger blocks cost a random article fetch more decompression (about
+    ** 0.7 ms for 768 KiB, 0.16 ms for 128 KiB). */
+    o->level = 7;
     o->block_bytes = 768 * 1024;
-    o->dict_bytes = 64 * 1024;
+    o->dict_bytes = 32 * 1024;
 }
 
 int bl_store_writer_new(bl_store_writer **out)
@@ -219,7 +223,7 @@ static void layout_block(const bl_store_writer *w, uint32_t from, uint32_t to,
 ** fails or there is too little text. */
 static int train_dict(const bl_store_writer *w, size_t cap, bl_buf *dict)
 {
-    const size_t sample_cap = 16 * cap;   /* ~1 MiB: 0.13 s of training */
+    const size_t sample_cap = 16 * cap;   /* 512 KiB for a 32 KiB dict */
     bl_buf samples = BL_BUF_INIT;
     size_t *sizes = NULL, n = 0;
     uint64_t total = w->total;
