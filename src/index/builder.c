@@ -624,13 +624,33 @@ size_t bl_builder_ram(const bl_builder *b)
 
 /* ---- flush ------------------------------------------------------------- */
 
+/* A term to sort: the key's first 8 bytes as a big-endian number (zero
+** padded), so that most comparisons touch neither the ent nor its key. */
+typedef struct sort_ent {
+    uint64_t head;
+    term_ent *e;
+} sort_ent;
+
+static uint64_t key_head(const term_ent *e)
+{
+    uint64_t h = 0;
+
+    for (uint32_t i = 0; i < 8; i++)
+        h = h << 8 | (i < e->key_len ? e->inl[i] : 0);
+    return h;
+}
+
 static int ent_cmp(const void *x, const void *y)
 {
-    const term_ent *a = *(const term_ent *const *)x;
-    const term_ent *c = *(const term_ent *const *)y;
-    size_t n = a->key_len < c->key_len ? a->key_len : c->key_len;
-    int r = memcmp(a->key, c->key, n);
+    const sort_ent *sa = x, *sc = y;
+    const term_ent *a = sa->e, *c = sc->e;
+    size_t n;
+    int r;
 
+    if (sa->head != sc->head)
+        return sa->head < sc->head ? -1 : 1;
+    n = a->key_len < c->key_len ? a->key_len : c->key_len;
+    r = memcmp(a->key, c->key, n);
     if (r != 0)
         return r;
     return a->key_len < c->key_len ? -1 : a->key_len > c->key_len;
@@ -716,7 +736,7 @@ int bl_builder_flush(bl_builder *b, const char *path, bl_segment_info *info)
            columns = BL_BUF_INIT, store = BL_BUF_INIT, storeidx = BL_BUF_INIT,
            dict = BL_BUF_INIT, meta = BL_BUF_INIT;
     flush_bufs fb = {NULL, NULL, NULL, 0, 0};
-    term_ent **order = NULL;
+    sort_ent *order = NULL;
     char ***sorted = NULL;
     uint32_t *remap = NULL, *ords = NULL;
     const char **names = NULL;
@@ -740,11 +760,13 @@ int bl_builder_flush(bl_builder *b, const char *path, bl_segment_info *info)
         rc = BL_ENOMEM;
         goto out;
     }
-    for (uint32_t i = 0; i < b->n_ents; i++)
-        order[i] = &b->ents[i];
+    for (uint32_t i = 0; i < b->n_ents; i++) {
+        order[i].e = &b->ents[i];
+        order[i].head = key_head(&b->ents[i]);
+    }
     qsort(order, b->n_ents, sizeof *order, ent_cmp);
     for (uint32_t i = 0; i < b->n_ents && rc == BL_OK; i++) {
-        const term_ent *e = order[i];
+        const term_ent *e = order[i].e;
         size_t p0 = post.len, x0 = pos.len;
 
         rc = decode_term(e, &fb);
