@@ -179,6 +179,15 @@ static uint64_t rd_varint(stream_rd *r)
     unsigned shift = 0;
     uint8_t c;
 
+    if (r->end - r->p >= BL_VARINT_MAX) {
+        /* The whole varint is in this slice: no boundary checks. */
+        do {
+            c = *r->p++;
+            v |= (uint64_t)(c & 0x7f) << shift;
+            shift += 7;
+        } while (c & 0x80);
+        return v;
+    }
     do {
         c = rd_byte(r);
         v |= (uint64_t)(c & 0x7f) << shift;
