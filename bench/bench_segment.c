@@ -243,13 +243,13 @@ int main(int argc, char **argv)
         remove(path);
     }
     if (store_sweep) {
-        static const int levels[] = {3, 5, 7, 9};
-        static const size_t blocks[] = {65536, 131072, 262144};
-        static const size_t dicts[] = {0, 65536};
+        static const int levels[] = {5, 6, 7, 8, 9};
+        static const size_t blocks[] = {131072, 524288, 786432};
+        static const size_t dicts[] = {0, 32768};
 
-        for (size_t bi = 1; bi < 2; bi++)
-            for (size_t di = 1; di < 2; di++)
-                for (size_t li = 0; li < 4; li++) {
+        for (size_t bi = 0; bi < 3; bi++)
+            for (size_t di = 0; di < 2; di++)
+                for (size_t li = 0; li < 5; li++) {
                     bl_store_writer *w;
                     bl_store_opts so = {levels[li], blocks[bi], dicts[di]};
                     bl_buf s = BL_BUF_INIT, ix = BL_BUF_INIT,
@@ -263,9 +263,10 @@ int main(int argc, char **argv)
                     t0 = now();
                     bl_store_finish(w, &so, &s, &ix, &dc, &raw);
                     printf("store level %2d block %6zu dict %6zu: %.3f of "
-                           "text, %.1f MB/s\n", so.level, so.block_bytes,
-                           dc.len, (double)(s.len + ix.len + dc.len) /
-                                       (double)text,
+                           "text, %.3f of raw, %.1f MB/s\n", so.level,
+                           so.block_bytes, dc.len,
+                           (double)(s.len + ix.len + dc.len) / (double)text,
+                           (double)(s.len + ix.len + dc.len) / (double)raw,
                            (double)raw / 1e6 / (now() - t0));
                     bl_buf_free(&s);
                     bl_buf_free(&ix);

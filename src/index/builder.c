@@ -3,7 +3,9 @@
 ** positions; id, source: keywords), its terms are found or inserted in an
 ** open-addressing hash table keyed by XXH3 of (field byte, term), and its
 ** postings are appended to per-term growing byte streams (varint-coded,
-** arena-allocated slices that double up to 2 KiB). Lengths, dates and
+** arena-allocated slices that double up to 2 KiB). Tokens are queued per
+** field (up to PEND_MAX) so that their table slots and entries are
+** prefetched before they are looked up. Lengths, dates and
 ** sources go to per-document arrays; the article itself to the store
 ** writer. Flush sorts the terms and hands every list to the segment/
 ** writers, then writes the file (tmp, fsync, rename).
@@ -60,6 +62,17 @@ typedef struct term_ent {
     stream docs;               /* doc gaps (and tfs) */
 } term_ent;
 
+#define PEND_MAX 64            /* tokens queued before they are added */
+#define PEND_AHEAD 8           /* tokens between an ent's prefetch and use */
+#define PEND_KEY (1 + BL_MAX_TERM)
+
+/* A queued token: its key is in pend_keys at index * PEND_KEY. */
+typedef struct pending {
+    uint64_t hash;             /* bl_hash of the key */
+    uint32_t len;              /* key bytes (field byte + term) */
+    uint32_t pos;              /* position in the field */
+} pending;
+
 struct bl_builder {
     bl_analyzer *an;
     bl_arena arena;            /* keys and stream slices */
@@ -79,6 +92,10 @@ struct bl_builder {
     uint32_t n_sources, cap_sources;
     bl_store_writer *store;
     /* per add */
+    pending pend[PEND_MAX];    /* tokens of the current field not yet
+                                  added */
+    uint8_t pend_keys[PEND_MAX * PEND_KEY];
+    uint32_t n_pend;
     uint32_t field;            /* field being analysed */
     uint32_t field_len;        /* its last position + 1 */
     int rc;                    /* error inside a token callback */
@@ -162,6 +179,15 @@ static uint64_t rd_varint(stream_rd *r)
     unsigned shift = 0;
     uint8_t c;
 
+    if (r->end - r->p >= BL_VARINT_MAX) {
+        /* The whole varint is in this slice: no boundary checks. */
+        do {
+            c = *r->p++;
+            v |= (uint64_t)(c & 0x7f) << shift;
+            shift += 7;
+        } while (c & 0x80);
+        return v;
+    }
     do {
         c = rd_byte(r);
         v |= (uint64_t)(c & 0x7f) << shift;
@@ -224,22 +250,38 @@ static bool key_equal(const term_ent *e, const uint8_t *key, size_t len)
                   len - KEY_INLINE) == 0;
 }
 
-/* Find or insert (field, term); *out is the ent's index. */
-static int term_get(bl_builder *b, uint32_t field, const char *term,
-                    size_t len, uint32_t *out)
+/* Prefetch the ent in the first table slot of hash h (a hint only: the
+** term may sit in a later slot or not be there yet). */
+static void prefetch_ent(const bl_builder *b, uint64_t h)
 {
-    uint8_t key[1 + BL_MAX_TERM];
-    uint64_t h, tag;
-    uint32_t at;
-    term_ent *e;
-    int rc;
+    uint64_t slot = b->table[(uint32_t)h & (b->table_cap - 1)];
 
+    if (slot != 0)
+        __builtin_prefetch(&b->ents[(uint32_t)slot - 1]);
+}
+
+/* Build the table key of (field, term) in key: the field byte, then the
+** term cut to BL_MAX_TERM bytes. Returns its length. */
+static size_t make_key(uint8_t *key, uint32_t field, const char *term,
+                       size_t len)
+{
     if (len > BL_MAX_TERM)
         len = BL_MAX_TERM;
     key[0] = (uint8_t)field;
     memcpy(key + 1, term, len);
-    len += 1;
-    h = bl_hash(key, len);
+    return len + 1;
+}
+
+/* Find or insert the key (from make_key) whose bl_hash is h; *out is the
+** ent's index. */
+static int term_find(bl_builder *b, const uint8_t *key, size_t len,
+                     uint64_t h, uint32_t *out)
+{
+    uint64_t tag;
+    uint32_t at;
+    term_ent *e;
+    int rc;
+
     tag = h & 0xffffffff00000000ull;
     at = (uint32_t)h & (b->table_cap - 1);
     for (;;) {
@@ -278,51 +320,92 @@ static int term_get(bl_builder *b, uint32_t field, const char *term,
 
 /* ---- adding ------------------------------------------------------------ */
 
-static int on_token(void *ctx, const bl_token *tok)
+/* Add one occurrence of ent i at position pos of the current field. */
+static int add_occurrence(bl_builder *b, uint32_t i, uint32_t pos)
 {
-    bl_builder *b = ctx;
-    uint32_t i;
-    term_ent *e;
+    term_ent *e = &b->ents[i];
     int rc;
 
-    if (tok->term_len == 0)
-        return 0;
-    rc = term_get(b, b->field, tok->term, tok->term_len, &i);
-    if (rc != BL_OK) {
-        b->rc = rc;
-        return rc;
-    }
-    e = &b->ents[i];
     if (e->cur_doc != b->docs) {
         if (b->n_touched == b->cap_touched) {
             uint32_t cap = b->cap_touched ? b->cap_touched * 2 : 1024;
             uint32_t *p = realloc(b->touched, sizeof *p * cap);
 
-            if (p == NULL) {
-                b->rc = BL_ENOMEM;
+            if (p == NULL)
                 return BL_ENOMEM;
-            }
             b->touched = p;
             b->cap_touched = cap;
         }
         b->touched[b->n_touched++] = i;
         e->cur_doc = b->docs;
         e->cur_tf = 0;
-        rc = stream_put(b, &e->pos, tok->pos);
+        rc = stream_put(b, &e->pos, pos);
     } else {
-        if (tok->pos <= e->last_pos)
-            return 0;          /* same position twice: keep positions
+        if (pos <= e->last_pos)
+            return BL_OK;      /* same position twice: keep positions
                                   strictly increasing */
-        rc = stream_put(b, &e->pos, tok->pos - e->last_pos);
+        rc = stream_put(b, &e->pos, pos - e->last_pos);
     }
-    if (rc != BL_OK) {
-        b->rc = rc;
+    if (rc != BL_OK)
         return rc;
-    }
-    e->last_pos = tok->pos;
+    e->last_pos = pos;
     e->cur_tf++;
-    if (tok->pos + 1 > b->field_len)
-        b->field_len = tok->pos + 1;
+    if (pos + 1 > b->field_len)
+        b->field_len = pos + 1;
+    return BL_OK;
+}
+
+/* Add the pending tokens of the current field. Their table slots were
+** prefetched when they were queued; here each token's likely ent is
+** prefetched PEND_AHEAD tokens before it is looked up, so that the cache
+** misses of the term table overlap instead of adding up. */
+static int run_pending(bl_builder *b)
+{
+    uint32_t n = b->n_pend;
+    int rc = BL_OK;
+
+    b->n_pend = 0;
+    for (uint32_t k = 0; k < n && k < PEND_AHEAD; k++)
+        prefetch_ent(b, b->pend[k].hash);
+    for (uint32_t k = 0; k < n && rc == BL_OK; k++) {
+        const pending *t = &b->pend[k];
+        uint32_t i;
+
+        if (k + PEND_AHEAD < n)
+            prefetch_ent(b, b->pend[k + PEND_AHEAD].hash);
+        rc = term_find(b, b->pend_keys + (size_t)k * PEND_KEY, t->len,
+                       t->hash, &i);
+        if (rc == BL_OK)
+            rc = add_occurrence(b, i, t->pos);
+    }
+    return rc;
+}
+
+/* Queue a token: its key and hash are computed now and its table slot
+** prefetched; the queue is added by run_pending when full or when the
+** field ends. */
+static int on_token(void *ctx, const bl_token *tok)
+{
+    bl_builder *b = ctx;
+    pending *t;
+    uint8_t *key;
+
+    if (tok->term_len == 0)
+        return 0;
+    t = &b->pend[b->n_pend];
+    key = b->pend_keys + (size_t)b->n_pend * PEND_KEY;
+    t->len = (uint32_t)make_key(key, b->field, tok->term, tok->term_len);
+    t->hash = bl_hash(key, t->len);
+    t->pos = tok->pos;
+    __builtin_prefetch(&b->table[(uint32_t)t->hash & (b->table_cap - 1)]);
+    if (++b->n_pend == PEND_MAX) {
+        int rc = run_pending(b);
+
+        if (rc != BL_OK) {
+            b->rc = rc;
+            return rc;
+        }
+    }
     return 0;
 }
 
@@ -330,12 +413,19 @@ static int on_token(void *ctx, const bl_token *tok)
 static int close_field(bl_builder *b, bool text)
 {
     uint32_t d = b->docs;
+    int rc;
 
     for (uint32_t k = 0; k < b->n_touched; k++) {
         term_ent *e = &b->ents[b->touched[k]];
         uint32_t tf = text ? e->cur_tf : 1;
-        int rc = stream_put(b, &e->docs, e->df ? d - e->last_doc : d);
 
+        /* The cold half of an ent, then the tail of its doc stream, are
+        ** prefetched ahead: they are all the misses of this loop. */
+        if (k + 2 * PEND_AHEAD < b->n_touched)
+            __builtin_prefetch(&b->ents[b->touched[k + 2 * PEND_AHEAD]].df);
+        if (k + PEND_AHEAD < b->n_touched)
+            __builtin_prefetch(b->ents[b->touched[k + PEND_AHEAD]].docs.cur);
+        rc = stream_put(b, &e->docs, e->df ? d - e->last_doc : d);
         if (rc == BL_OK && text)
             rc = stream_put(b, &e->docs, tf);
         if (rc != BL_OK)
@@ -353,12 +443,15 @@ static int close_field(bl_builder *b, bool text)
 static int add_keyword(bl_builder *b, uint32_t field, const char *s,
                        size_t len)
 {
+    uint8_t key[1 + BL_MAX_TERM];
+    size_t key_len;
     uint32_t i;
     int rc;
 
     if (len == 0)
         return BL_OK;
-    rc = term_get(b, field, s, len, &i);
+    key_len = make_key(key, field, s, len);
+    rc = term_find(b, key, key_len, bl_hash(key, key_len), &i);
     if (rc != BL_OK)
         return rc;
     if (b->ents[i].cur_doc == b->docs)
@@ -486,9 +579,12 @@ int bl_builder_add(bl_builder *b, const bl_doc *doc)
         b->field = (uint32_t)f;
         b->field_len = 0;
         b->rc = BL_OK;
+        b->n_pend = 0;
         rc = bl_analyze(b->an, t, strlen(t), lang, on_token, b);
         if (rc == BL_OK && b->rc != BL_OK)
             rc = b->rc;
+        if (rc == BL_OK)
+            rc = run_pending(b);
         if (rc == BL_OK)
             rc = close_field(b, true);
         b->len[f][b->docs] = b->field_len;
@@ -537,13 +633,33 @@ size_t bl_builder_ram(const bl_builder *b)
 
 /* ---- flush ------------------------------------------------------------- */
 
+/* A term to sort: the key's first 8 bytes as a big-endian number (zero
+** padded), so that most comparisons touch neither the ent nor its key. */
+typedef struct sort_ent {
+    uint64_t head;
+    term_ent *e;
+} sort_ent;
+
+static uint64_t key_head(const term_ent *e)
+{
+    uint64_t h = 0;
+
+    for (uint32_t i = 0; i < 8; i++)
+        h = h << 8 | (i < e->key_len ? e->inl[i] : 0);
+    return h;
+}
+
 static int ent_cmp(const void *x, const void *y)
 {
-    const term_ent *a = *(const term_ent *const *)x;
-    const term_ent *c = *(const term_ent *const *)y;
-    size_t n = a->key_len < c->key_len ? a->key_len : c->key_len;
-    int r = memcmp(a->key, c->key, n);
+    const sort_ent *sa = x, *sc = y;
+    const term_ent *a = sa->e, *c = sc->e;
+    size_t n;
+    int r;
 
+    if (sa->head != sc->head)
+        return sa->head < sc->head ? -1 : 1;
+    n = a->key_len < c->key_len ? a->key_len : c->key_len;
+    r = memcmp(a->key, c->key, n);
     if (r != 0)
         return r;
     return a->key_len < c->key_len ? -1 : a->key_len > c->key_len;
@@ -629,7 +745,7 @@ int bl_builder_flush(bl_builder *b, const char *path, bl_segment_info *info)
            columns = BL_BUF_INIT, store = BL_BUF_INIT, storeidx = BL_BUF_INIT,
            dict = BL_BUF_INIT, meta = BL_BUF_INIT;
     flush_bufs fb = {NULL, NULL, NULL, 0, 0};
-    term_ent **order = NULL;
+    sort_ent *order = NULL;
     char ***sorted = NULL;
     uint32_t *remap = NULL, *ords = NULL;
     const char **names = NULL;
@@ -653,11 +769,13 @@ int bl_builder_flush(bl_builder *b, const char *path, bl_segment_info *info)
         rc = BL_ENOMEM;
         goto out;
     }
-    for (uint32_t i = 0; i < b->n_ents; i++)
-        order[i] = &b->ents[i];
+    for (uint32_t i = 0; i < b->n_ents; i++) {
+        order[i].e = &b->ents[i];
+        order[i].head = key_head(&b->ents[i]);
+    }
     qsort(order, b->n_ents, sizeof *order, ent_cmp);
     for (uint32_t i = 0; i < b->n_ents && rc == BL_OK; i++) {
-        const term_ent *e = order[i];
+        const term_ent *e = order[i].e;
         size_t p0 = post.len, x0 = pos.len;
 
         rc = decode_term(e, &fb);
