@@ -49,24 +49,25 @@ struct bl_store_writer {
 
 void bl_store_opts_default(bl_store_opts *o)
 {
-    /* Measured on Reuters-21578 with bench_segment --store (ratio =
-    ** store + index + dictionary over the raw blocks, MB/s of raw bytes
-    ** per CPU second, training included; fastCover with fixed k, d):
-    **   128 KiB blocks, 64 KiB dict: level 9 0.345 at 28, level 5 0.358
-    **   at 62;
-    **   768 KiB blocks: level 8, 64 KiB dict 0.316 at 42, no dict 0.320
-    **   at 54; level 7, 32 KiB dict 0.320 at 53 (the default), no dict
-    **   0.322 at 66; level 6, 16 KiB dict 0.324 at 71, no dict 0.326
-    **   at 80; level 5, no dict 0.335.
-    ** Big blocks gain more than big dictionaries, and a dictionary is
-    ** loaded for every block. With two threads (two segments) bench_index
-    ** gives Reuters 0.325 and BBC 0.331 at level 7 with 32 KiB (level 8
-    ** with 64 KiB: 0.325 and 0.337; level 6 with 16 KiB: 0.332, 0.333).
-    ** Bigger blocks cost a random article fetch more decompression (about
-    ** 0.7 ms for 768 KiB, 0.16 ms for 128 KiB). */
-    o->level = 7;
-    o->block_bytes = 768 * 1024;
-    o->dict_bytes = 32 * 1024;
+    /* Every search hit and every snippet decompresses the whole block that
+    ** holds its article, so the block size sets the cost of a result page:
+    ** about 0.7 ms a hit for 768 KiB blocks, 0.16 ms for 128 KiB and
+    ** 0.03 ms for 32 KiB. Small blocks compress worse, which a larger
+    ** dictionary mostly wins back. Measured on Reuters-21578 with
+    ** bench_segment --store (store + index + dictionary over the raw
+    ** stored bytes; MB/s of raw bytes per CPU second, training included):
+    **   32 KiB blocks:  level 6, 110 KiB dict 0.363 at 32 (the default);
+    **                   level 9, 110 KiB dict 0.355 at 21;
+    **                   level 6, 64 KiB dict 0.374 at 43;
+    **   16 KiB blocks:  level 6, 110 KiB dict 0.376 at 26;
+    **   64 KiB blocks:  level 6, 110 KiB dict 0.355 at 42;
+    **   128 KiB blocks: level 9, 64 KiB dict 0.345 at 28;
+    **   768 KiB blocks: level 7, 32 KiB dict 0.320 at 53.
+    ** The store misses 0.33 of the raw text by a few hundredths so that a
+    ** page of ten hits costs a fraction of a millisecond. */
+    o->level = 6;
+    o->block_bytes = 32 * 1024;
+    o->dict_bytes = 110 * 1024;
 }
 
 int bl_store_writer_new(bl_store_writer **out)
