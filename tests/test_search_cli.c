@@ -173,6 +173,32 @@ static void count_and_date_sort(void **state)
     free(out);
 }
 
+/* A ranked search prints the exact total even when pruning skipped
+** documents: the same number as --count, never "at least". */
+static void ranked_total_is_exact(void **state)
+{
+    const char *dir = *state;
+    char *out = NULL;
+    unsigned long ranked = 0, counted = 0;
+    const char *p;
+
+    assert_int_equal(fx_run(&out, "%s search %s 'storm coast' -k 1",
+                            fx_byline(), dir), 0);
+    assert_null(strstr(out, "at least"));
+    p = strstr(out, " matching article");
+    assert_non_null(p);
+    while (p > out && p[-1] >= '0' && p[-1] <= '9')
+        p--;
+    ranked = strtoul(p, NULL, 10);
+    free(out);
+    assert_int_equal(fx_run(&out, "%s search %s 'storm coast' --count",
+                            fx_byline(), dir), 0);
+    assert_int_equal(sscanf(out, "%lu matching", &counted), 1);
+    free(out);
+    assert_true(ranked > 10);
+    assert_int_equal(ranked, counted);
+}
+
 static void errors_and_exit_codes(void **state)
 {
     const char *dir = *state;
@@ -210,6 +236,7 @@ int main(void)
         cmocka_unit_test(json_lines),
         cmocka_unit_test(batch_trec),
         cmocka_unit_test(count_and_date_sort),
+        cmocka_unit_test(ranked_total_is_exact),
         cmocka_unit_test(errors_and_exit_codes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
