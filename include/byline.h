@@ -187,13 +187,18 @@ typedef struct bl_writer_opts {
     size_t ram_bytes;          /* RAM budget for all builders; 0 = 256 MiB */
     const char *lang;          /* the index's language; "en" */
     bool stem, stopwords, fold_accents;   /* analysis; all true */
+    double k1, b;              /* the index's BM25 defaults; 1.2, 0.75 */
+    double title_weight;       /* its BM25F field weights; 2.0 and 1.0 */
+    double body_weight;
 } bl_writer_opts;
 
 void bl_writer_opts_default(bl_writer_opts *o);
 
 /* Open the index in dir for writing, creating it if it does not exist. One
 ** writer per index at a time (BL_EBUSY otherwise). A new index takes its
-** analysis options from o; an existing one keeps those it was made with. */
+** analysis options and ranking defaults from o; an existing one keeps those
+** it was made with. BL_EINVAL for ranking defaults out of range (k1 >= 0,
+** 0 <= b <= 1, weights >= 0). */
 int bl_writer_open(const char *dir, const bl_writer_opts *o, bl_writer **out);
 
 /* Add a document; the writer copies what it keeps. A document whose id is
@@ -278,9 +283,10 @@ typedef struct bl_search_opts {
     int64_t from, to;          /* date range, inclusive; BL_NO_DATE = open */
     const char *source;        /* only this source; NULL = all */
     bool and_default;          /* default operator AND instead of OR */
-    double k1, b;              /* BM25; 1.2 and 0.75 */
-    double title_weight;       /* BM25F field weights; 2.0 and 1.0 */
-    double body_weight;
+    double k1, b;              /* BM25; NAN (the default) takes the index's
+                                  own (bl_writer_opts), else 1.2 and 0.75 */
+    double title_weight;       /* BM25F field weights; NAN = the index's, */
+    double body_weight;        /* else 2.0 and 1.0 */
     bool snippets;             /* build snippets; true */
     const char *mark_open;     /* around matched words; "<mark>" */
     const char *mark_close;    /* "</mark>" */

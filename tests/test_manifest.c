@@ -11,6 +11,8 @@
 
 #include "base/buf.h"
 #include "base/file.h"
+#include "base/hash.h"
+#include "base/varint.h"
 #include "segment/deletes.h"
 #include "segment/manifest.h"
 
@@ -29,6 +31,10 @@ static void make_manifest(bl_manifest *m)
     strcpy(m->lang, "german");
     m->stem = false;
     m->fold_accents = false;
+    m->k1 = 0.9;
+    m->b = 0.4;
+    m->weight[0] = 3.5;
+    m->weight[1] = 0.25;
     for (int i = 0; i < 3; i++)
         assert_int_equal(bl_manifest_add(m, &s[i]), BL_OK);
 }
@@ -51,6 +57,8 @@ static void manifest_round_trips(void **state)
     assert_false(d.stem);
     assert_true(d.stopwords);
     assert_false(d.fold_accents);
+    assert_true(d.k1 == 0.9 && d.b == 0.4);
+    assert_true(d.weight[0] == 3.5 && d.weight[1] == 0.25);
     assert_true(d.docs == m.docs);
     assert_true(d.field_total[0] == m.field_total[0]);
     assert_int_equal(d.n_segs, 3);
@@ -69,6 +77,37 @@ static void manifest_round_trips(void **state)
 }
 
 /* Every single-byte flip anywhere is detected, and so is every truncation. */
+/* A version 1 manifest (no ranking defaults) still reads, with the
+** defaults; ranking defaults out of range are corrupt. */
+static void manifest_versions_and_ranking(void **state)
+{
+    bl_manifest m, d;
+    bl_buf b = BL_BUF_INIT;
+    char msg[128];
+    (void)state;
+
+    make_manifest(&m);
+    assert_int_equal(bl_manifest_encode(&m, &b), BL_OK);
+    /* Version 1: the same bytes without the 32 bytes of defaults. */
+    b.len -= 8 + 32;
+    bl_store_u32le(b.p + 8, 1);
+    bl_buf_put_u64le(&b, bl_checksum(b.p, b.len));
+    assert_int_equal(bl_manifest_decode(b.p, b.len, &d, msg, sizeof msg),
+                     BL_OK);
+    assert_true(d.k1 == 1.2 && d.b == 0.75);
+    assert_true(d.weight[0] == 2.0 && d.weight[1] == 1.0);
+    assert_int_equal(d.n_segs, 3);
+    bl_manifest_free(&d);
+    bl_buf_reset(&b);
+    m.b = 1.5;
+    assert_int_equal(bl_manifest_encode(&m, &b), BL_OK);
+    assert_int_equal(bl_manifest_decode(b.p, b.len, &d, msg, sizeof msg),
+                     BL_ECORRUPT);
+    assert_non_null(strstr(msg, "ranking"));
+    bl_manifest_free(&m);
+    bl_buf_free(&b);
+}
+
 static void manifest_rejects_every_flip(void **state)
 {
     bl_manifest m, d;
@@ -266,6 +305,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(manifest_round_trips),
+        cmocka_unit_test(manifest_versions_and_ranking),
         cmocka_unit_test(manifest_rejects_every_flip),
         cmocka_unit_test(manifest_checks_invariants),
         cmocka_unit_test(commit_and_current),

@@ -199,6 +199,64 @@ static void ranked_total_is_exact(void **state)
     assert_int_equal(ranked, counted);
 }
 
+/* The score of the first hit of `search DIR QUERY ARGS --json`. */
+static double first_score(const char *dir, const char *args)
+{
+    char *out = NULL;
+    double score = -1;
+    const char *p;
+
+    assert_int_equal(fx_run(&out, "%s search %s 'storm coast' -k 1 --json "
+                                  "--no-snippets %s", fx_byline(), dir, args),
+                     0);
+    p = strstr(out, "\"score\":");
+    assert_non_null(p);
+    assert_int_equal(sscanf(p + 8, "%lf", &score), 1);
+    free(out);
+    return score;
+}
+
+/* BM25 defaults set by `byline index` are what searches use unless a query
+** overrides them; bad values are refused as usage errors. */
+static void index_ranking_defaults(void **state)
+{
+    char *dir = fx_tmpdir();
+    char *out = NULL;
+    double tuned, asked, standard, plain;
+    (void)state;
+
+    assert_int_equal(fx_run(NULL, "%s index -q --k1 0.5 --b 0.3 "
+                                  "--title-weight 4 --body-weight 0.5 %s "
+                                  "-o %s/tuned", fx_byline(),
+                            fx_source("corpus/sample/articles.jsonl"), dir),
+                     0);
+    assert_int_equal(fx_run(NULL, "%s index -q %s -o %s/plain", fx_byline(),
+                            fx_source("corpus/sample/articles.jsonl"), dir),
+                     0);
+    {
+        char t[4200], p[4200];
+
+        snprintf(t, sizeof t, "%s/tuned", dir);
+        snprintf(p, sizeof p, "%s/plain", dir);
+        tuned = first_score(t, "");
+        asked = first_score(t, "--k1 0.5 --b 0.3 --title-weight 4 "
+                               "--body-weight 0.5");
+        standard = first_score(t, "--k1 1.2 --b 0.75 --title-weight 2 "
+                                  "--body-weight 1");
+        plain = first_score(p, "");
+    }
+    assert_true(tuned == asked);
+    assert_true(standard == plain);
+    assert_true(tuned != plain);
+    assert_int_equal(fx_run(&out, "%s index --b 2 %s -o %s/bad 2>&1",
+                            fx_byline(),
+                            fx_source("corpus/sample/articles.jsonl"), dir),
+                     2);
+    assert_non_null(strstr(out, "--b"));
+    free(out);
+    fx_rmtree(dir);
+}
+
 static void errors_and_exit_codes(void **state)
 {
     const char *dir = *state;
@@ -237,6 +295,7 @@ int main(void)
         cmocka_unit_test(batch_trec),
         cmocka_unit_test(count_and_date_sort),
         cmocka_unit_test(ranked_total_is_exact),
+        cmocka_unit_test(index_ranking_defaults),
         cmocka_unit_test(errors_and_exit_codes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -100,6 +100,26 @@ bool cli_parse_double(const char *s, double *out)
     return true;
 }
 
+int cli_ranking_flag(const char *cmd, const char *flag, const char *val,
+                     double out[4])
+{
+    static const char *const names[4] = {"--k1", "--b", "--title-weight",
+                                         "--body-weight"};
+    double x;
+
+    for (int i = 0; i < 4; i++) {
+        if (strcmp(flag, names[i]) != 0)
+            continue;
+        if (!cli_parse_double(val, &x) || !(x >= 0) || x > 1e9 ||
+            (i == 1 && x > 1))
+            return cli_bad_usage(cmd, "%s wants a number >= 0%s", flag,
+                                 i == 1 ? " and <= 1" : "");
+        out[i] = x;
+        return 0;
+    }
+    return -1;
+}
+
 double cli_now(void)
 {
     struct timespec ts;

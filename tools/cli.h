@@ -51,6 +51,13 @@ int cli_fail(const char *cmd, const char *fmt, ...)
 bool cli_parse_u64(const char *s, uint64_t *out);
 bool cli_parse_double(const char *s, double *out);
 
+/* The ranking flags --k1, --b, --title-weight and --body-weight that
+** `index` and `search` share: when flag is one of them, parse val into
+** k1/b/title weight/body weight (out[0..3]) and return 0, or report bad
+** usage of cmd and return 2; return -1 when flag is not one of them. */
+int cli_ranking_flag(const char *cmd, const char *flag, const char *val,
+                     double out[4]);
+
 /* Progress lines on stderr, only when stderr is a terminal. */
 typedef struct cli_progress {
     bool enabled;              /* stderr is a terminal */

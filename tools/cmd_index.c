@@ -34,6 +34,10 @@ static const char usage[] =
     "  --no-stem           do not stem words (new index only)\n"
     "  --no-stopwords      keep stopwords in the index (new index only)\n"
     "  --no-fold           keep accents (new index only)\n"
+    "  --k1 X  --b Y       the BM25 defaults of searches on a new index\n"
+    "                      (default 1.2 and 0.75; a search may override)\n"
+    "  --title-weight W    its BM25F field weights (default 2 and 1)\n"
+    "  --body-weight W\n"
     "  -q, --quiet         no summary\n"
     "\n"
     "On a terminal a progress line shows articles, MB, rates and an ETA.\n"
@@ -94,8 +98,14 @@ typedef struct args {
 static int parse(int argc, char **argv, args *a)
 {
     bool opts_done = false;
+    double rank[4];
+    int rc;
 
     bl_writer_opts_default(&a->wo);
+    rank[0] = a->wo.k1;
+    rank[1] = a->wo.b;
+    rank[2] = a->wo.title_weight;
+    rank[3] = a->wo.body_weight;
     a->format = BL_FORMAT_AUTO;
     a->inputs = calloc((size_t)argc, sizeof *a->inputs);
     if (a->inputs == NULL)
@@ -143,6 +153,14 @@ static int parse(int argc, char **argv, args *a)
             a->wo.stopwords = false;
         } else if (strcmp(s, "--no-fold") == 0) {
             a->wo.fold_accents = false;
+        } else if ((rc = cli_ranking_flag("index", s, val, rank)) >= 0) {
+            if (rc != 0)
+                return rc;
+            a->wo.k1 = rank[0];
+            a->wo.b = rank[1];
+            a->wo.title_weight = rank[2];
+            a->wo.body_weight = rank[3];
+            i++;
         } else if (strcmp(s, "-q") == 0 || strcmp(s, "--quiet") == 0) {
             a->quiet = true;
         } else {

@@ -46,8 +46,10 @@ static const char usage[] =
     "                       the whole day)\n"
     "  --source S           only articles from source S\n"
     "  --and                words side by side are all required\n"
-    "  --k1 X  --b Y        BM25 parameters (default 1.2 and 0.75)\n"
-    "  --title-weight W     BM25F field weights (default 2 and 1)\n"
+    "  --k1 X  --b Y        BM25 parameters (default: the index's, set\n"
+    "                       by `byline index`, else 1.2 and 0.75)\n"
+    "  --title-weight W     BM25F field weights (default: the index's,\n"
+    "                       else 2 and 1)\n"
     "  --body-weight W\n"
     "  --max-expansions N   terms a prefix* may expand to (default 128)\n"
     "  --count              only count the matching articles (exact)\n"
@@ -266,11 +268,15 @@ static int run_main(int argc, char **argv)
     run r;
     const char *dir = NULL, *query = NULL, *queries = NULL;
     uint64_t v;
-    double x;
+    double rank[4];
     int rc, status;
 
     memset(&r, 0, sizeof r);
     bl_search_opts_default(&r.o);
+    rank[0] = r.o.k1;
+    rank[1] = r.o.b;
+    rank[2] = r.o.title_weight;
+    rank[3] = r.o.body_weight;
     r.mode = OUT_HUMAN;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -306,22 +312,13 @@ static int run_main(int argc, char **argv)
             if (val == NULL)
                 return cli_bad_usage("search", "--source wants a name");
             r.o.source = val;
-        } else if (strcmp(a, "--k1") == 0 || strcmp(a, "--b") == 0 ||
-                   strcmp(a, "--title-weight") == 0 ||
-                   strcmp(a, "--body-weight") == 0) {
-            if (!cli_parse_double(val, &x) || x < 0 ||
-                (strcmp(a, "--b") == 0 && x > 1))
-                return cli_bad_usage("search", "%s wants a number >= 0%s",
-                                     a, strcmp(a, "--b") == 0 ? " and <= 1"
-                                                              : "");
-            if (strcmp(a, "--k1") == 0)
-                r.o.k1 = x;
-            else if (strcmp(a, "--b") == 0)
-                r.o.b = x;
-            else if (a[2] == 't')
-                r.o.title_weight = x;
-            else
-                r.o.body_weight = x;
+        } else if ((rc = cli_ranking_flag("search", a, val, rank)) >= 0) {
+            if (rc != 0)
+                return rc;
+            r.o.k1 = rank[0];
+            r.o.b = rank[1];
+            r.o.title_weight = rank[2];
+            r.o.body_weight = rank[3];
         } else if (strcmp(a, "--max-expansions") == 0) {
             if (!cli_parse_u64(val, &v) || v == 0 || v > 100000)
                 return cli_bad_usage("search", "--max-expansions wants a "

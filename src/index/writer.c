@@ -150,6 +150,10 @@ void bl_writer_opts_default(bl_writer_opts *o)
     o->stem = true;
     o->stopwords = true;
     o->fold_accents = true;
+    o->k1 = 1.2;
+    o->b = 0.75;
+    o->title_weight = 2.0;
+    o->body_weight = 1.0;
 }
 
 /* ---- the id table of the batch ----------------------------------------- */
@@ -502,6 +506,15 @@ static int read_commit(bl_writer *w, const bl_writer_opts *o)
         w->m.stem = o->stem;
         w->m.stopwords = o->stopwords;
         w->m.fold_accents = o->fold_accents;
+        if (!(o->k1 >= 0 && o->k1 <= 1e9 && o->b >= 0 && o->b <= 1 &&
+              o->title_weight >= 0 && o->title_weight <= 1e9 &&
+              o->body_weight >= 0 && o->body_weight <= 1e9))
+            return set_error(w, BL_EINVAL, "bad ranking defaults (k1 >= 0, "
+                             "0 <= b <= 1, weights >= 0)");
+        w->m.k1 = o->k1;
+        w->m.b = o->b;
+        w->m.weight[0] = o->title_weight;
+        w->m.weight[1] = o->body_weight;
         return BL_OK;
     }
     if (rc != BL_OK)

@@ -328,6 +328,14 @@ void bl_snapshot_analyzer_opts(const bl_snapshot *s, bl_analyzer_opts *out)
     out->stopword_file = NULL;
 }
 
+void bl_snapshot_ranking(const bl_snapshot *s, double out[4])
+{
+    out[0] = s->m.k1;
+    out[1] = s->m.b;
+    out[2] = s->m.weight[0];
+    out[3] = s->m.weight[1];
+}
+
 int bl_snapshot_df(const bl_snapshot *s, bl_field_id field, const char *term,
                    size_t len, uint64_t *out)
 {

@@ -56,6 +56,9 @@ uint64_t bl_snapshot_deleted_count(const bl_snapshot *s);
 ** stopword_file is NULL. */
 void bl_snapshot_analyzer_opts(const bl_snapshot *s, bl_analyzer_opts *out);
 
+/* The index's BM25F defaults: k1, b, title weight, body weight. */
+void bl_snapshot_ranking(const bl_snapshot *s, double out[4]);
+
 /* Document frequency of (field, term) summed over segments. */
 int bl_snapshot_df(const bl_snapshot *s, bl_field_id field, const char *term,
                    size_t len, uint64_t *out);

@@ -52,10 +52,10 @@ void bl_search_opts_default(bl_search_opts *o)
     o->to = BL_NO_DATE;
     o->source = NULL;
     o->and_default = false;
-    o->k1 = 1.2;
-    o->b = 0.75;
-    o->title_weight = 2.0;
-    o->body_weight = 1.0;
+    o->k1 = NAN;               /* the index's own */
+    o->b = NAN;
+    o->title_weight = NAN;
+    o->body_weight = NAN;
     o->snippets = true;
     o->mark_open = "<mark>";
     o->mark_close = "</mark>";
@@ -1112,6 +1112,7 @@ static int search(bl_index *ix, const char *text, const bl_search_opts *o,
     collect c;
     bool all_stop;
     uint64_t totals[BL_N_TEXT_FIELDS];
+    double rank[4];            /* the index's k1, b and field weights */
     size_t want;
     int rc;
 
@@ -1122,8 +1123,8 @@ static int search(bl_index *ix, const char *text, const bl_search_opts *o,
     q.to = o->to;
     q.dated = o->from != BL_NO_DATE || o->to != BL_NO_DATE;
     if (o->k1 < 0 || o->b < 0 || o->b > 1 || o->title_weight < 0 ||
-        o->body_weight < 0 || isnan(o->k1) || isnan(o->b) ||
-        isnan(o->title_weight) || isnan(o->body_weight)) {
+        o->body_weight < 0 || isinf(o->k1) || isinf(o->title_weight) ||
+        isinf(o->body_weight)) {
         set_err(err, cap, "%s", "bad ranking parameters (k1 >= 0, "
                                 "0 <= b <= 1, weights >= 0)");
         return BL_EINVAL;
@@ -1166,7 +1167,11 @@ static int search(bl_index *ix, const char *text, const bl_search_opts *o,
         goto done;
     for (int f = 0; f < BL_N_TEXT_FIELDS; f++)
         totals[f] = bl_snapshot_field_total(q.snap, (bl_field_id)f);
-    bl_bm25_init(&q.bm25, o->k1, o->b, o->title_weight, o->body_weight,
+    bl_snapshot_ranking(q.snap, rank);
+    bl_bm25_init(&q.bm25, isnan(o->k1) ? rank[0] : o->k1,
+                 isnan(o->b) ? rank[1] : o->b,
+                 isnan(o->title_weight) ? rank[2] : o->title_weight,
+                 isnan(o->body_weight) ? rank[3] : o->body_weight,
                  bl_snapshot_docs(q.snap), totals);
     rc = bl_topk_init(&c.topk, o->sort, want);
     for (size_t s = 0; rc == BL_OK && s < bl_snapshot_segment_count(q.snap);

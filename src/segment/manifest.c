@@ -33,6 +33,10 @@ void bl_manifest_init(bl_manifest *m)
     m->stem = true;
     m->stopwords = true;
     m->fold_accents = true;
+    m->k1 = 1.2;
+    m->b = 0.75;
+    m->weight[0] = 2.0;
+    m->weight[1] = 1.0;
 }
 
 void bl_manifest_free(bl_manifest *m)
@@ -78,6 +82,23 @@ int bl_manifest_add(bl_manifest *m, const bl_manifest_seg *seg)
     return BL_OK;
 }
 
+static void put_double(bl_buf *out, double v)
+{
+    uint64_t bits;
+
+    memcpy(&bits, &v, sizeof bits);
+    bl_buf_put_u64le(out, bits);
+}
+
+static double get_double(const uint8_t *p)
+{
+    uint64_t bits = bl_load_u64le(p);
+    double v;
+
+    memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
 int bl_manifest_encode(const bl_manifest *m, bl_buf *out)
 {
     size_t start = out->len, lang_len = strlen(m->lang);
@@ -109,6 +130,10 @@ int bl_manifest_encode(const bl_manifest *m, bl_buf *out)
         bl_buf_put_varint(out, s->del_gen);
         bl_buf_put_varint(out, s->deleted);
     }
+    put_double(out, m->k1);
+    put_double(out, m->b);
+    put_double(out, m->weight[0]);
+    put_double(out, m->weight[1]);
     if (out->rc != BL_OK)
         return out->rc;
     bl_buf_put_u64le(out, bl_checksum(out->p + start, out->len - start));
@@ -170,6 +195,7 @@ int bl_manifest_decode(const uint8_t *p, size_t len, bl_manifest *m,
                        char *msg, size_t cap)
 {
     reader r;
+    uint32_t version;
     uint64_t lang_len, n_segs, v;
     const char *why;
     unsigned flags;
@@ -181,7 +207,8 @@ int bl_manifest_decode(const uint8_t *p, size_t len, bl_manifest *m,
         return fail(msg, cap, BL_ECORRUPT, "checksum mismatch");
     if (memcmp(p, MAGIC, MAGIC_LEN) != 0)
         return fail(msg, cap, BL_ECORRUPT, "bad magic");
-    if (bl_load_u32le(p + MAGIC_LEN) != BL_MANIFEST_VERSION)
+    version = bl_load_u32le(p + MAGIC_LEN);
+    if (version != 1 && version != BL_MANIFEST_VERSION)
         return fail(msg, cap, BL_EVERSION, "unsupported manifest version");
     r.p = p + MAGIC_LEN + 4;
     r.end = p + len - 8;
@@ -237,6 +264,23 @@ int bl_manifest_decode(const uint8_t *p, size_t len, bl_manifest *m,
     if (r.rc != BL_OK) {
         bl_manifest_free(m);
         return fail(msg, cap, BL_ECORRUPT, "truncated segment list");
+    }
+    if (version >= 2) {
+        if (r.end - r.p < 32) {
+            bl_manifest_free(m);
+            return fail(msg, cap, BL_ECORRUPT, "truncated ranking defaults");
+        }
+        m->k1 = get_double(r.p);
+        m->b = get_double(r.p + 8);
+        m->weight[0] = get_double(r.p + 16);
+        m->weight[1] = get_double(r.p + 24);
+        r.p += 32;
+        if (!(m->k1 >= 0 && m->k1 <= 1e9 && m->b >= 0 && m->b <= 1 &&
+              m->weight[0] >= 0 && m->weight[0] <= 1e9 &&
+              m->weight[1] >= 0 && m->weight[1] <= 1e9)) {
+            bl_manifest_free(m);
+            return fail(msg, cap, BL_ECORRUPT, "bad ranking defaults");
+        }
     }
     if (r.p != r.end) {
         bl_manifest_free(m);

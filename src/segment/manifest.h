@@ -4,11 +4,12 @@
 ** (index/) makes them, the reader (reader/) and `byline check` read them,
 ** which is why this on-disk structure sits beside the segment format.
 **
-** MANIFEST-<gen>, version 1, all integers little-endian:
+** MANIFEST-<gen>, version 2, all integers little-endian:
 **
 **   offset  size  what
 **   0       8     magic "BYLMANIF"
-**   8       4     version (1)
+**   8       4     version (2; version 1, without the ranking defaults, is
+**                 still read, with k1 1.2, b 0.75, weights 2 and 1)
 **   12      ...   body, LEB128 varints unless said otherwise:
 **                   generation, next segment id,
 **                   lang length + lang bytes (<= 31, no NUL),
@@ -17,13 +18,17 @@
 **                   segment count, then per segment:
 **                     id, docs, field total title, field total body,
 **                     file bytes, deletion generation (0 = none),
-**                     deleted docs
+**                     deleted docs,
+**                 then (version 2) the index's BM25F defaults, each the
+**                 u64le bits of an IEEE double: k1, b, title weight, body
+**                 weight
 **   end-8   8     bl_checksum (XXH3) of every byte before it
 **
 ** Invariants checked on decode (BL_ECORRUPT otherwise): the checksum, the
 ** body consumed exactly, docs and field totals equal the sums over the
 ** segments, ids unique and below next id, deleted <= docs, deletion
-** generations <= generation. A newer version is BL_EVERSION.
+** generations <= generation, ranking defaults finite with k1 >= 0,
+** 0 <= b <= 1 and weights >= 0. A newer version is BL_EVERSION.
 **
 ** CURRENT holds "MANIFEST-<gen>\n". A commit writes MANIFEST-<gen> durably
 ** (temporary file, fsync, rename, folder fsync) and then replaces CURRENT
@@ -39,7 +44,7 @@
 #include "base/buf.h"
 #include "byline.h"
 
-#define BL_MANIFEST_VERSION 1
+#define BL_MANIFEST_VERSION 2
 #define BL_MANIFEST_LANG_MAX 31    /* bytes of the language name */
 
 /* One live segment of a commit. */
@@ -58,6 +63,8 @@ typedef struct bl_manifest {
     uint64_t next_id;          /* the id the next new segment gets */
     char lang[BL_MANIFEST_LANG_MAX + 1];   /* analysis of the index */
     bool stem, stopwords, fold_accents;
+    double k1, b;              /* BM25 defaults of the index's searches */
+    double weight[2];          /* BM25F title and body weights */
     uint64_t docs;             /* N: sum of the segments' docs */
     uint64_t field_total[2];   /* sums of the segments' field totals */
     bl_manifest_seg *segs;     /* n_segs segments, in global doc id order */
@@ -65,7 +72,8 @@ typedef struct bl_manifest {
     size_t cap;                /* allocated entries of segs */
 } bl_manifest;
 
-/* An empty manifest (generation 0, next id 1, lang "en", all options on). */
+/* An empty manifest (generation 0, next id 1, lang "en", all options on,
+** k1 1.2, b 0.75, title weight 2, body weight 1). */
 void bl_manifest_init(bl_manifest *m);
 
 /* Release the segment array; m is empty and valid afterwards. */
@@ -77,7 +85,7 @@ int bl_manifest_copy(bl_manifest *dst, const bl_manifest *src);
 /* Append a segment and add its docs and field totals to the index's. */
 int bl_manifest_add(bl_manifest *m, const bl_manifest_seg *seg);
 
-/* Serialise m (version 1) onto out; BL_ENOMEM on failure. */
+/* Serialise m (version 2) onto out; BL_ENOMEM on failure. */
 int bl_manifest_encode(const bl_manifest *m, bl_buf *out);
 
 /* Parse len bytes into m (initialised here; free with bl_manifest_free).
