@@ -763,38 +763,27 @@ static int flush_all(bl_writer *w)
     return rc;
 }
 
+typedef struct marking {
+    bl_deletes *d;             /* the segment's deletions */
+    uint32_t *n;               /* count of new marks */
+} marking;
+
+static int mark_one(void *ctx, uint32_t doc)
+{
+    marking *m = ctx;
+
+    if (bl_deletes_set(m->d, doc))
+        (*m->n)++;
+    return BL_OK;
+}
+
 /* Mark in d every doc of seg whose id is id; *n counts new marks. */
 static int mark_id(const bl_segment *seg, const char *id, bl_deletes *d,
                    uint32_t *n)
 {
-    bl_term_info ti;
-    bl_postings *p;
-    size_t len = strlen(id);
-    uint32_t doc;
-    int rc;
+    marking m = {d, n};
 
-    if (len > BL_MAX_TERM) {
-        doc = bl_segment_find_id(seg, id);
-        if (doc != BL_DOC_END && bl_deletes_set(d, doc))
-            (*n)++;
-        return BL_OK;
-    }
-    rc = bl_segment_term(seg, BL_FIELD_ID, id, len, &ti);
-    if (rc == BL_ENOTFOUND)
-        return BL_OK;
-    if (rc != BL_OK)
-        return rc;
-    p = malloc(sizeof *p);
-    if (p == NULL)
-        return BL_ENOMEM;
-    rc = bl_postings_open(seg, BL_FIELD_ID, &ti, false, p);
-    while (rc == BL_OK && (doc = bl_postings_next(p)) != BL_DOC_END)
-        if (bl_deletes_set(d, doc))
-            (*n)++;
-    if (rc == BL_OK)
-        rc = p->rc;
-    free(p);
-    return rc;
+    return bl_segment_each_id(seg, id, mark_one, &m);
 }
 
 /* The deletions of committed segment i as of the last commit. */

@@ -129,40 +129,29 @@ uint64_t bl_index_generation(const bl_index *ix)
     return gen;
 }
 
+typedef struct live_search {
+    const bl_snapshot *s;
+    size_t i;                  /* the segment searched */
+    uint32_t *out;             /* the last live doc so far */
+} live_search;
+
+static int keep_live(void *ctx, uint32_t doc)
+{
+    live_search *l = ctx;
+
+    if (!bl_snapshot_deleted(l->s, l->i, doc))
+        *l->out = doc;
+    return BL_OK;
+}
+
 /* The last live doc of segment i whose id is id, or BL_DOC_END. */
 static int find_live(const bl_snapshot *s, size_t i, const char *id,
                      uint32_t *out)
 {
-    const bl_segment *seg = bl_snapshot_segment(s, i);
-    size_t len = strlen(id);
-    bl_term_info ti;
-    bl_postings *p;
-    uint32_t doc;
-    int rc;
+    live_search l = {s, i, out};
 
     *out = BL_DOC_END;
-    if (len > BL_MAX_TERM) {
-        doc = bl_segment_find_id(seg, id);
-        if (doc != BL_DOC_END && !bl_snapshot_deleted(s, i, doc))
-            *out = doc;
-        return BL_OK;
-    }
-    rc = bl_segment_term(seg, BL_FIELD_ID, id, len, &ti);
-    if (rc == BL_ENOTFOUND)
-        return BL_OK;
-    if (rc != BL_OK)
-        return rc;
-    p = malloc(sizeof *p);
-    if (p == NULL)
-        return BL_ENOMEM;
-    rc = bl_postings_open(seg, BL_FIELD_ID, &ti, false, p);
-    while (rc == BL_OK && (doc = bl_postings_next(p)) != BL_DOC_END)
-        if (!bl_snapshot_deleted(s, i, doc))
-            *out = doc;
-    if (rc == BL_OK)
-        rc = p->rc;
-    free(p);
-    return rc;
+    return bl_segment_each_id(bl_snapshot_segment(s, i), id, keep_live, &l);
 }
 
 int bl_index_get(bl_index *ix, const char *id, bl_doc **out)

@@ -360,27 +360,45 @@ void bl_segment_sizes(const bl_segment *seg, bl_section_stats *out,
     *file = seg->map.len;
 }
 
-uint32_t bl_segment_find_id(const bl_segment *seg, const char *id)
+int bl_segment_each_id(const bl_segment *seg, const char *id,
+                       int (*fn)(void *ctx, uint32_t doc), void *ctx)
 {
     bl_term_info ti;
     bl_postings *p;
-    uint32_t doc, last = BL_DOC_END;
+    uint32_t doc;
     size_t len = strlen(id);
+    int rc;
 
     if (len > BL_MAX_TERM)
         len = BL_MAX_TERM;
-    if (bl_segment_term(seg, BL_FIELD_ID, id, len, &ti) != BL_OK)
-        return BL_DOC_END;
-    p = malloc(sizeof *p);
+    rc = bl_segment_term(seg, BL_FIELD_ID, id, len, &ti);
+    if (rc == BL_ENOTFOUND)
+        return BL_OK;
+    if (rc != BL_OK)
+        return rc;
+    p = malloc(sizeof *p);      /* a cursor is too big for the stack */
     if (p == NULL)
-        return BL_DOC_END;
-    if (bl_postings_open(seg, BL_FIELD_ID, &ti, false, p) == BL_OK) {
-        /* A repeated id: the last one added wins, as on replacement. */
-        while ((doc = bl_postings_next(p)) != BL_DOC_END)
-            last = doc;
-        if (p->rc != BL_OK)
-            last = BL_DOC_END;
-    }
+        return BL_ENOMEM;
+    rc = bl_postings_open(seg, BL_FIELD_ID, &ti, false, p);
+    while (rc == BL_OK && (doc = bl_postings_next(p)) != BL_DOC_END)
+        rc = fn(ctx, doc);
+    if (rc == BL_OK)
+        rc = p->rc;
     free(p);
+    return rc;
+}
+
+static int keep_last(void *ctx, uint32_t doc)
+{
+    *(uint32_t *)ctx = doc;
+    return BL_OK;
+}
+
+uint32_t bl_segment_find_id(const bl_segment *seg, const char *id)
+{
+    uint32_t last = BL_DOC_END;
+
+    if (bl_segment_each_id(seg, id, keep_last, &last) != BL_OK)
+        return BL_DOC_END;
     return last;
 }

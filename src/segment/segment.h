@@ -211,8 +211,15 @@ uint32_t bl_segment_source_ord(const bl_segment *seg, uint32_t doc);
 const char *bl_segment_source_name(const bl_segment *seg, uint32_t ord);
 uint32_t bl_segment_source_count(const bl_segment *seg);
 
-/* Local doc id of an article id, or BL_DOC_END. */
+/* Local doc id of an article id, or BL_DOC_END. An id repeated within the
+** segment gives its last doc (the last one added wins, as on replacement). */
 uint32_t bl_segment_find_id(const bl_segment *seg, const char *id);
+
+/* Call fn(ctx, doc) for every local doc whose id is id (cut, like the
+** index's id terms, to BL_MAX_TERM bytes), in increasing order. BL_OK,
+** BL_ENOMEM, BL_ECORRUPT, or the first non-zero value fn returns. */
+int bl_segment_each_id(const bl_segment *seg, const char *id,
+                       int (*fn)(void *ctx, uint32_t doc), void *ctx);
 
 /* ---- stored articles --------------------------------------------------- */
 
