@@ -295,6 +295,10 @@ typedef struct bl_search_opts {
     size_t max_expansions;     /* terms a prefix* may expand to; 128 */
     bool ids_only;             /* hits carry doc and score only: no stored
                                   fields (""), no snippets; false */
+    bool exact_total;          /* count every match even when pruning
+                                  skipped some (a second, count-only
+                                  pass); true. false: total may be a
+                                  lower bound (total_lower_bound) */
     bool exhaustive;           /* score every match, no dynamic pruning
                                   (same hits, slower: tests, benchmarks) */
 } bl_search_opts;

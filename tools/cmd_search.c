@@ -127,24 +127,6 @@ static void print_human(const run *r, const bl_results *res)
            res->n_hits, res->micros / 1000.0);
 }
 
-/* Pruning left res->total a lower bound: count every match in a second,
-** count-only pass, so that people and scripts get the true total. */
-static void exact_total(const run *r, const char *query, bl_results *res)
-{
-    bl_search_opts o = r->o;
-    bl_results *count = NULL;
-    char err[512];
-
-    o.count_only = true;
-    if (bl_search(r->ix, query, &o, &count, err, sizeof err) == BL_OK &&
-        !count->total_lower_bound) {
-        res->total = count->total;
-        res->total_lower_bound = false;
-        res->micros += count->micros;
-    }
-    bl_results_free(count);
-}
-
 /* Run one query and print it; returns the exit code. */
 static int answer(run *r, const char *qid, const char *query)
 {
@@ -162,8 +144,6 @@ static int answer(run *r, const char *qid, const char *query)
     if (res->warning[0])
         fprintf(stderr, "byline search: %s%s%s\n", qid ? "query " : "",
                 qid ? qid : "", res->warning);
-    if (res->total_lower_bound && r->mode != OUT_TREC)
-        exact_total(r, query, res);
     switch (r->mode) {
     case OUT_HUMAN:
         if (qid != NULL)

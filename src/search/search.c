@@ -61,6 +61,7 @@ void bl_search_opts_default(bl_search_opts *o)
     o->mark_close = "</mark>";
     o->snippet_bytes = 200;
     o->count_only = false;
+    o->exact_total = true;
     o->max_expansions = 128;
 }
 
@@ -1204,6 +1205,30 @@ done:
     return rc;
 }
 
+/* Pruning left r->total a lower bound: count every match in a second,
+** count-only pass (on the then current snapshot). */
+static int count_all(bl_index *ix, const char *query, const bl_search_opts *o,
+                     bl_results *r, char *err, size_t cap)
+{
+    bl_search_opts co = *o;
+    results_impl *ci = calloc(1, sizeof *ci);
+    int rc;
+
+    if (ci == NULL)
+        return BL_ENOMEM;
+    bl_arena_init(&ci->arena, 4 * 1024);
+    ci->r.parsed = "";
+    ci->r.warning = "";
+    co.count_only = true;
+    rc = search(ix, query, &co, ci, err, cap);
+    if (rc == BL_OK && !ci->r.total_lower_bound) {
+        r->total = ci->r.total;
+        r->total_lower_bound = false;
+    }
+    bl_results_free(&ci->r);
+    return rc;
+}
+
 int bl_search(bl_index *ix, const char *query, const bl_search_opts *o,
               bl_results **out, char *err, size_t cap)
 {
@@ -1228,6 +1253,8 @@ int bl_search(bl_index *ix, const char *query, const bl_search_opts *o,
     ri->r.parsed = "";
     ri->r.warning = "";
     rc = search(ix, query, o, ri, err, cap);
+    if (rc == BL_OK && ri->r.total_lower_bound && o->exact_total)
+        rc = count_all(ix, query, o, &ri->r, err, cap);
     if (rc != BL_OK) {
         if (err != NULL && cap > 0 && err[0] == '\0')
             snprintf(err, cap, "%s", bl_strerror(rc));

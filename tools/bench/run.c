@@ -183,6 +183,7 @@ static int byline_open(const void *shared, void **thr)
         return BL_ENOMEM;
     t->ix = (bl_index *)shared;
     bl_search_opts_default(&t->o);
+    t->o.exact_total = false;  /* top 10 only, as FTS5's LIMIT 10 */
     t->o.snippets = false;
     return BL_OK;
 }
