@@ -160,9 +160,9 @@ static void assert_reported(const char *s, const char *path, int line,
     char want[4200];
 
     if (line > 0)
-        snprintf(want, sizeof want, "%s:%d: ", path, line);
+        snprintf(want, sizeof want, "%.4000s:%d: ", path, line);
     else
-        snprintf(want, sizeof want, "%s: ", path);
+        snprintf(want, sizeof want, "%.4000s: ", path);
     if (strstr(s, want) == NULL || strstr(s, reason) == NULL)
         fail_msg("\"%s\" does not report \"%s\" ... \"%s\"", s, want,
                  reason);

@@ -652,7 +652,7 @@ static bool in_order(const uint32_t *const *pos, const uint32_t *np,
                      const uint32_t *off, size_t n, size_t i, uint32_t p0,
                      uint32_t prev, uint32_t slop)
 {
-    if (i == n)
+    if (i == n || i >= 6)      /* at most 6 words a phrase */
         return (uint64_t)prev - p0 - off[n - 1] <= slop;
     for (uint32_t k = 0; k < np[i]; k++)
         if ((uint64_t)pos[i][k] >= (uint64_t)prev + off[i] - off[i - 1] &&
