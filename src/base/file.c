@@ -113,6 +113,19 @@ int bl_file_write_all(int fd, const void *p, size_t len)
     return BL_OK;
 }
 
+int bl_file_finish_tmp(int fd, const char *tmp, const char *path, int rc)
+{
+    if (rc == BL_OK && fsync(fd) != 0)
+        rc = BL_EIO;
+    if (close(fd) != 0 && rc == BL_OK)
+        rc = BL_EIO;
+    if (rc == BL_OK && rename(tmp, path) != 0)
+        rc = BL_EIO;
+    if (rc != BL_OK)
+        unlink(tmp);
+    return rc;
+}
+
 int bl_file_sync_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -137,17 +150,9 @@ int bl_file_write_atomic(const char *path, const void *p, size_t len)
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return BL_EIO;
-    rc = bl_file_write_all(fd, p, len);
-    if (rc == BL_OK && fsync(fd) != 0)
-        rc = BL_EIO;
-    if (close(fd) != 0 && rc == BL_OK)
-        rc = BL_EIO;
-    if (rc == BL_OK && rename(tmp, path) != 0)
-        rc = BL_EIO;
-    if (rc != BL_OK) {
-        unlink(tmp);
+    rc = bl_file_finish_tmp(fd, tmp, path, bl_file_write_all(fd, p, len));
+    if (rc != BL_OK)
         return rc;
-    }
     snprintf(dir, sizeof dir, "%s", path);
     slash = strrchr(dir, '/');
     if (slash == NULL)

@@ -29,6 +29,12 @@ int bl_file_write_atomic(const char *path, const void *p, size_t len);
 /* Write all of len bytes to fd, retrying short writes and EINTR. */
 int bl_file_write_all(int fd, const void *p, size_t len);
 
+/* Finish a file written through fd under the temporary name tmp: fsync,
+** close, rename to path (the caller fsyncs the folder). rc is the status of
+** the writes so far; on any failure the temporary is removed. Returns rc or
+** the first new error. */
+int bl_file_finish_tmp(int fd, const char *tmp, const char *path, int rc);
+
 /* fsync the folder so that renames and creations in it are durable. */
 int bl_file_sync_dir(const char *dir);
 

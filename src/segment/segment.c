@@ -91,16 +91,9 @@ int bl_segment_write(const char *path, const bl_segment_parts *parts,
         rc = bl_file_write_all(fd, footer, sizeof footer);
         off += sizeof footer;
     }
-    if (rc == BL_OK && fsync(fd) != 0)
-        rc = BL_EIO;
-    if (close(fd) != 0 && rc == BL_OK)
-        rc = BL_EIO;
-    if (rc == BL_OK && rename(tmp, path) != 0)
-        rc = BL_EIO;
-    if (rc != BL_OK) {
-        unlink(tmp);
+    rc = bl_file_finish_tmp(fd, tmp, path, rc);
+    if (rc != BL_OK)
         return rc;
-    }
     *bytes = off;
     return BL_OK;
 }
