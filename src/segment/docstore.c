@@ -16,6 +16,8 @@
 /* ZDICT_trainFromBuffer_fastCover (exported by the shared libzstd). */
 #define ZDICT_STATIC_LINKING_ONLY
 #include <zdict.h>
+/* ZSTD_createCDict_advanced (exported by the shared libzstd too). */
+#define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
 
 #include "base/arena.h"
@@ -64,7 +66,10 @@ void bl_store_opts_default(bl_store_opts *o)
     **   128 KiB blocks: level 9, 64 KiB dict 0.345 at 28;
     **   768 KiB blocks: level 7, 32 KiB dict 0.320 at 53.
     ** The store misses 0.33 of the raw text by a few hundredths so that a
-    ** page of ten hits costs a fraction of a millisecond. */
+    ** page of ten hits costs a fraction of a millisecond. (Those speeds
+    ** loaded the dictionary for every block; digested once into a CDict,
+    ** a Reuters flush takes 0.51 s instead of 0.97 s, and levels 5, 7, 9
+    ** take 0.45, 0.60, 0.90 s for 0.366, 0.361, 0.356.) */
     o->level = 6;
     o->block_bytes = 32 * 1024;
     o->dict_bytes = 110 * 1024;
@@ -278,6 +283,7 @@ int bl_store_finish(bl_store_writer *w, const bl_store_opts *o,
                     uint64_t *raw_total)
 {
     ZSTD_CCtx *cctx = NULL;
+    ZSTD_CDict *cdict = NULL;
     bl_buf raw = BL_BUF_INIT;
     uint32_t from = 0;
     int rc;
@@ -287,7 +293,17 @@ int bl_store_finish(bl_store_writer *w, const bl_store_opts *o,
     if (rc != BL_OK)
         goto out;
     cctx = ZSTD_createCCtx();
-    if (cctx == NULL) {
+    if (dict->len > 0) {
+        /* Digest the dictionary once, with tables sized for one block:
+        ** loading it for every block cost more than compressing. */
+        ZSTD_compressionParameters cp =
+            ZSTD_getCParams(o->level, o->block_bytes, dict->len);
+
+        cdict = ZSTD_createCDict_advanced(dict->p, dict->len,
+                                          ZSTD_dlm_byRef, ZSTD_dct_auto, cp,
+                                          ZSTD_defaultCMem);
+    }
+    if (cctx == NULL || (dict->len > 0 && cdict == NULL)) {
         rc = BL_ENOMEM;
         goto out;
     }
@@ -315,13 +331,9 @@ int bl_store_finish(bl_store_writer *w, const bl_store_opts *o,
             rc = store->rc;
             goto out;
         }
-        /* With the dictionary loaded per block, zstd sizes its tables
-        ** for the block (a CDict made for unknown sizes would copy tables
-        ** of many MB into the context for every block). */
-        if (dict->len > 0)
-            got = ZSTD_compress_usingDict(cctx, store->p + store->len,
-                                          bound, raw.p, raw.len, dict->p,
-                                          dict->len, o->level);
+        if (cdict != NULL)
+            got = ZSTD_compress_usingCDict(cctx, store->p + store->len,
+                                           bound, raw.p, raw.len, cdict);
         else
             got = ZSTD_compressCCtx(cctx, store->p + store->len, bound,
                                     raw.p, raw.len, o->level);
@@ -342,6 +354,7 @@ int bl_store_finish(bl_store_writer *w, const bl_store_opts *o,
     }
     rc = index->rc;
 out:
+    ZSTD_freeCDict(cdict);
     ZSTD_freeCCtx(cctx);
     bl_buf_free(&raw);
     return rc;
