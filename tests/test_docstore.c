@@ -136,6 +136,27 @@ static void unbuild(store *st)
     bl_buf_free(&st->dict);
 }
 
+/* out equals in, with or without its body. */
+static void check_doc(const bl_doc *out, const bl_doc *in, bool with_body)
+{
+    assert_string_equal(out->id, in->id);
+    assert_string_equal(out->title, in->title);
+    assert_string_equal(out->body, with_body ? in->body : "");
+    assert_string_equal(out->source, in->source);
+    assert_string_equal(out->url, in->url);
+    assert_string_equal(out->lang, in->lang);
+    assert_int_equal(out->date, 0);
+    assert_int_equal(out->n_extra, in->n_extra);
+    if (in->n_extra == 0)
+        assert_null(out->extra);
+    for (size_t e = 0; e < in->n_extra; e++) {
+        assert_string_equal(out->extra[e].name, in->extra[e].name);
+        assert_string_equal(out->extra[e].value, in->extra[e].value);
+    }
+}
+
+/* Every document comes back whole, and without its body from the head
+** frame alone, in an order that mixes cached head-only and whole blocks. */
 static void check_all(store *st, const docs *s)
 {
     bl_store_ctx *ctx;
@@ -146,23 +167,22 @@ static void check_all(store *st, const docs *s)
         const bl_doc *in = &s->d[i];
         bl_doc *out;
 
+        if (k % 2 == 0) {
+            assert_int_equal(bl_segment_doc_head(&st->seg, (uint32_t)i, ctx,
+                                                 &out), BL_OK);
+            check_doc(out, in, false);
+            bl_doc_free(out);
+        }
         assert_int_equal(bl_segment_doc(&st->seg, (uint32_t)i, ctx, &out),
                          BL_OK);
-        assert_string_equal(out->id, in->id);
-        assert_string_equal(out->title, in->title);
-        assert_string_equal(out->body, in->body);
-        assert_string_equal(out->source, in->source);
-        assert_string_equal(out->url, in->url);
-        assert_string_equal(out->lang, in->lang);
-        assert_int_equal(out->date, 0);
-        assert_int_equal(out->n_extra, in->n_extra);
-        if (in->n_extra == 0)
-            assert_null(out->extra);
-        for (size_t e = 0; e < in->n_extra; e++) {
-            assert_string_equal(out->extra[e].name, in->extra[e].name);
-            assert_string_equal(out->extra[e].value, in->extra[e].value);
-        }
+        check_doc(out, in, true);
         bl_doc_free(out);
+        if (k % 3 == 0) {
+            assert_int_equal(bl_segment_doc_head(&st->seg, (uint32_t)i, ctx,
+                                                 &out), BL_OK);
+            check_doc(out, in, false);
+            bl_doc_free(out);
+        }
     }
     {
         char msg[128];
@@ -267,15 +287,19 @@ static void corrupt_blocks_are_refused(void **state)
             uint32_t first = bl_load_u32le(e + 16), n = bl_load_u32le(e + 20);
 
             for (uint32_t d = first; d < first + n; d++) {
-                bl_doc *out;
-                int rc = bl_segment_doc(&st.seg, d, ctx, &out);
+                for (int whole = 0; whole < 2; whole++) {
+                    bl_doc *out;
+                    int rc = whole ? bl_segment_doc(&st.seg, d, ctx, &out)
+                                   : bl_segment_doc_head(&st.seg, d, ctx,
+                                                         &out);
 
-                if (!patch)
-                    assert_int_equal(rc, BL_ECORRUPT);
-                if (rc == BL_OK)
-                    bl_doc_free(out);
-                else
-                    assert_null(out);
+                    if (!patch)
+                        assert_int_equal(rc, BL_ECORRUPT);
+                    if (rc == BL_OK)
+                        bl_doc_free(out);
+                    else
+                        assert_null(out);
+                }
             }
         }
         if (!patch)

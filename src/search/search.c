@@ -1024,9 +1024,10 @@ static int fill_hits(query *q, results_impl *ri, collect *c, scratch *scr)
             ri->r.n_hits = i + 1;
             continue;
         }
-        rc = bl_segment_doc(bl_snapshot_segment(q->snap, si),
-                            (uint32_t)(h->doc - bl_snapshot_base(q->snap, si)),
-                            sc, &doc);
+        /* Without a snippet the body is not needed, nor decompressed. */
+        rc = (o->snippets ? bl_segment_doc : bl_segment_doc_head)(
+            bl_snapshot_segment(q->snap, si),
+            (uint32_t)(h->doc - bl_snapshot_base(q->snap, si)), sc, &doc);
         if (rc != BL_OK)
             break;
         out->doc = h->doc;

@@ -359,7 +359,7 @@ static int build(const bl_snapshot *s, table *t)
 
             if (bl_snapshot_deleted(s, i, d))
                 continue;
-            rc = bl_segment_doc(seg, d, store, &doc);
+            rc = bl_segment_doc_head(seg, d, store, &doc);
             if (rc != BL_OK)
                 break;
             memset(&c, 0, sizeof c);

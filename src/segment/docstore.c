@@ -183,9 +183,10 @@ static uint64_t rec_raw(const store_rec *r)
     return n;
 }
 
-/* Lay docs [from, to) out column by column into raw. */
+/* Lay docs [from, to) out column by column into raw; *head is where the
+** body column starts. */
 static void layout_block(const bl_store_writer *w, uint32_t from, uint32_t to,
-                         bl_buf *raw)
+                         bl_buf *raw, size_t *head)
 {
     bl_buf_reset(raw);
     bl_buf_put_varint(raw, to - from);
@@ -203,6 +204,8 @@ static void layout_block(const bl_store_writer *w, uint32_t from, uint32_t to,
     }
     /* Columns id .. lang, then extras, then body. */
     for (int c = 0; c <= N_COLS; c++) {
+        if (c == N_COLS)
+            *head = raw->len;
         for (uint32_t d = from; d < to; d++) {
             const store_rec *r = rec_at(w, d);
             uint64_t off = 0;
@@ -310,14 +313,14 @@ int bl_store_finish(bl_store_writer *w, const bl_store_opts *o,
     while (from < w->docs) {
         uint32_t to = from;
         uint64_t size = 0;
-        size_t bound, got;
+        size_t bound, got, head = 0;
         uint8_t e[BL_STOREIDX_BYTES];
 
         while (to < w->docs && (to == from || size < o->block_bytes)) {
             size += rec_raw(rec_at(w, to));
             to++;
         }
-        layout_block(w, from, to, &raw);
+        layout_block(w, from, to, &raw, &head);
         if (raw.rc != BL_OK) {
             rc = raw.rc;
             goto out;
@@ -326,20 +329,30 @@ int bl_store_finish(bl_store_writer *w, const bl_store_opts *o,
             rc = BL_ELIMIT;
             goto out;
         }
-        bound = ZSTD_compressBound(raw.len);
+        bound = ZSTD_compressBound(head) +
+                ZSTD_compressBound(raw.len - head);
         if (bl_buf_reserve(store, bound) != BL_OK) {
             rc = store->rc;
             goto out;
         }
-        if (cdict != NULL)
-            got = ZSTD_compress_usingCDict(cctx, store->p + store->len,
-                                           bound, raw.p, raw.len, cdict);
-        else
-            got = ZSTD_compressCCtx(cctx, store->p + store->len, bound,
-                                    raw.p, raw.len, o->level);
-        if (ZSTD_isError(got)) {
-            rc = BL_ENOMEM;
-            goto out;
+        /* Two frames: the raw bytes before the body column, the body. */
+        got = 0;
+        for (int f = 0; f < 2; f++) {
+            const uint8_t *src = f == 0 ? raw.p : raw.p + head;
+            size_t len = f == 0 ? head : raw.len - head, n;
+
+            if (cdict != NULL)
+                n = ZSTD_compress_usingCDict(cctx, store->p + store->len +
+                                             got, bound - got, src, len,
+                                             cdict);
+            else
+                n = ZSTD_compressCCtx(cctx, store->p + store->len + got,
+                                      bound - got, src, len, o->level);
+            if (ZSTD_isError(n)) {
+                rc = BL_ENOMEM;
+                goto out;
+            }
+            got += n;
         }
         bl_store_u64le(e, store->len);
         bl_store_u32le(e + 8, (uint32_t)got);
@@ -377,6 +390,9 @@ struct bl_store_ctx {
     uint64_t uid;              /* and its uid, in case seg was reused */
     uint32_t block;            /* cached block */
     bool valid;
+    bool full;                 /* bodies decoded too, not only the head */
+    size_t raw;                /* the whole block's raw bytes */
+    size_t head;               /* of which the first frame's */
     uint8_t *buf;              /* the block's raw bytes */
     size_t cap, len;
 };
@@ -462,22 +478,48 @@ void bl_store_unload(bl_segment *seg)
     seg->ddict = NULL;
 }
 
-/* Decompress block b into ctx->buf, unless it is cached already. */
-static int load_block(const bl_segment *seg, uint32_t b, bl_store_ctx *ctx)
+/* Decompress one frame of exactly comp bytes into dst (raw bytes). */
+static int decode_frame(const bl_segment *seg, bl_store_ctx *ctx,
+                        const uint8_t *src, size_t comp, uint8_t *dst,
+                        size_t raw)
+{
+    size_t got;
+
+    if (seg->ddict != NULL)
+        got = ZSTD_decompress_usingDDict(ctx->dctx, dst, raw, src, comp,
+                                         seg->ddict);
+    else
+        got = ZSTD_decompressDCtx(ctx->dctx, dst, raw, src, comp);
+    return ZSTD_isError(got) || got != raw ? BL_ECORRUPT : BL_OK;
+}
+
+/* Decompress block b into ctx->buf, unless it is cached already: with
+** head_only, only its first frame (everything but the bodies). */
+static int load_block(const bl_segment *seg, uint32_t b, bl_store_ctx *ctx,
+                      bool head_only)
 {
     store_entry e = entry_at(seg, b);
     const uint8_t *src = seg->sec[BL_SEC_STORE].p + e.off;
-    unsigned long long size;
-    size_t got;
+    unsigned long long head, body;
+    size_t c1, c2;
+    int rc;
 
     if (ctx->valid && ctx->seg == seg && ctx->uid == seg->uid &&
-        ctx->block == b)
+        ctx->block == b && (ctx->full || head_only))
         return BL_OK;
     ctx->valid = false;
     if (bl_checksum(src, e.comp) != e.sum)
         return BL_ECORRUPT;
-    size = ZSTD_getFrameContentSize(src, e.comp);
-    if (size != e.raw || size > MAX_BLOCK_RAW)
+    c1 = ZSTD_findFrameCompressedSize(src, e.comp);
+    if (ZSTD_isError(c1) || c1 >= e.comp)
+        return BL_ECORRUPT;
+    c2 = ZSTD_findFrameCompressedSize(src + c1, e.comp - c1);
+    if (ZSTD_isError(c2) || c2 != e.comp - c1)
+        return BL_ECORRUPT;
+    head = ZSTD_getFrameContentSize(src, c1);
+    body = ZSTD_getFrameContentSize(src + c1, c2);
+    if (head > e.raw || body > e.raw || head + body != e.raw ||
+        e.raw > MAX_BLOCK_RAW)
         return BL_ECORRUPT;
     if (ctx->cap < e.raw || ctx->buf == NULL) {
         uint8_t *p = realloc(ctx->buf, e.raw ? e.raw : 1);
@@ -487,15 +529,16 @@ static int load_block(const bl_segment *seg, uint32_t b, bl_store_ctx *ctx)
         ctx->buf = p;
         ctx->cap = e.raw ? e.raw : 1;
     }
-    if (seg->ddict != NULL)
-        got = ZSTD_decompress_usingDDict(ctx->dctx, ctx->buf, ctx->cap, src,
-                                         e.comp, seg->ddict);
-    else
-        got = ZSTD_decompressDCtx(ctx->dctx, ctx->buf, ctx->cap, src,
-                                  e.comp);
-    if (ZSTD_isError(got) || got != e.raw)
-        return BL_ECORRUPT;
-    ctx->len = got;
+    rc = decode_frame(seg, ctx, src, c1, ctx->buf, (size_t)head);
+    if (rc == BL_OK && !head_only)
+        rc = decode_frame(seg, ctx, src + c1, c2, ctx->buf + head,
+                          (size_t)body);
+    if (rc != BL_OK)
+        return rc;
+    ctx->len = head_only ? (size_t)head : e.raw;
+    ctx->raw = e.raw;
+    ctx->head = (size_t)head;
+    ctx->full = !head_only;
     ctx->seg = seg;
     ctx->uid = seg->uid;
     ctx->block = b;
@@ -504,9 +547,12 @@ static int load_block(const bl_segment *seg, uint32_t b, bl_store_ctx *ctx)
 }
 
 /* Locate document k of the block in ctx->buf; build it when out is not
-** NULL (else only check the whole block parses). */
-static int parse_block(const uint8_t *buf, size_t len, uint32_t n_docs,
-                       uint32_t k, int64_t date, bl_doc **out)
+** NULL (else only check the whole block parses). buf holds len of the
+** block's full raw bytes: all of them, or only the head (then the body
+** comes back as ""). */
+static int parse_block(const uint8_t *buf, size_t len, size_t full,
+                       uint32_t n_docs, uint32_t k, int64_t date,
+                       bl_doc **out)
 {
     const uint8_t *q = buf, *end = buf + len, *elens_k = NULL, *data;
     uint64_t off[N_COLS + 1], total[N_COLS + 1], mine[N_COLS + 1];
@@ -523,14 +569,14 @@ static int parse_block(const uint8_t *buf, size_t len, uint32_t n_docs,
         for (uint64_t d = 0; d < n; d++) {
             uint64_t l;
 
-            if (bl_varint_get(&q, end, &l) != BL_OK || l > len)
+            if (bl_varint_get(&q, end, &l) != BL_OK || l > full)
                 return BL_ECORRUPT;
             if (d < k)
                 off[c] += l;
             if (d == k)
                 mine[c] = l;
             total[c] += l;
-            if (total[c] > len)
+            if (total[c] > full)
                 return BL_ECORRUPT;
         }
     }
@@ -569,7 +615,11 @@ static int parse_block(const uint8_t *buf, size_t len, uint32_t n_docs,
     size = 0;
     for (int c = 0; c <= N_COLS; c++)
         size += total[c];
-    if (size != (uint64_t)(end - data))
+    if (len < full) {          /* the head only: no body column */
+        size -= total[N_COLS - 1];
+        mine[N_COLS - 1] = 0;
+    }
+    if (size != (uint64_t)(end - data) || len > full)
         return BL_ECORRUPT;
     if (out == NULL)
         return BL_OK;
@@ -597,7 +647,8 @@ static int parse_block(const uint8_t *buf, size_t len, uint32_t n_docs,
                                         &doc->url, &doc->lang, &doc->body};
 
             for (int c = 0; c < N_COLS; c++) {
-                memcpy(at, data + colbase[c] + off[c], (size_t)mine[c]);
+                if (mine[c] > 0)
+                    memcpy(at, data + colbase[c] + off[c], (size_t)mine[c]);
                 at[mine[c]] = '\0';
                 *dst[c] = at;
                 at += mine[c] + 1;
@@ -649,8 +700,8 @@ static int find_block(const bl_segment *seg, uint32_t doc, uint32_t *out)
     return hi > lo ? BL_OK : BL_ECORRUPT;
 }
 
-int bl_segment_doc(const bl_segment *seg, uint32_t doc, bl_store_ctx *ctx,
-                   bl_doc **out)
+static int fetch(const bl_segment *seg, uint32_t doc, bl_store_ctx *ctx,
+                 bool head_only, bl_doc **out)
 {
     store_entry e;
     uint32_t b;
@@ -665,11 +716,23 @@ int bl_segment_doc(const bl_segment *seg, uint32_t doc, bl_store_ctx *ctx,
     e = entry_at(seg, b);
     if (doc < e.first || doc - e.first >= e.docs)
         return BL_ECORRUPT;
-    rc = load_block(seg, b, ctx);
+    rc = load_block(seg, b, ctx, head_only);
     if (rc != BL_OK)
         return rc;
-    return parse_block(ctx->buf, ctx->len, e.docs, doc - e.first,
-                       bl_segment_date(seg, doc), out);
+    return parse_block(ctx->buf, head_only ? ctx->head : ctx->len, ctx->raw,
+                       e.docs, doc - e.first, bl_segment_date(seg, doc), out);
+}
+
+int bl_segment_doc(const bl_segment *seg, uint32_t doc, bl_store_ctx *ctx,
+                   bl_doc **out)
+{
+    return fetch(seg, doc, ctx, false, out);
+}
+
+int bl_segment_doc_head(const bl_segment *seg, uint32_t doc,
+                        bl_store_ctx *ctx, bl_doc **out)
+{
+    return fetch(seg, doc, ctx, true, out);
 }
 
 int bl_store_verify(const bl_segment *seg, char *msg, size_t cap)
@@ -682,12 +745,13 @@ int bl_store_verify(const bl_segment *seg, char *msg, size_t cap)
     for (uint32_t b = 0; b < seg->n_store_blocks && rc == BL_OK; b++) {
         store_entry e = entry_at(seg, b);
 
-        rc = load_block(seg, b, ctx);
+        rc = load_block(seg, b, ctx, false);
         if (rc == BL_ECORRUPT)
             rc = bl_seg_fail(msg, cap, "store: block %u does not decode "
                              "or fails its checksum", b);
         else if (rc == BL_OK &&
-                 parse_block(ctx->buf, ctx->len, e.docs, 0, 0, NULL) !=
+                 parse_block(ctx->buf, ctx->len, ctx->raw, e.docs, 0, 0,
+                             NULL) !=
                      BL_OK)
             rc = bl_seg_fail(msg, cap, "store: block %u does not parse",
                              b);

@@ -1,4 +1,4 @@
-/* format.h - the segment file format, version 1, byte by byte. A segment is
+/* format.h - the segment file format, version 2, byte by byte. A segment is
 ** written once by index/ (builder.c through the writers of segment/) and read
 ** through segment.h. Change this comment, BL_SEG_VERSION and the code
 ** together.
@@ -92,9 +92,11 @@
 **   packed(docs, date width): date - base, or all ones (2^w - 1) for
 **   BL_NO_DATE; then packed(docs, ordinal width): the source ordinal.
 **
-** STORE: zstd frames, one per store block (compressed with the dictionary
-** of STOREDICT when it is not empty). A block's raw bytes hold n documents
-** column by column:
+** STORE: two zstd frames per store block, back to back (compressed with
+** the dictionary of STOREDICT when it is not empty): the first holds the
+** block's raw bytes up to the body column, the second the body column, so
+** that a hit shown without a snippet decompresses only the first. A
+** block's raw bytes hold n documents column by column:
 **   varint n; for the columns id, title, source, url, lang, body: n varint
 **   byte lengths each; n varint extra counts; per document, per extra field:
 **   varint name length, varint value length; then the bytes of the columns
@@ -103,8 +105,8 @@
 **   is not stored here: it comes from COLUMNS.
 **
 ** STOREIDX: per store block BL_STOREIDX_BYTES { u64 offset in STORE,
-** u32 compressed bytes, u32 raw bytes, u32 first doc, u32 docs,
-** u64 XXH3 of the compressed bytes }.
+** u32 compressed bytes (both frames), u32 raw bytes (both frames), u32
+** first doc, u32 docs, u64 XXH3 of the compressed bytes }.
 **
 ** STOREDICT: the zstd dictionary (may be empty: no dictionary).
 */
@@ -113,7 +115,7 @@
 
 #define BL_SEG_MAGIC "BYLSEG1\n"
 #define BL_SEG_MAGIC_BYTES 8
-#define BL_SEG_VERSION 1
+#define BL_SEG_VERSION 2
 
 enum bl_sec {
     BL_SEC_META = 0,

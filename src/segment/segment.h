@@ -235,4 +235,9 @@ void bl_store_ctx_free(bl_store_ctx *ctx);
 int bl_segment_doc(const bl_segment *seg, uint32_t doc, bl_store_ctx *ctx,
                    bl_doc **out);
 
+/* The same without its body (doc->body is ""): decompresses only the part
+** of the block before the bodies, for hits shown without a snippet. */
+int bl_segment_doc_head(const bl_segment *seg, uint32_t doc,
+                        bl_store_ctx *ctx, bl_doc **out);
+
 #endif
