@@ -222,16 +222,8 @@ static int generate(const opts *o, const char *path, double *mbs)
     if (rc == BL_OK && (f = fopen(path, "wb")) == NULL)
         rc = BL_EIO;
     t0 = bench_now();
-    for (uint64_t i = 0; rc == BL_OK && i < o->generate; i++) {
-        size_t len;
-        const char *line = bench_gen_next(g, &len);
-
-        if (line == NULL)
-            rc = BL_ENOMEM;
-        else if (fwrite(line, 1, len, f) != len)
-            rc = BL_EIO;
-        bytes += len;
-    }
+    if (rc == BL_OK)
+        rc = bench_gen_write(g, o->generate, f, &bytes, NULL, NULL);
     if (f != NULL && fclose(f) != 0 && rc == BL_OK)
         rc = BL_EIO;
     *mbs = (double)bytes / 1e6 / (bench_now() - t0);

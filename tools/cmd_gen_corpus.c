@@ -136,6 +136,11 @@ static int learn(const char *path, const opts *o, bench_model **out)
     return 0;
 }
 
+static void show_progress(void *ctx, uint64_t done, uint64_t bytes)
+{
+    cli_progress_update(ctx, "articles", done, bytes, 0);
+}
+
 static int run(int argc, char **argv)
 {
     opts o;
@@ -188,17 +193,8 @@ static int run(int argc, char **argv)
     rc = bench_gen_new(m, o.seed, &g);
     t0 = cli_now();
     cli_progress_init(&prog);
-    for (uint64_t i = 0; rc == BL_OK && i < o.articles; i++) {
-        size_t len;
-        const char *line = bench_gen_next(g, &len);
-
-        if (line == NULL)
-            rc = BL_ENOMEM;
-        else if (fwrite(line, 1, len, f) != len)
-            rc = BL_EIO;
-        bytes += len;
-        cli_progress_update(&prog, "articles", i + 1, bytes, 0);
-    }
+    if (rc == BL_OK)
+        rc = bench_gen_write(g, o.articles, f, &bytes, show_progress, &prog);
     cli_progress_end(&prog);
     if (fflush(f) != 0 && rc == BL_OK)
         rc = BL_EIO;

@@ -727,3 +727,26 @@ const char *bench_gen_next(bench_gen *g, size_t *len)
     *len = g->len;
     return g->buf;
 }
+
+int bench_gen_write(bench_gen *g, uint64_t n, FILE *f, uint64_t *bytes,
+                    void (*progress)(void *ctx, uint64_t done,
+                                     uint64_t bytes),
+                    void *ctx)
+{
+    int rc = BL_OK;
+
+    for (uint64_t i = 0; rc == BL_OK && i < n; i++) {
+        size_t len;
+        const char *line = bench_gen_next(g, &len);
+
+        if (line == NULL)
+            rc = BL_ENOMEM;
+        else if (fwrite(line, 1, len, f) != len)
+            rc = BL_EIO;
+        else
+            *bytes += len;
+        if (progress != NULL)
+            progress(ctx, i + 1, *bytes);
+    }
+    return rc;
+}

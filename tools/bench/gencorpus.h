@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "byline.h"
 
@@ -61,5 +62,13 @@ void bench_gen_free(bench_gen *g);
 ** article had none), borrowed until the next call; its length in
 ** *len. NULL when out of memory. */
 const char *bench_gen_next(bench_gen *g, size_t *len);
+
+/* Write the next n articles to f; *bytes counts what was written. progress,
+** when not NULL, is called after each article with the articles and bytes
+** so far. BL_OK, BL_ENOMEM or BL_EIO. */
+int bench_gen_write(bench_gen *g, uint64_t n, FILE *f, uint64_t *bytes,
+                    void (*progress)(void *ctx, uint64_t done,
+                                     uint64_t bytes),
+                    void *ctx);
 
 #endif
