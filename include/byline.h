@@ -293,8 +293,9 @@ typedef struct bl_search_opts {
     size_t snippet_bytes;      /* about this long; 200 */
     bool count_only;           /* only count matches (no hits); false */
     size_t max_expansions;     /* terms a prefix* may expand to; 128 */
-    bool ids_only;             /* hits carry doc and score only: no stored
-                                  fields (""), no snippets; false */
+    bool ids_only;             /* hits carry doc, score, id, date and
+                                  source (from columns; the store is not
+                                  read): title, url, snippet ""; false */
     bool exact_total;          /* count every match even when pruning
                                   skipped some (a second, count-only
                                   pass); true. false: total may be a

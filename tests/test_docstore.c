@@ -95,9 +95,37 @@ static void free_docs(docs *s)
 
 typedef struct store {
     bl_buf data, index, dict;
+    bl_buf lengths, columns;   /* zero lengths, dates 0, one source, ids */
     bl_segment seg;
     uint64_t raw;
 } store;
+
+/* The LENGTHS and COLUMNS a segment of s would have (the ids come from
+** COLUMNS), loaded into st->seg. */
+static void build_columns(store *st, const docs *s)
+{
+    static uint32_t zero[N];
+    static int64_t dates[N];
+    static uint32_t ords[N];
+    const uint32_t *const len[2] = {zero, zero};
+    const char *const sources[1] = {""};
+    bl_ids_writer ids;
+
+    bl_ids_writer_init(&ids);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(bl_ids_add(&ids, s->d[i].id, strlen(s->d[i].id)),
+                         BL_OK);
+    assert_int_equal(bl_lengths_write(&st->lengths, len, N), BL_OK);
+    assert_int_equal(bl_columns_write(&st->columns, dates, N, sources, 1,
+                                      ords, &ids), BL_OK);
+    bl_ids_writer_free(&ids);
+    st->seg.n_sources = 1;
+    st->seg.sec[BL_SEC_LENGTHS].p = st->lengths.p;
+    st->seg.sec[BL_SEC_LENGTHS].len = st->lengths.len;
+    st->seg.sec[BL_SEC_COLUMNS].p = st->columns.p;
+    st->seg.sec[BL_SEC_COLUMNS].len = st->columns.len;
+    assert_int_equal(bl_columns_load(&st->seg), BL_OK);
+}
 
 static void build(store *st, const docs *s, const bl_store_opts *o)
 {
@@ -123,14 +151,17 @@ static void build(store *st, const docs *s, const bl_store_opts *o)
     st->seg.sec[BL_SEC_STOREIDX].len = st->index.len;
     st->seg.sec[BL_SEC_STOREDICT].p = st->dict.p;
     st->seg.sec[BL_SEC_STOREDICT].len = st->dict.len;
-    st->seg.date_w = 0;        /* every date is the base, 0 */
     st->seg.uid = 12345;
+    build_columns(st, s);
     assert_int_equal(bl_store_load(&st->seg), BL_OK);
 }
 
 static void unbuild(store *st)
 {
     bl_store_unload(&st->seg);
+    bl_columns_unload(&st->seg);
+    bl_buf_free(&st->lengths);
+    bl_buf_free(&st->columns);
     bl_buf_free(&st->data);
     bl_buf_free(&st->index);
     bl_buf_free(&st->dict);

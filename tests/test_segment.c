@@ -7,6 +7,7 @@
 #include "fixture.h"
 
 #include <malloc.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -867,14 +868,98 @@ static void ram_estimate_is_close(void **state)
             double said = (double)(bl_builder_ram(b) - ram0);
 
             /* Allocation granularity (1 MiB arena chunks, doubling
-            ** arrays) dominates while the builder is small. */
-            if (round >= 10 && (said < grown * 0.9 || said > grown * 1.1))
+            ** arrays) shows as up to a chunk either way. */
+            if (round >= 5 && fabs(said - grown) > grown * 0.1 + 1048576.0)
                 fail_msg("round %d: heap grew %.0f, estimate %.0f", round,
                          grown, said);
         }
     }
     bl_builder_free(b);
 #endif
+}
+
+/* The id column alone (columns.c): ids of every shape come back exactly,
+** at every group boundary; a damaged column is refused at load or gives
+** BL_ECORRUPT at lookup, never a crash. */
+static void id_column_round_trips(void **state)
+{
+    static const uint32_t counts[] = {0, 1, 15, 16, 17, 33, 1000};
+    fx_rng r;
+    (void)state;
+
+    fx_rng_seed(&r, 7);
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+        uint32_t n = counts[c];
+        char **ids = calloc(n + 1, sizeof *ids);
+        uint32_t *zero = calloc(n + 1, sizeof *zero);
+        int64_t *dates = calloc(n + 1, sizeof *dates);
+        const uint32_t *const len[2] = {zero, zero};
+        const char *const sources[1] = {""};
+        bl_buf lengths = BL_BUF_INIT, cols = BL_BUF_INIT, id = BL_BUF_INIT;
+        bl_ids_writer w;
+        bl_segment seg;
+
+        bl_ids_writer_init(&w);
+        for (uint32_t d = 0; d < n; d++) {
+            uint64_t kind = fx_rng_below(&r, 6);
+            size_t l = kind == 0 ? 0 : kind == 1 ? 5000
+                                               : 1 + fx_rng_below(&r, 20);
+
+            ids[d] = calloc(l + 1, 1);
+            if (kind == 2 && d > 0)         /* the id before, repeated */
+                snprintf(ids[d], l + 1, "%s", ids[d - 1]);
+            else
+                for (size_t i = 0; i < l; i++)
+                    ids[d][i] = kind == 3 ? "\xc3\xa9z"[i % 3]
+                                          : (char)('a' + fx_rng_below(&r, 3));
+            assert_int_equal(bl_ids_add(&w, ids[d], strlen(ids[d])), BL_OK);
+        }
+        assert_int_equal(bl_lengths_write(&lengths, len, n), BL_OK);
+        assert_int_equal(bl_columns_write(&cols, dates, n, sources, 1, zero,
+                                          &w), BL_OK);
+        memset(&seg, 0, sizeof seg);
+        seg.docs = n;
+        seg.n_sources = 1;
+        seg.sec[BL_SEC_LENGTHS].p = lengths.p;
+        seg.sec[BL_SEC_LENGTHS].len = lengths.len;
+        seg.sec[BL_SEC_COLUMNS].p = cols.p;
+        seg.sec[BL_SEC_COLUMNS].len = cols.len;
+        assert_int_equal(bl_columns_load(&seg), BL_OK);
+        for (uint32_t d = 0; d < n; d++) {
+            assert_int_equal(bl_segment_id(&seg, d, &id), BL_OK);
+            assert_int_equal(id.len, strlen(ids[d]));
+            assert_string_equal((const char *)id.p, ids[d]);
+        }
+        assert_int_equal(bl_segment_id(&seg, n, &id), BL_ENOTFOUND);
+        bl_columns_unload(&seg);
+        /* Every byte of the column changed in turn (n small), then every
+        ** shorter length: the whole column is read each time. */
+        for (size_t at = 0; n <= 33 && at < cols.len; at++) {
+            cols.p[at] ^= 0x5a;
+            if (bl_columns_load(&seg) == BL_OK)
+                for (uint32_t d = 0; d < n; d++) {
+                    int rc = bl_segment_id(&seg, d, &id);
+
+                    assert_true(rc == BL_OK || rc == BL_ECORRUPT);
+                }
+            bl_columns_unload(&seg);
+            cols.p[at] ^= 0x5a;
+        }
+        for (size_t cut = 0; n > 0 && cut < cols.len; cut++) {
+            seg.sec[BL_SEC_COLUMNS].len = cut;
+            assert_int_equal(bl_columns_load(&seg), BL_ECORRUPT);
+            bl_columns_unload(&seg);
+        }
+        for (uint32_t d = 0; d < n; d++)
+            free(ids[d]);
+        free(ids);
+        free(zero);
+        free(dates);
+        bl_ids_writer_free(&w);
+        bl_buf_free(&lengths);
+        bl_buf_free(&cols);
+        bl_buf_free(&id);
+    }
 }
 
 int main(void)
@@ -889,6 +974,7 @@ int main(void)
         cmocka_unit_test(ram_estimate_is_close),
         cmocka_unit_test(reuters_file_round_trips),
         cmocka_unit_test(source_keyword_is_folded),
+        cmocka_unit_test(id_column_round_trips),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

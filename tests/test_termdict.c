@@ -157,6 +157,23 @@ static void run_size(size_t want, uint64_t seed)
                                                  probe.len - 1, &ti),
                                  BL_ENOTFOUND);
         }
+        /* One byte up or down at a random place: found exactly when the
+        ** sorted array holds it (the lookup skips entries by their shared
+        ** prefix, which this exercises). */
+        for (int dir = -1; dir <= 1; dir += 2) {
+            size_t at = 1 + fx_rng_below(&r, probe.len - 1);
+            const key *hit;
+
+            probe = k[i];
+            probe.b[at] = (uint8_t)(probe.b[at] + dir);
+            hit = bsearch(&probe, k, n, sizeof *k, key_cmp);
+            assert_int_equal(bl_segment_term(&d.seg, probe.b[0],
+                                             (const char *)probe.b + 1,
+                                             probe.len - 1, &ti),
+                             hit ? BL_OK : BL_ENOTFOUND);
+            if (hit)
+                assert_int_equal(ti.df, hit->df);
+        }
         probe = k[i];
         if (probe.len > 2) {
             probe.len--;

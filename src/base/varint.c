@@ -18,7 +18,8 @@ size_t bl_varint_put(uint8_t *p, uint64_t v)
     return n;
 }
 
-int bl_varint_get(const uint8_t **p, const uint8_t *end, uint64_t *out)
+int bl_varint_get_long(const uint8_t **p, const uint8_t *end,
+                       uint64_t *out)
 {
     const uint8_t *q = *p;
     uint64_t v = 0;

@@ -9,14 +9,28 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "byline.h"
+
 #define BL_VARINT_MAX 10       /* bytes of the longest 64-bit varint */
 
 /* Write v at p (room for BL_VARINT_MAX bytes); return the bytes written. */
 size_t bl_varint_put(uint8_t *p, uint64_t v);
 
 /* Read a varint from [*p, end); advance *p. BL_OK, or BL_ECORRUPT when the
-** bytes run out or the value overflows 64 bits (then *p is unchanged). */
-int bl_varint_get(const uint8_t **p, const uint8_t *end, uint64_t *out);
+** bytes run out or the value overflows 64 bits (then *p is unchanged).
+** One-byte values (most lengths and gaps) are decoded inline: the term
+** dictionary's lookups, hot in every query, decode several per entry. */
+int bl_varint_get_long(const uint8_t **p, const uint8_t *end, uint64_t *out);
+
+static inline int bl_varint_get(const uint8_t **p, const uint8_t *end,
+                                uint64_t *out)
+{
+    if (*p < end && **p < 0x80) {
+        *out = *(*p)++;
+        return BL_OK;
+    }
+    return bl_varint_get_long(p, end, out);
+}
 
 /* The same, for values that must fit 32 bits. */
 int bl_varint_get32(const uint8_t **p, const uint8_t *end, uint32_t *out);

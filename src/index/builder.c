@@ -91,6 +91,7 @@ struct bl_builder {
     char **sources;            /* distinct sources, first-seen order */
     uint32_t n_sources, cap_sources;
     bl_store_writer *store;
+    bl_ids_writer ids;         /* the id column */
     /* per add */
     pending pend[PEND_MAX];    /* tokens of the current field not yet
                                   added */
@@ -521,6 +522,7 @@ int bl_builder_new(const bl_analyzer_opts *opts, bl_builder **out)
     if (b == NULL)
         return BL_ENOMEM;
     bl_arena_init(&b->arena, ARENA_CHUNK);
+    bl_ids_writer_init(&b->ids);
     rc = bl_analyzer_new(opts, &b->an);
     if (rc == BL_OK)
         rc = table_grow(b);
@@ -553,6 +555,7 @@ void bl_builder_free(bl_builder *b)
     free(b->ords);
     free(b->sources);
     bl_store_writer_free(b->store);
+    bl_ids_writer_free(&b->ids);
     free(b);
 }
 
@@ -600,6 +603,8 @@ int bl_builder_add(bl_builder *b, const bl_doc *doc)
         rc = source_ord(b, src, &ord);
     if (rc == BL_OK)
         rc = bl_store_add(b->store, doc);
+    if (rc == BL_OK)
+        rc = bl_ids_add(&b->ids, id, strlen(id));
     if (rc != BL_OK) {
         /* Postings of this document may be half written: the builder can
         ** only be freed now. Keep the error sticky. */
@@ -628,7 +633,7 @@ size_t bl_builder_ram(const bl_builder *b)
            (size_t)b->cap_docs * (2 * sizeof(uint32_t) + sizeof(int64_t) +
                                   sizeof(uint32_t)) +
            (size_t)b->cap_sources * sizeof(char *) +
-           bl_store_ram(b->store);
+           bl_store_ram(b->store) + bl_ids_ram(&b->ids);
 }
 
 /* ---- flush ------------------------------------------------------------- */
@@ -729,6 +734,7 @@ static int decode_term(const term_ent *e, flush_bufs *fb)
 static void builder_reset(bl_builder *b)
 {
     bl_store_reset(b->store);
+    bl_ids_reset(&b->ids);
     bl_arena_reset(&b->arena);
     b->n_ents = 0;
     memset(b->table, 0, sizeof(uint64_t) * b->table_cap);
@@ -809,7 +815,7 @@ int bl_builder_flush(bl_builder *b, const char *path, bl_segment_info *info)
     for (uint32_t d = 0; d < b->docs; d++)
         ords[d] = remap[b->ords[d]];
     rc = bl_columns_write(&columns, b->dates, b->docs, names, b->n_sources,
-                          ords);
+                          ords, &b->ids);
     if (rc != BL_OK)
         goto out;
     bl_store_opts_default(&so);

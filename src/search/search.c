@@ -1016,11 +1016,23 @@ static int fill_hits(query *q, results_impl *ri, collect *c, scratch *scr)
         bl_doc *doc = NULL;
 
         if (o->ids_only) {
+            /* Columns only: the store stays untouched. */
+            const bl_segment *seg = bl_snapshot_segment(q->snap, si);
+            uint32_t d = (uint32_t)(h->doc - bl_snapshot_base(q->snap, si));
+
+            rc = bl_segment_id(seg, d, &buf);
+            if (rc != BL_OK)
+                break;
             out->doc = h->doc;
             out->score = o->sort == BL_SORT_RELEVANCE ? h->score : 0.0;
-            out->id = out->title = out->source = out->url = "";
-            out->snippet = "";
-            out->date = BL_NO_DATE;
+            out->id = bl_arena_strndup(&ri->arena, (char *)buf.p, buf.len);
+            out->source = dup(&ri->arena, bl_segment_source_name(
+                                              seg, bl_segment_source_ord(seg,
+                                                                         d)));
+            out->title = out->url = out->snippet = "";
+            out->date = bl_segment_date(seg, d);
+            if (out->id == NULL || out->source == NULL)
+                rc = BL_ENOMEM;
             ri->r.n_hits = i + 1;
             continue;
         }

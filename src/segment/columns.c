@@ -16,6 +16,91 @@
 
 /* ---- writers ----------------------------------------------------------- */
 
+void bl_ids_writer_init(bl_ids_writer *w)
+{
+    memset(w, 0, sizeof *w);
+}
+
+static size_t shared_prefix(const uint8_t *a, size_t an, const char *b,
+                            size_t bn)
+{
+    size_t n = an < bn ? an : bn, i = 0;
+
+    while (i < n && a[i] == (uint8_t)b[i])
+        i++;
+    return i;
+}
+
+int bl_ids_add(bl_ids_writer *w, const char *id, size_t len)
+{
+    if (w->n % BL_IDS_PER_GROUP == 0) {
+        if (w->data.len > UINT32_MAX)
+            return BL_ELIMIT;
+        bl_buf_put_u32le(&w->starts, (uint32_t)w->data.len);
+        bl_buf_put_varint(&w->data, len);
+        bl_buf_append(&w->data, id, len);
+    } else {
+        size_t k = shared_prefix(w->prev.p, w->prev.len, id, len);
+
+        bl_buf_put_varint(&w->data, k);
+        bl_buf_put_varint(&w->data, len - k);
+        bl_buf_append(&w->data, id + k, len - k);
+    }
+    bl_buf_reset(&w->prev);
+    bl_buf_append(&w->prev, id, len);
+    if (w->data.rc != BL_OK || w->starts.rc != BL_OK || w->prev.rc != BL_OK)
+        return BL_ENOMEM;
+    w->n++;
+    return BL_OK;
+}
+
+size_t bl_ids_ram(const bl_ids_writer *w)
+{
+    return w->data.cap + w->starts.cap + w->prev.cap;
+}
+
+void bl_ids_reset(bl_ids_writer *w)
+{
+    bl_buf_reset(&w->data);
+    bl_buf_reset(&w->starts);
+    bl_buf_reset(&w->prev);
+    w->n = 0;
+}
+
+void bl_ids_writer_free(bl_ids_writer *w)
+{
+    bl_buf_free(&w->data);
+    bl_buf_free(&w->starts);
+    bl_buf_free(&w->prev);
+}
+
+static int ids_write(bl_buf *out, const bl_ids_writer *ids)
+{
+    uint32_t groups = (uint32_t)(ids->starts.len / 4);
+    uint32_t last = groups ? bl_load_u32le(ids->starts.p + 4 * (groups - 1))
+                           : 0;
+    unsigned w = bl_bitpack_width64(last);
+    size_t bytes = bl_bitpack_bytes(groups, w);
+    uint8_t head[BL_IDS_HEAD] = {0};
+    bl_bitwriter bw;
+
+    bl_store_u64le(head, ids->data.len);
+    head[8] = (uint8_t)w;
+    bl_buf_append(out, head, sizeof head);
+    if (bl_buf_reserve(out, bytes) != BL_OK)
+        return out->rc;
+    memset(out->p + out->len, 0, bytes);
+    bw.out = out->p + out->len;
+    bw.acc = 0;
+    bw.bits = 0;
+    for (uint32_t g = 0; g < groups; g++)
+        bl_bitwriter_put(&bw, bl_load_u32le(ids->starts.p + 4 * g), w);
+    bl_bitwriter_flush(&bw);
+    out->len += bytes;
+    bl_buf_append(out, ids->data.p, ids->data.len);
+    return out->rc;
+}
+
 int bl_lengths_write(bl_buf *out, const uint32_t *const len[2],
                      uint32_t docs)
 {
@@ -40,7 +125,7 @@ int bl_lengths_write(bl_buf *out, const uint32_t *const len[2],
 
 int bl_columns_write(bl_buf *out, const int64_t *dates, uint32_t docs,
                      const char *const *sources, uint32_t n_sources,
-                     const uint32_t *ords)
+                     const uint32_t *ords, const bl_ids_writer *ids)
 {
     int64_t lo = INT64_MAX, hi = INT64_MIN;
     bool any_none = false;
@@ -94,7 +179,9 @@ int bl_columns_write(bl_buf *out, const int64_t *dates, uint32_t docs,
         bl_bitwriter_put(&bw, ords[d], ow);
     bl_bitwriter_flush(&bw);
     out->len += bytes;
-    return out->rc;
+    if (ids->n != docs)
+        return BL_EINVAL;
+    return ids_write(out, ids);
 }
 
 /* ---- readers ----------------------------------------------------------- */
@@ -147,8 +234,23 @@ int bl_columns_load(bl_segment *seg)
     p += need;
     seg->ord_p = p;
     need = bl_bitpack_bytes(seg->docs, seg->ord_w);
-    if (need != (uint64_t)(end - p))
+    if (need > (uint64_t)(end - p))
         return BL_ECORRUPT;
+    p += need;
+    /* The ids: head, group starts, bytes (checked as they are read). */
+    if ((uint64_t)(end - p) < BL_IDS_HEAD)
+        return BL_ECORRUPT;
+    seg->ids_len = bl_load_u64le(p);
+    seg->ids_w = p[8];
+    p += BL_IDS_HEAD;
+    seg->ids_start_p = p;
+    need = bl_bitpack_bytes((seg->docs + BL_IDS_PER_GROUP - 1) /
+                                BL_IDS_PER_GROUP,
+                            seg->ids_w);
+    if (seg->ids_w > 32 || need > (uint64_t)(end - p) ||
+        seg->ids_len != (uint64_t)(end - p) - need)
+        return BL_ECORRUPT;
+    seg->ids_p = p + need;
     if (seg->n_sources == 0 && seg->docs > 0)
         return BL_ECORRUPT;
     return BL_OK;
@@ -201,4 +303,39 @@ const char *bl_segment_source_name(const bl_segment *seg, uint32_t ord)
 uint32_t bl_segment_source_count(const bl_segment *seg)
 {
     return seg->n_sources;
+}
+
+int bl_segment_id(const bl_segment *seg, uint32_t doc, bl_buf *out)
+{
+    uint32_t g = doc / BL_IDS_PER_GROUP;
+    uint32_t groups = (seg->docs + BL_IDS_PER_GROUP - 1) / BL_IDS_PER_GROUP;
+    uint64_t from, to;
+    const uint8_t *p, *end;
+
+    bl_buf_reset(out);
+    if (doc >= seg->docs)
+        return BL_ENOTFOUND;
+    from = bl_bitpack_get(seg->ids_start_p, g, seg->ids_w);
+    to = g + 1 < groups ? bl_bitpack_get(seg->ids_start_p, g + 1, seg->ids_w)
+                        : seg->ids_len;
+    if (from > to || to > seg->ids_len)
+        return BL_ECORRUPT;
+    p = seg->ids_p + from;
+    end = seg->ids_p + to;
+    for (uint32_t i = 0; i <= doc % BL_IDS_PER_GROUP; i++) {
+        uint64_t keep = 0, n;
+
+        if ((i > 0 && bl_varint_get(&p, end, &keep) != BL_OK) ||
+            bl_varint_get(&p, end, &n) != BL_OK || keep > out->len ||
+            n > (uint64_t)(end - p))
+            return BL_ECORRUPT;
+        out->len = (size_t)keep;
+        bl_buf_append(out, p, (size_t)n);
+        p += n;
+    }
+    bl_buf_putc(out, 0);
+    if (out->rc != BL_OK)
+        return out->rc;
+    out->len--;
+    return BL_OK;
 }

@@ -6,9 +6,9 @@
 ** caches the last decompressed block.
 **
 ** Invariant: an article comes back byte for byte as it was added (every
-** string and extra field; the date comes from COLUMNS). A reader checks a
-** block's XXH3 before decompressing it and bounds-checks every length while
-** parsing it: bad bytes give BL_ECORRUPT, never a crash.
+** string and extra field; the id and the date come from COLUMNS). A reader
+** checks a block's XXH3 before decompressing it and bounds-checks every
+** length while parsing it: bad bytes give BL_ECORRUPT, never a crash.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +25,7 @@
 #include "base/varint.h"
 #include "segment/segfile.h"
 
-#define N_COLS 6               /* id, title, source, url, lang, body */
+#define N_COLS 5               /* title, source, url, lang, body */
 #define MAX_BLOCK_RAW ((uint64_t)1 << 31)
 
 /* ---- writer ------------------------------------------------------------ */
@@ -39,7 +39,7 @@ typedef struct store_rec {
 } store_rec;
 
 struct bl_store_writer {
-    bl_arena bytes;            /* per doc: id title source url lang extras
+    bl_arena bytes;            /* per doc: title source url lang extras
                                   body, concatenated (no doubling buffer:
                                   the raw text is the builder's biggest
                                   part) */
@@ -101,7 +101,7 @@ static const char *str_or_empty(const char *s)
 
 int bl_store_add(bl_store_writer *w, const bl_doc *doc)
 {
-    const char *col[N_COLS] = {doc->id, doc->title, doc->source, doc->url,
+    const char *col[N_COLS] = {doc->title, doc->source, doc->url,
                                doc->lang, doc->body};
     store_rec r;
     uint64_t size = 0;
@@ -202,7 +202,7 @@ static void layout_block(const bl_store_writer *w, uint32_t from, uint32_t to,
             bl_buf_put_varint(raw, bl_load_u32le(w->elens.p +
                                                  4 * (r->extra_at + i)));
     }
-    /* Columns id .. lang, then extras, then body. */
+    /* Columns title .. lang, then extras, then body. */
     for (int c = 0; c <= N_COLS; c++) {
         if (c == N_COLS)
             *head = raw->len;
@@ -391,6 +391,7 @@ struct bl_store_ctx {
     uint32_t block;            /* cached block */
     bool valid;
     bool full;                 /* bodies decoded too, not only the head */
+    bl_buf id;                 /* the id of the document fetched */
     size_t raw;                /* the whole block's raw bytes */
     size_t head;               /* of which the first frame's */
     uint8_t *buf;              /* the block's raw bytes */
@@ -418,6 +419,7 @@ void bl_store_ctx_free(bl_store_ctx *ctx)
     if (ctx == NULL)
         return;
     ZSTD_freeDCtx(ctx->dctx);
+    bl_buf_free(&ctx->id);
     free(ctx->buf);
     free(ctx);
 }
@@ -551,8 +553,8 @@ static int load_block(const bl_segment *seg, uint32_t b, bl_store_ctx *ctx,
 ** block's full raw bytes: all of them, or only the head (then the body
 ** comes back as ""). */
 static int parse_block(const uint8_t *buf, size_t len, size_t full,
-                       uint32_t n_docs, uint32_t k, int64_t date,
-                       bl_doc **out)
+                       uint32_t n_docs, uint32_t k, const bl_buf *id,
+                       int64_t date, bl_doc **out)
 {
     const uint8_t *q = buf, *end = buf + len, *elens_k = NULL, *data;
     uint64_t off[N_COLS + 1], total[N_COLS + 1], mine[N_COLS + 1];
@@ -623,9 +625,9 @@ static int parse_block(const uint8_t *buf, size_t len, size_t full,
         return BL_ECORRUPT;
     if (out == NULL)
         return BL_OK;
-    /* Column bases in the data area: id title source url lang extras body. */
+    /* Column bases in the data area: title source url lang extras body. */
     {
-        static const int order[N_COLS + 1] = {0, 1, 2, 3, 4, 6, 5};
+        static const int order[N_COLS + 1] = {0, 1, 2, 3, 5, 4};
         uint64_t colbase[N_COLS + 1];
 
         base = 0;
@@ -634,7 +636,7 @@ static int parse_block(const uint8_t *buf, size_t len, size_t full,
             base += total[order[i]];
         }
         size = sizeof(bl_doc) + n_extra_k * sizeof(bl_field) +
-               ex_k_bytes + 2 * n_extra_k;
+               ex_k_bytes + 2 * n_extra_k + id->len + 1;
         for (int c = 0; c < N_COLS; c++)
             size += mine[c] + 1;
         doc = malloc((size_t)size);
@@ -643,8 +645,13 @@ static int parse_block(const uint8_t *buf, size_t len, size_t full,
         extra = (bl_field *)(doc + 1);
         at = (char *)(extra + n_extra_k);
         {
-            const char **dst[N_COLS] = {&doc->id, &doc->title, &doc->source,
+            const char **dst[N_COLS] = {&doc->title, &doc->source,
                                         &doc->url, &doc->lang, &doc->body};
+
+            memcpy(at, id->p, id->len);
+            at[id->len] = '\0';
+            doc->id = at;
+            at += id->len + 1;
 
             for (int c = 0; c < N_COLS; c++) {
                 if (mine[c] > 0)
@@ -717,10 +724,13 @@ static int fetch(const bl_segment *seg, uint32_t doc, bl_store_ctx *ctx,
     if (doc < e.first || doc - e.first >= e.docs)
         return BL_ECORRUPT;
     rc = load_block(seg, b, ctx, head_only);
+    if (rc == BL_OK)
+        rc = bl_segment_id(seg, doc, &ctx->id);
     if (rc != BL_OK)
         return rc;
     return parse_block(ctx->buf, head_only ? ctx->head : ctx->len, ctx->raw,
-                       e.docs, doc - e.first, bl_segment_date(seg, doc), out);
+                       e.docs, doc - e.first, &ctx->id,
+                       bl_segment_date(seg, doc), out);
 }
 
 int bl_segment_doc(const bl_segment *seg, uint32_t doc, bl_store_ctx *ctx,
@@ -750,8 +760,8 @@ int bl_store_verify(const bl_segment *seg, char *msg, size_t cap)
             rc = bl_seg_fail(msg, cap, "store: block %u does not decode "
                              "or fails its checksum", b);
         else if (rc == BL_OK &&
-                 parse_block(ctx->buf, ctx->len, ctx->raw, e.docs, 0, 0,
-                             NULL) !=
+                 parse_block(ctx->buf, ctx->len, ctx->raw, e.docs, 0,
+                             &ctx->id, 0, NULL) !=
                      BL_OK)
             rc = bl_seg_fail(msg, cap, "store: block %u does not parse",
                              b);

@@ -1,4 +1,4 @@
-/* format.h - the segment file format, version 2, byte by byte. A segment is
+/* format.h - the segment file format, version 3, byte by byte. A segment is
 ** written once by index/ (builder.c through the writers of segment/) and read
 ** through segment.h. Change this comment, BL_SEG_VERSION and the code
 ** together.
@@ -90,19 +90,26 @@
 **   u32 sources; then the sources, sorted and unique by memcmp, each a
 **   NUL-terminated string (exactly as added, not folded); then
 **   packed(docs, date width): date - base, or all ones (2^w - 1) for
-**   BL_NO_DATE; then packed(docs, ordinal width): the source ordinal.
+**   BL_NO_DATE; then packed(docs, ordinal width): the source ordinal;
+**   then the article ids, front-coded in groups of BL_IDS_PER_GROUP
+**   documents: u64 id bytes, u8 start width (<= 32), 7 zero bytes;
+**   packed(ceil(docs / BL_IDS_PER_GROUP), start width): where each group
+**   starts in the id bytes; then the id bytes: per group, its first id as
+**   varint length + bytes, each next one as varint bytes shared with the
+**   id before + varint suffix length + suffix bytes. (A hit's id comes
+**   from here, without touching the store.)
 **
 ** STORE: two zstd frames per store block, back to back (compressed with
 ** the dictionary of STOREDICT when it is not empty): the first holds the
 ** block's raw bytes up to the body column, the second the body column, so
 ** that a hit shown without a snippet decompresses only the first. A
 ** block's raw bytes hold n documents column by column:
-**   varint n; for the columns id, title, source, url, lang, body: n varint
+**   varint n; for the columns title, source, url, lang, body: n varint
 **   byte lengths each; n varint extra counts; per document, per extra field:
 **   varint name length, varint value length; then the bytes of the columns
-**   id, title, source, url, lang, extras (name then value), body, each
-**   column the concatenation of its documents' strings (no NULs). The date
-**   is not stored here: it comes from COLUMNS.
+**   title, source, url, lang, extras (name then value), body, each column
+**   the concatenation of its documents' strings (no NULs). The id and the
+**   date are not stored here: they come from COLUMNS.
 **
 ** STOREIDX: per store block BL_STOREIDX_BYTES { u64 offset in STORE,
 ** u32 compressed bytes (both frames), u32 raw bytes (both frames), u32
@@ -115,7 +122,7 @@
 
 #define BL_SEG_MAGIC "BYLSEG1\n"
 #define BL_SEG_MAGIC_BYTES 8
-#define BL_SEG_VERSION 2
+#define BL_SEG_VERSION 3
 
 enum bl_sec {
     BL_SEC_META = 0,
@@ -140,6 +147,8 @@ enum bl_sec {
 #define BL_STOREIDX_BYTES 32
 #define BL_LENGTHS_HEAD 4
 #define BL_COLUMNS_HEAD 16
+#define BL_IDS_HEAD 16
+#define BL_IDS_PER_GROUP 16
 
 /* Names of the sections, for messages ("postings"). */
 static inline const char *bl_sec_name(int sec)

@@ -42,6 +42,10 @@ struct bl_segment {
     unsigned date_w, ord_w;
     const char **source_names; /* n_sources pointers into the map */
     const uint8_t *date_p, *ord_p;
+    unsigned ids_w;            /* width of the group starts */
+    const uint8_t *ids_start_p; /* packed group starts */
+    const uint8_t *ids_p;      /* the front-coded id bytes */
+    uint64_t ids_len;
     /* STORE */
     void *ddict;               /* ZSTD_DDict, or NULL without dictionary */
 };
@@ -106,11 +110,26 @@ int bl_postings_write(bl_buf *post, bl_buf *pos, bl_field_id field,
 int bl_lengths_write(bl_buf *out, const uint32_t *const len[2],
                      uint32_t docs);
 
-/* COLUMNS: dates, and sources as n_sources sorted unique names with an
-** ordinal per document. */
+/* The id column's writer: ids are front-coded as documents are added
+** (format.h, COLUMNS), so the builder keeps no other copy of them. */
+typedef struct bl_ids_writer {
+    bl_buf data;               /* the id bytes so far */
+    bl_buf starts;             /* u32le per group: where it starts */
+    bl_buf prev;               /* the last id added */
+    uint32_t n;                /* ids added */
+} bl_ids_writer;
+
+void bl_ids_writer_init(bl_ids_writer *w);
+int bl_ids_add(bl_ids_writer *w, const char *id, size_t len);
+size_t bl_ids_ram(const bl_ids_writer *w);
+void bl_ids_reset(bl_ids_writer *w);
+void bl_ids_writer_free(bl_ids_writer *w);
+
+/* COLUMNS: dates, sources as n_sources sorted unique names with an
+** ordinal per document, and the ids (docs of them). */
 int bl_columns_write(bl_buf *out, const int64_t *dates, uint32_t docs,
                      const char *const *sources, uint32_t n_sources,
-                     const uint32_t *ords);
+                     const uint32_t *ords, const bl_ids_writer *ids);
 
 /* The document store writer: documents are appended as they arrive
 ** (copied), and compressed into blocks on finish. */

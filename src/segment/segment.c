@@ -263,6 +263,43 @@ void bl_segment_close(bl_segment *seg)
 
 /* ---- verification ------------------------------------------------------ */
 
+typedef struct id_seen {
+    uint32_t doc;
+    bool found;
+} id_seen;
+
+static int note_doc(void *ctx, uint32_t doc)
+{
+    id_seen *s = ctx;
+
+    s->found |= doc == s->doc;
+    return BL_OK;
+}
+
+/* Every id decodes, and its keyword's postings hold its document. */
+static int verify_ids(const bl_segment *seg, char *msg, size_t cap)
+{
+    bl_buf id = BL_BUF_INIT;
+    int rc = BL_OK;
+
+    for (uint32_t d = 0; d < seg->docs && rc == BL_OK; d++) {
+        id_seen s = {d, false};
+
+        rc = bl_segment_id(seg, d, &id);
+        if (rc == BL_ECORRUPT)
+            rc = bl_seg_fail(msg, cap, "columns: the id of doc %u does not "
+                             "decode", d);
+        else if (rc == BL_OK && id.len > 0 &&   /* "" is not indexed */
+                 (rc = bl_segment_each_id(seg, (const char *)id.p, note_doc,
+                                          &s)) == BL_OK &&
+                 !s.found)
+            rc = bl_seg_fail(msg, cap, "columns: doc %u's id is not in its "
+                             "id postings", d);
+    }
+    bl_buf_free(&id);
+    return rc;
+}
+
 static int verify_columns(const bl_segment *seg, char *msg, size_t cap)
 {
     uint64_t sum[BL_N_TEXT_FIELDS] = {0, 0};
@@ -286,7 +323,7 @@ static int verify_columns(const bl_segment *seg, char *msg, size_t cap)
         if (strcmp(seg->source_names[i - 1], seg->source_names[i]) >= 0)
             return bl_seg_fail(msg, cap, "columns: source names not sorted "
                                "at %u", i);
-    return BL_OK;
+    return verify_ids(seg, msg, cap);
 }
 
 int bl_segment_verify(const bl_segment *seg, char *msg, size_t cap)

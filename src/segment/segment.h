@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/buf.h"
 #include "byline.h"
 
 #define BL_DOC_END UINT32_MAX  /* returned once a cursor is exhausted */
@@ -210,6 +211,11 @@ int64_t bl_segment_date(const bl_segment *seg, uint32_t doc);
 uint32_t bl_segment_source_ord(const bl_segment *seg, uint32_t doc);
 const char *bl_segment_source_name(const bl_segment *seg, uint32_t ord);
 uint32_t bl_segment_source_count(const bl_segment *seg);
+
+/* The article id of doc, from the id column: out is reset and holds the
+** id NUL-terminated (out->len excludes the NUL). BL_ECORRUPT when the
+** column's bytes do not decode, BL_ENOTFOUND for doc >= docs. */
+int bl_segment_id(const bl_segment *seg, uint32_t doc, bl_buf *out);
 
 /* Local doc id of an article id, or BL_DOC_END. An id repeated within the
 ** segment gives its last doc (the last one added wins, as on replacement). */

@@ -132,32 +132,40 @@ static int block_span(const bl_segment *seg, uint64_t b, uint64_t *start,
     return BL_OK;
 }
 
-/* Decode the entry at *q (before end), given the previous key in e (its
-** key_len 0 at a block head) and the running offsets. */
-static int decode_entry(const uint8_t **q, const uint8_t *end, entry *e,
-                        uint64_t *post_off, uint64_t *pos_off)
+/* The head of the entry at *q: the bytes its key shares with the key
+** before it and its suffix's length; *q is left at the suffix, which is
+** known to lie before end. */
+static int read_head(const uint8_t **q, const uint8_t *end, uint64_t *shared,
+                     uint64_t *suffix)
+{
+    uint64_t head, v;
+
+    if (bl_varint_get(q, end, &head) != BL_OK)
+        return BL_ECORRUPT;
+    *shared = head >> 4;
+    *suffix = head & 15;
+    if (*suffix == 15) {
+        if (bl_varint_get(q, end, &v) != BL_OK || v > KEY_MAX)
+            return BL_ECORRUPT;
+        *suffix += v;
+    }
+    if (*suffix > KEY_MAX - *shared || *shared + *suffix < 2 ||
+        *suffix > (uint64_t)(end - *q))
+        return BL_ECORRUPT;
+    return BL_OK;
+}
+
+/* Decode the statistics after an entry's key (field: its first byte) into
+** e, given the running offsets. */
+static int decode_stats(const uint8_t **q, const uint8_t *end, uint8_t field,
+                        entry *e, uint64_t *post_off, uint64_t *pos_off)
 {
     const uint8_t *p = *q;
-    uint64_t head, shared, suffix, v, df;
+    uint64_t v, df;
 
-    if (bl_varint_get(&p, end, &head) != BL_OK)
+    if (field >= BL_N_FIELDS)
         return BL_ECORRUPT;
-    shared = head >> 4;
-    suffix = head & 15;
-    if (suffix == 15) {
-        if (bl_varint_get(&p, end, &v) != BL_OK || v > KEY_MAX)
-            return BL_ECORRUPT;
-        suffix += v;
-    }
-    if (shared > e->key_len || suffix > KEY_MAX - shared ||
-        shared + suffix < 2 || suffix > (uint64_t)(end - p))
-        return BL_ECORRUPT;
-    memcpy(e->key + shared, p, (size_t)suffix);
-    e->key_len = (size_t)(shared + suffix);
-    p += suffix;
-    if (e->key[0] >= BL_N_FIELDS)
-        return BL_ECORRUPT;
-    if (e->key[0] < BL_N_TEXT_FIELDS) {
+    if (field < BL_N_TEXT_FIELDS) {
         bool cf_is_df;
 
         if (bl_varint_get(&p, end, &v) != BL_OK)
@@ -215,6 +223,22 @@ static int decode_entry(const uint8_t **q, const uint8_t *end, entry *e,
     return BL_OK;
 }
 
+/* Decode the entry at *q (before end), given the previous key in e (its
+** key_len 0 at a block head) and the running offsets. */
+static int decode_entry(const uint8_t **q, const uint8_t *end, entry *e,
+                        uint64_t *post_off, uint64_t *pos_off)
+{
+    uint64_t shared, suffix;
+
+    if (read_head(q, end, &shared, &suffix) != BL_OK ||
+        shared > e->key_len)
+        return BL_ECORRUPT;
+    memcpy(e->key + shared, *q, (size_t)suffix);
+    e->key_len = (size_t)(shared + suffix);
+    *q += suffix;
+    return decode_stats(q, end, e->key[0], e, post_off, pos_off);
+}
+
 /* Start block b: *q at its first entry, the running offsets set. */
 static int open_block(const bl_segment *seg, uint64_t b, const uint8_t **q,
                       const uint8_t **end, uint64_t *post_off,
@@ -233,7 +257,8 @@ static int open_block(const bl_segment *seg, uint64_t b, const uint8_t **q,
     return BL_OK;
 }
 
-/* The block whose head is the last <= key (0 when key precedes all). */
+/* The block whose head is the last <= key (0 when key precedes all). A
+** head shares nothing with a key before it: its key is compared in place. */
 static int find_block(const bl_segment *seg, const uint8_t *key, size_t len,
                       uint64_t *out)
 {
@@ -241,21 +266,56 @@ static int find_block(const bl_segment *seg, const uint8_t *key, size_t len,
 
     *out = 0;
     while (hi - lo > 1) {
-        uint64_t mid = lo + (hi - lo) / 2, po, xo;
+        uint64_t mid = lo + (hi - lo) / 2, start, stop, shared, suffix;
         const uint8_t *q, *end;
-        entry e;
 
-        e.key_len = 0;
-        if (open_block(seg, mid, &q, &end, &po, &xo) != BL_OK ||
-            decode_entry(&q, end, &e, &po, &xo) != BL_OK)
+        /* Past the block's two offsets, unread: only its head key counts. */
+        if (block_span(seg, mid, &start, &stop) != BL_OK)
             return BL_ECORRUPT;
-        if (key_cmp(e.key, e.key_len, key, len) <= 0)
+        q = seg->sec[BL_SEC_TERMS].p + start;
+        end = seg->sec[BL_SEC_TERMS].p + stop;
+        for (int v = 0; v < 2; v++) {
+            while (q < end && (*q & 0x80))
+                q++;
+            q++;
+        }
+        if (q > end || read_head(&q, end, &shared, &suffix) != BL_OK ||
+            shared != 0)
+            return BL_ECORRUPT;
+        if (key_cmp(q, (size_t)suffix, key, len) <= 0)
             lo = mid;
         else
             hi = mid;
     }
     *out = lo;
     return BL_OK;
+}
+
+/* Where the entry key (the first shared bytes of the key before it, which
+** agrees with key on its first match bytes and is smaller, then suffix)
+** stands against key: <0, 0, >0; *match becomes how many first bytes the
+** entry and key agree on. The entries are sorted and front-coded with the
+** longest shared prefix, so only an entry sharing exactly match bytes
+** needs its bytes compared. */
+static int cmp_entry(const uint8_t *key, size_t len, uint64_t shared,
+                     const uint8_t *suffix, uint64_t n, size_t *match)
+{
+    size_t m = 0, rest;
+
+    if (shared > *match)       /* differs from key where the one before did */
+        return -1;
+    if (shared < *match)       /* greater than the one before where it was
+                                  equal to key */
+        return 1;
+    rest = len - (size_t)shared;
+    while (m < n && m < rest && suffix[m] == key[shared + m])
+        m++;
+    *match = (size_t)shared + m;
+    if (m == n)
+        return m == rest ? 0 : -1;
+    if (m == rest)
+        return 1;
+    return suffix[m] < key[shared + m] ? -1 : 1;
 }
 
 int bl_segment_term(const bl_segment *seg, bl_field_id field,
@@ -266,6 +326,8 @@ int bl_segment_term(const bl_segment *seg, bl_field_id field,
     const uint8_t *q, *end;
     entry e;
     uint32_t n;
+    size_t prev_len = 0, match = 0;
+    uint8_t fb = 0;
 
     memset(out, 0, sizeof *out);
     if ((unsigned)field >= BL_N_FIELDS)
@@ -278,19 +340,28 @@ int bl_segment_term(const bl_segment *seg, bl_field_id field,
         open_block(seg, b, &q, &end, &po, &xo) != BL_OK)
         return BL_ECORRUPT;
     n = block_terms(seg, b);
-    e.key_len = 0;
     for (uint32_t i = 0; i < n; i++) {
+        uint64_t shared, suffix;
+        const uint8_t *sfx;
         int c;
 
-        if (decode_entry(&q, end, &e, &po, &xo) != BL_OK)
+        if (read_head(&q, end, &shared, &suffix) != BL_OK ||
+            shared > prev_len)
             return BL_ECORRUPT;
-        c = key_cmp(e.key, e.key_len, key, len + 1);
+        sfx = q;
+        q += suffix;
+        if (shared == 0)
+            fb = sfx[0];
+        prev_len = (size_t)(shared + suffix);
+        c = cmp_entry(key, len + 1, shared, sfx, suffix, &match);
+        if (c > 0)
+            break;
+        if (decode_stats(&q, end, fb, &e, &po, &xo) != BL_OK)
+            return BL_ECORRUPT;
         if (c == 0) {
             *out = e.ti;
             return BL_OK;
         }
-        if (c > 0)
-            break;
     }
     return BL_ENOTFOUND;
 }

@@ -2,8 +2,9 @@
 **
 ** Both engines read the corpus through docsrc.h, so they index the same
 ** article text, and replay the same bench_queries through one runner that
-** only differs in its search function: byline's bl_search (snippets off,
-** as FTS5 returns no snippet) or FTS5's MATCH ranked by bm25(). Timing is
+** only differs in its search function: byline's bl_search returning the
+** top ids (ids_only: no store access, no snippet) or FTS5's SELECT of the
+** id column with MATCH ranked by bm25(): the same answer. Timing is
 ** wall-clock around the whole call, including freeing the results.
 ** Invariant: the warm-up run comes first and is never timed, and nothing
 ** but the searches runs inside a timed region.
@@ -184,7 +185,7 @@ static int byline_open(const void *shared, void **thr)
     t->ix = (bl_index *)shared;
     bl_search_opts_default(&t->o);
     t->o.exact_total = false;  /* top 10 only, as FTS5's LIMIT 10 */
-    t->o.snippets = false;
+    t->o.ids_only = true;      /* the ids, as FTS5's SELECT aid */
     return BL_OK;
 }
 
