@@ -18,6 +18,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -290,7 +293,7 @@ static void worker_flush(worker *k)
     uint64_t id;
     int rc;
 
-    if (bl_builder_docs(k->b) == 0)
+    if (k->b == NULL || bl_builder_docs(k->b) == 0)
         return;
     pthread_mutex_lock(&w->mu);
     id = w->next_id++;
@@ -343,8 +346,8 @@ static void worker_add(worker *k, item *it)
             k->cap_seqs = cap;
         }
     }
-    if (rc == BL_OK)
-        rc = bl_builder_add(k->b, it->doc);
+    if (rc == BL_OK)   /* no builder: renew_builders failed */
+        rc = k->b != NULL ? bl_builder_add(k->b, it->doc) : BL_ENOMEM;
     if (rc != BL_OK) {
         pthread_mutex_lock(&w->mu);
         set_error(w, rc, "adding article '%s': %s", it->doc->id,
@@ -354,7 +357,8 @@ static void worker_add(worker *k, item *it)
         k->seqs[k->n_seqs++] = it->seq;
     }
     bl_doc_free(it->doc);
-    if (rc == BL_OK && bl_builder_ram(k->b) >= w->ram_share)
+    /* A quarter of the share is left for the flush's output. */
+    if (rc == BL_OK && bl_builder_ram(k->b) >= w->ram_share / 4 * 3)
         worker_flush(k);
 }
 
@@ -939,6 +943,44 @@ static int replace_segments(bl_manifest *nm, const size_t *idx, size_t n,
     return BL_OK;
 }
 
+/* Free the workers' (empty) builders and give their memory back to the
+** system, so that a merge's builder fits the budget in their place: each
+** worker thread allocates from its own malloc arena, which the caller's
+** merge would not reuse. */
+static void release_builders(bl_writer *w)
+{
+    bool freed = false;
+
+    for (unsigned i = 0; i < w->threads; i++) {
+        worker *k = &w->workers[i];
+
+        if (k->b != NULL) {
+            bl_builder_free(k->b);
+            k->b = NULL;
+            freed = true;
+        }
+    }
+#if defined(__GLIBC__)
+    if (freed)
+        malloc_trim(0);
+#else
+    (void)freed;
+#endif
+}
+
+/* New builders for the workers release_builders emptied. */
+static int renew_builders(bl_writer *w)
+{
+    for (unsigned i = 0; i < w->threads; i++) {
+        worker *k = &w->workers[i];
+        int rc = k->b != NULL ? BL_OK : bl_builder_new(&w->aopts, &k->b);
+
+        if (rc != BL_OK)
+            return set_error(w, rc, "after merging: %s", bl_strerror(rc));
+    }
+    return BL_OK;
+}
+
 /* Apply the merge policy (merge.h) to the manifest about to be committed:
 ** merged segments are written now and named by nm instead of their
 ** sources, which the sweep after the commit removes. */
@@ -950,8 +992,11 @@ static int apply_merges(bl_writer *w, bl_manifest *nm)
     char msg[512];
     int rc = BL_OK;
 
-    /* A merge builder holds about four times its sources' bytes: an eighth
-    ** of the budget, but never so little that tiny budgets never merge. */
+    /* A merge builder holds about seven times its sources' bytes (the
+    ** articles, their postings and positions), and its output about as
+    ** much as they: an eighth of the budget, which the workers' builders,
+    ** idle and empty during a commit, hand back before the first merge.
+    ** Never so little that tiny budgets never merge. */
     if (max_bytes < MERGE_MIN_BYTES)
         max_bytes = MERGE_MIN_BYTES;
     for (;;) {
@@ -968,6 +1013,7 @@ static int apply_merges(bl_writer *w, bl_manifest *nm)
         bl_merge_pick(nm, max_bytes, idx, &n);
         if (n == 0)
             break;
+        release_builders(w);
         for (size_t i = 0; i < n; i++)
             srcs[i] = nm->segs[idx[i]];
         rc = bl_merge_segments(w->dir, &w->aopts, srcs, n, w->next_id++,
@@ -982,6 +1028,8 @@ static int apply_merges(bl_writer *w, bl_manifest *nm)
     nm->next_id = w->next_id;
     free(idx);
     free(srcs);
+    if (rc == BL_OK)
+        rc = renew_builders(w);
     return rc;
 }
 
