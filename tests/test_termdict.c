@@ -112,6 +112,13 @@ static void build(dict *d, const key *k, size_t n)
     d->seg.sec[BL_SEC_TERMS].len = d->w.terms.len;
     d->seg.sec[BL_SEC_TERMIDX].p = d->w.index.p;
     d->seg.sec[BL_SEC_TERMIDX].len = d->w.index.len;
+    assert_int_equal(bl_termdict_load(&d->seg), BL_OK);
+}
+
+static void unbuild(dict *d)
+{
+    bl_termdict_unload(&d->seg);
+    bl_termdict_writer_free(&d->w);
 }
 
 static void check_info(const key *k, size_t i, const bl_term_info *ti,
@@ -222,7 +229,7 @@ static void run_size(size_t want, uint64_t seed)
                          memcmp(k[j].b + 1, src->b + 1, pl) == 0);
         assert_true(got >= 1);
     }
-    bl_termdict_writer_free(&d.w);
+    unbuild(&d);
     free(k);
 }
 
@@ -253,7 +260,7 @@ static void empty_dictionary(void **state)
     assert_int_equal(bl_term_cursor_next(&c, &ti), BL_DONE);
     assert_int_equal(bl_segment_term(&d.seg, BL_N_FIELDS, "a", 1, &ti),
                      BL_EINVAL);
-    bl_termdict_writer_free(&d.w);
+    unbuild(&d);
 }
 
 /* Keys out of order, repeated, empty or too long are refused. */
@@ -299,6 +306,9 @@ static void corrupt_bytes_never_crash(void **state)
         uint8_t old = target->p[at];
 
         target->p[at] ^= (uint8_t)(1 + fx_rng_below(&r, 255));
+        /* As an open of the damaged file would see it. */
+        bl_termdict_unload(&d.seg);
+        assert_int_equal(bl_termdict_load(&d.seg), BL_OK);
         for (int f = 0; f < BL_N_FIELDS; f++) {
             bl_term_cursor c;
             bl_term_info ti;
@@ -317,8 +327,10 @@ static void corrupt_bytes_never_crash(void **state)
                             e->len - 1, &ti);
         }
         target->p[at] = old;
+        bl_termdict_unload(&d.seg);
+        assert_int_equal(bl_termdict_load(&d.seg), BL_OK);
     }
-    bl_termdict_writer_free(&d.w);
+    unbuild(&d);
     free(k);
 }
 

@@ -34,6 +34,9 @@ struct bl_segment {
     uint64_t raw_bytes;
     uint32_t n_store_blocks;
     uint32_t n_sources;
+    /* TERMS: each dictionary block's head key, its first 8 bytes as a
+    ** big-endian number (zero padded), for the lookup's binary search */
+    uint64_t *head_prefix;
     /* LENGTHS */
     unsigned len_w[BL_N_TEXT_FIELDS];
     const uint8_t *len_p[BL_N_TEXT_FIELDS];
@@ -51,6 +54,8 @@ struct bl_segment {
 };
 
 /* Decode the fixed parts of the sections that open reads (columns.c). */
+int bl_termdict_load(bl_segment *seg);
+void bl_termdict_unload(bl_segment *seg);
 int bl_columns_load(bl_segment *seg);
 void bl_columns_unload(bl_segment *seg);
 int bl_store_load(bl_segment *seg);

@@ -240,6 +240,8 @@ int bl_segment_open(const char *path, bl_segment **out)
         if (!section_ok(seg, small[i]))
             rc = BL_ECORRUPT;
     if (rc == BL_OK)
+        rc = bl_termdict_load(seg);
+    if (rc == BL_OK)
         rc = bl_columns_load(seg);
     if (rc == BL_OK)
         rc = bl_store_load(seg);
@@ -257,6 +259,7 @@ void bl_segment_close(bl_segment *seg)
         return;
     bl_store_unload(seg);
     bl_columns_unload(seg);
+    bl_termdict_unload(seg);
     bl_file_unmap(&seg->map);
     free(seg);
 }

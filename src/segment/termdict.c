@@ -9,6 +9,7 @@
 ** whatever the bytes say (BL_ECORRUPT instead).
 */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/varint.h"
@@ -257,32 +258,91 @@ static int open_block(const bl_segment *seg, uint64_t b, const uint8_t **q,
     return BL_OK;
 }
 
-/* The block whose head is the last <= key (0 when key precedes all). A
-** head shares nothing with a key before it: its key is compared in place. */
+static uint64_t prefix8(const uint8_t *key, size_t len)
+{
+    uint64_t v = 0;
+
+    for (size_t i = 0; i < 8; i++)
+        v = v << 8 | (i < len ? key[i] : 0);
+    return v;
+}
+
+/* Block b's head key, in place: *key and *len. */
+static int block_head(const bl_segment *seg, uint64_t b, const uint8_t **key,
+                      size_t *len)
+{
+    uint64_t start, stop, shared, suffix;
+    const uint8_t *q, *end;
+
+    /* Past the block's two offsets, unread: only its head key counts. */
+    if (block_span(seg, b, &start, &stop) != BL_OK)
+        return BL_ECORRUPT;
+    q = seg->sec[BL_SEC_TERMS].p + start;
+    end = seg->sec[BL_SEC_TERMS].p + stop;
+    for (int v = 0; v < 2; v++) {
+        while (q < end && (*q & 0x80))
+            q++;
+        q++;
+    }
+    if (q > end || read_head(&q, end, &shared, &suffix) != BL_OK ||
+        shared != 0)
+        return BL_ECORRUPT;
+    *key = q;
+    *len = (size_t)suffix;
+    return BL_OK;
+}
+
+int bl_termdict_load(bl_segment *seg)
+{
+    uint64_t prev = 0;
+
+    if (seg->n_term_blocks == 0)
+        return BL_OK;
+    seg->head_prefix = malloc(sizeof(uint64_t) * seg->n_term_blocks);
+    if (seg->head_prefix == NULL)
+        return BL_ENOMEM;
+    /* A head that does not decode keeps the prefix before it: lookups near
+    ** it reach its block and report the damage; check names it. */
+    for (uint64_t b = 0; b < seg->n_term_blocks; b++) {
+        const uint8_t *key;
+        size_t len;
+
+        if (block_head(seg, b, &key, &len) == BL_OK)
+            prev = prefix8(key, len);
+        seg->head_prefix[b] = prev;
+    }
+    return BL_OK;
+}
+
+void bl_termdict_unload(bl_segment *seg)
+{
+    free(seg->head_prefix);
+    seg->head_prefix = NULL;
+}
+
+/* The block whose head is the last <= key (0 when key precedes all): a
+** binary search over the heads' prefixes, comparing whole heads (in place)
+** only when a prefix ties. */
 static int find_block(const bl_segment *seg, const uint8_t *key, size_t len,
                       uint64_t *out)
 {
-    uint64_t lo = 0, hi = seg->n_term_blocks;
+    uint64_t lo = 0, hi = seg->n_term_blocks, kp = prefix8(key, len);
 
     *out = 0;
     while (hi - lo > 1) {
-        uint64_t mid = lo + (hi - lo) / 2, start, stop, shared, suffix;
-        const uint8_t *q, *end;
+        uint64_t mid = lo + (hi - lo) / 2, hp = seg->head_prefix[mid];
+        const uint8_t *head;
+        size_t head_len;
+        int c;
 
-        /* Past the block's two offsets, unread: only its head key counts. */
-        if (block_span(seg, mid, &start, &stop) != BL_OK)
-            return BL_ECORRUPT;
-        q = seg->sec[BL_SEC_TERMS].p + start;
-        end = seg->sec[BL_SEC_TERMS].p + stop;
-        for (int v = 0; v < 2; v++) {
-            while (q < end && (*q & 0x80))
-                q++;
-            q++;
+        if (hp != kp) {
+            c = hp < kp ? -1 : 1;
+        } else {
+            if (block_head(seg, mid, &head, &head_len) != BL_OK)
+                return BL_ECORRUPT;
+            c = key_cmp(head, head_len, key, len);
         }
-        if (q > end || read_head(&q, end, &shared, &suffix) != BL_OK ||
-            shared != 0)
-            return BL_ECORRUPT;
-        if (key_cmp(q, (size_t)suffix, key, len) <= 0)
+        if (c <= 0)
             lo = mid;
         else
             hi = mid;
