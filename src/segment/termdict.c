@@ -156,6 +156,50 @@ static int read_head(const uint8_t **q, const uint8_t *end, uint64_t *shared,
     return BL_OK;
 }
 
+/* Step over one varint (bounds checked by the caller's next read). */
+static const uint8_t *skip_varint(const uint8_t *p, const uint8_t *end)
+{
+    while (p < end && (*p & 0x80))
+        p++;
+    return p + 1;
+}
+
+/* Step over the statistics of an entry that is not the one looked for,
+** adding only its list lengths to the running offsets (decode_stats reads
+** and checks every value; a lookup passes about 16 entries per hit). */
+static int skip_stats(const uint8_t **q, const uint8_t *end, uint8_t field,
+                      uint64_t *post_off, uint64_t *pos_off)
+{
+    const uint8_t *p = *q;
+    uint64_t v, post_len, pos_len = 0;
+
+    if (field >= BL_N_FIELDS || bl_varint_get(&p, end, &v) != BL_OK)
+        return BL_ECORRUPT;
+    if (field < BL_N_TEXT_FIELDS) {
+        uint64_t df = v >> 1;
+
+        if (!(v & 1)) {
+            p = skip_varint(p, end);          /* cf - df - 1 */
+            if (df > 1)
+                p = skip_varint(p, end);      /* max_tf - 1 */
+        }
+        if (p > end || bl_varint_get(&p, end, &post_len) != BL_OK ||
+            bl_varint_get(&p, end, &pos_len) != BL_OK)
+            return BL_ECORRUPT;
+        if (df == 1)
+            post_len = 0;                     /* it was the document */
+    } else {
+        if (bl_varint_get(&p, end, &post_len) != BL_OK)
+            return BL_ECORRUPT;
+        if (v == 1)
+            post_len = 0;
+    }
+    *post_off += post_len;
+    *pos_off += pos_len;
+    *q = p;
+    return BL_OK;
+}
+
 /* Decode the statistics after an entry's key (field: its first byte) into
 ** e, given the running offsets. */
 static int decode_stats(const uint8_t **q, const uint8_t *end, uint8_t field,
@@ -416,12 +460,15 @@ int bl_segment_term(const bl_segment *seg, bl_field_id field,
         c = cmp_entry(key, len + 1, shared, sfx, suffix, &match);
         if (c > 0)
             break;
+        if (c < 0) {
+            if (skip_stats(&q, end, fb, &po, &xo) != BL_OK)
+                return BL_ECORRUPT;
+            continue;
+        }
         if (decode_stats(&q, end, fb, &e, &po, &xo) != BL_OK)
             return BL_ECORRUPT;
-        if (c == 0) {
-            *out = e.ti;
-            return BL_OK;
-        }
+        *out = e.ti;
+        return BL_OK;
     }
     return BL_ENOTFOUND;
 }
