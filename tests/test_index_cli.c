@@ -155,6 +155,37 @@ static void index_again_replaces(void **state)
     assert_int_equal(fx_run(NULL, "%s check %s", fx_byline(), e->index), 0);
 }
 
+/* --commit-every commits along the way; an id seen again after a commit
+** still replaces its earlier version. */
+static void commits_along_the_way(void **state)
+{
+    env *e = *state;
+    char in[4096];
+    static const char text[] =
+        "{\"id\": \"a\", \"title\": \"First a\", \"body\": \"One.\"}\n"
+        "{\"id\": \"b\", \"title\": \"Only b\", \"body\": \"Two.\"}\n"
+        "{\"id\": \"c\", \"title\": \"Only c\", \"body\": \"Three.\"}\n"
+        "{\"id\": \"a\", \"title\": \"Second a\", \"body\": \"Four.\"}\n"
+        "{\"id\": \"d\", \"title\": \"Only d\", \"body\": \"Five.\"}\n";
+    json_t *j;
+
+    snprintf(in, sizeof in, "%s/commits.jsonl", e->dir);
+    fx_write(in, text, strlen(text));
+    assert_int_equal(fx_run(NULL, "%s index --commit-every 2 %s -o %s -q",
+                            fx_byline(), in, e->index), 0);
+    j = run_json("%s stats %s --json", e->index, "");
+    assert_int_equal(int_of(j, "generation"), 3);   /* after 2, 4, end */
+    assert_int_equal(int_of(j, "articles"), 4);
+    json_decref(j);
+    j = run_json("%s get %s %s", e->index, "a");
+    assert_string_equal(json_string_value(json_object_get(j, "title")),
+                        "Second a");
+    json_decref(j);
+    assert_int_equal(fx_run(NULL, "%s check %s", fx_byline(), e->index), 0);
+    assert_int_equal(fx_run(NULL, "%s index --commit-every many %s -o %s "
+                            "2>/dev/null", fx_byline(), in, e->index), 2);
+}
+
 /* Bad usage exits 2; a missing index fails with 1. */
 static void usage_and_failures(void **state)
 {
@@ -236,6 +267,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(index_then_inspect, setup, teardown),
         cmocka_unit_test_setup_teardown(index_again_replaces, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(commits_along_the_way, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(usage_and_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(index_from_stdin, setup, teardown),

@@ -12,6 +12,9 @@
 #include "cli.h"
 
 #define MAX_REASONS 32
+/* Articles between commits: bounds the writer's table of this batch's ids
+** (about 80 bytes an article) to some 80 MB. */
+#define DEFAULT_COMMIT_EVERY 1000000
 
 static const char usage[] =
     "usage: byline index [OPTIONS] INPUT... -o INDEX\n"
@@ -29,6 +32,10 @@ static const char usage[] =
     "  --threads N         builder threads (default: the number of cores)\n"
     "  --ram MB            memory for all builders before a segment is\n"
     "                      flushed (default: 256)\n"
+    "  --commit-every N    commit after every N articles too (default:\n"
+    "                      1000000; 0: only at the end). Until its commit,\n"
+    "                      each article's id is held in memory (about 80\n"
+    "                      bytes) to replace earlier versions\n"
     "  --lang L            the language of a new index (default: en); an\n"
     "                      existing index keeps its own\n"
     "  --no-stem           do not stem words (new index only)\n"
@@ -93,6 +100,7 @@ typedef struct args {
     bl_format format;
     bl_writer_opts wo;
     bool quiet;
+    uint64_t commit_every;     /* articles between commits; 0: at the end */
 } args;
 
 static int parse(int argc, char **argv, args *a)
@@ -107,6 +115,7 @@ static int parse(int argc, char **argv, args *a)
     rank[2] = a->wo.title_weight;
     rank[3] = a->wo.body_weight;
     a->format = BL_FORMAT_AUTO;
+    a->commit_every = DEFAULT_COMMIT_EVERY;
     a->inputs = calloc((size_t)argc, sizeof *a->inputs);
     if (a->inputs == NULL)
         return cli_fail("index", "out of memory");
@@ -141,6 +150,12 @@ static int parse(int argc, char **argv, args *a)
                 return cli_bad_usage("index", "--ram wants megabytes, 1 or "
                                      "more");
             a->wo.ram_bytes = (size_t)v << 20;
+            i++;
+        } else if (strcmp(s, "--commit-every") == 0) {
+            if (!cli_parse_u64(val, &v))
+                return cli_bad_usage("index", "--commit-every wants a number "
+                                     "of articles (0: only at the end)");
+            a->commit_every = v;
             i++;
         } else if (strcmp(s, "--lang") == 0) {
             if (val == NULL || *val == '\0')
@@ -310,6 +325,12 @@ static int run(int argc, char **argv)
         }
         indexed++;
         text += strlen(doc->title) + strlen(doc->body);
+        if (a.commit_every > 0 && indexed % a.commit_every == 0 &&
+            bl_writer_commit(w) != BL_OK) {
+            cli_progress_end(&prog);
+            code = cli_fail("index", "commit failed: %s", bl_writer_error(w));
+            goto done;
+        }
         cli_progress_update(&prog, "articles", indexed,
                             bl_ingest_bytes_read(in),
                             bl_ingest_bytes_total(in));

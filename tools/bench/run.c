@@ -22,6 +22,10 @@
 #include "fts5.h"
 #include "stats.h"
 
+/* byline commits after every so many articles, as `byline index` does by
+** default: the writer holds the ids of its uncommitted articles. */
+#define BENCH_COMMIT_EVERY 1000000
+
 /* ---- indexing --------------------------------------------------------- */
 
 static void finish_rates(bench_engine *e, uint64_t articles,
@@ -65,7 +69,10 @@ int bench_index_byline(const bench_index_opts *o, const char *dir,
             snprintf(err, cap, "adding %s: %s", doc->id,
                      bl_writer_error(w)[0] ? bl_writer_error(w)
                                             : bl_strerror(rc));
-        else if ((++n & 255) == 0 && o->progress != NULL)
+        else if (++n % BENCH_COMMIT_EVERY == 0 &&
+                 (rc = bl_writer_commit(w)) != BL_OK)
+            snprintf(err, cap, "commit: %s", bl_writer_error(w));
+        else if ((n & 255) == 0 && o->progress != NULL)
             o->progress(o->progress_ctx, n, bench_docs_bytes_read(docs),
                         bench_docs_bytes_total(docs));
     }
