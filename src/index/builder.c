@@ -249,17 +249,19 @@ static int ents_grow(bl_builder *b)
     return BL_OK;
 }
 
+/* Whether ent e holds key (from make_key: zero-padded to KEY_INLINE bytes,
+** as e->inl is), comparing the inline bytes as two 64-bit words. */
 static bool key_equal(const term_ent *e, const uint8_t *key, size_t len)
 {
+    uint64_t k[2], x[2];
+
     if (e->key_len != len)
         return false;
-    if (len <= KEY_INLINE) {
-        for (size_t i = 0; i < len; i++)
-            if (e->inl[i] != key[i])
-                return false;
-        return true;
-    }
-    return memcmp(e->inl, key, KEY_INLINE) == 0 &&
+    memcpy(k, key, sizeof k);
+    memcpy(x, e->inl, sizeof x);
+    if (((k[0] ^ x[0]) | (k[1] ^ x[1])) != 0)
+        return false;
+    return len <= KEY_INLINE ||
            memcmp(e->key + KEY_INLINE, key + KEY_INLINE,
                   len - KEY_INLINE) == 0;
 }
@@ -274,13 +276,15 @@ static void prefetch_ent(const bl_builder *b, uint64_t h)
         __builtin_prefetch(&b->ents[(uint32_t)slot - 1]);
 }
 
-/* Build the table key of (field, term) in key: the field byte, then the
-** term cut to BL_MAX_TERM bytes. Returns its length. */
+/* Build the table key of (field, term) in key (room for PEND_KEY bytes):
+** the field byte, then the term cut to BL_MAX_TERM bytes, zero-padded to
+** KEY_INLINE bytes for key_equal. Returns its length. */
 static size_t make_key(uint8_t *key, uint32_t field, const char *term,
                        size_t len)
 {
     if (len > BL_MAX_TERM)
         len = BL_MAX_TERM;
+    memset(key, 0, KEY_INLINE);        /* two stores */
     key[0] = (uint8_t)field;
     memcpy(key + 1, term, len);
     return len + 1;
@@ -457,7 +461,7 @@ static int close_field(bl_builder *b, bool text)
 static int add_keyword(bl_builder *b, uint32_t field, const char *s,
                        size_t len)
 {
-    uint8_t key[1 + BL_MAX_TERM];
+    uint8_t key[PEND_KEY];
     size_t key_len;
     uint32_t i;
     int rc;
