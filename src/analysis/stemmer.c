@@ -187,6 +187,11 @@ size_t bl_stemmer_stem(bl_stemmer *s, const char *word, size_t len,
     return n;
 }
 
+void bl_stemmer_prefetch(const bl_stemmer *s, uint64_t hash)
+{
+    __builtin_prefetch(&s->cache[(hash & (CACHE_SETS - 1)) * 2]);
+}
+
 void bl_stemmer_stats(const bl_stemmer *s, uint64_t *hits, uint64_t *misses)
 {
     *hits = s->hits;
