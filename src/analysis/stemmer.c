@@ -19,7 +19,10 @@
 #include "analysis/normalize.h"
 #include "byline.h"
 
-#define CACHE_SETS 8192        /* power of two; two slots each */
+/* Power of two; two slots each. Reuters (1.72 M words to stem) misses
+** 135 k times with 8192 sets, 85 k with 16384, 63 k with 32768; a miss runs
+** libstemmer, about 2,400 instructions. */
+#define CACHE_SETS 16384
 #define CACHE_WORD 24          /* longest word or stem a slot holds */
 
 #define CACHE_STEM 34          /* longest stem a slot holds */
@@ -38,7 +41,10 @@ _Static_assert(sizeof(cache_slot) == 64, "a slot is one cache line");
 
 struct bl_stemmer {
     struct sb_stemmer *sb;     /* the Snowball program */
-    cache_slot *cache;         /* CACHE_SETS * 2 slots */
+    cache_slot *cache;         /* CACHE_SETS * 2 slots, in cache_mem */
+    void *cache_mem;           /* calloc'ed: pages are zeroed as first
+                                  touched, so a short-lived stemmer pays
+                                  only for the sets it uses */
     uint64_t hits, misses;
 };
 
@@ -100,9 +106,12 @@ int bl_stemmer_new(const char *lang, bl_stemmer **out)
     if (s == NULL)
         return BL_ENOMEM;
     s->sb = sb_stemmer_new(bl_stem_lang(lang), "UTF_8");
-    s->cache = aligned_alloc(64, (size_t)CACHE_SETS * 2 * sizeof *s->cache);
-    if (s->cache != NULL)
-        memset(s->cache, 0, (size_t)CACHE_SETS * 2 * sizeof *s->cache);
+    s->cache_mem = calloc(1, (size_t)CACHE_SETS * 2 * sizeof *s->cache +
+                                 sizeof *s->cache - 1);
+    if (s->cache_mem != NULL)
+        s->cache = (cache_slot *)(((uintptr_t)s->cache_mem +
+                                   sizeof *s->cache - 1) &
+                                  ~(uintptr_t)(sizeof *s->cache - 1));
     if (s->sb == NULL || s->cache == NULL) {
         bl_stemmer_free(s);
         return BL_ENOMEM;
@@ -116,7 +125,7 @@ void bl_stemmer_free(bl_stemmer *s)
     if (s == NULL)
         return;
     sb_stemmer_delete(s->sb);
-    free(s->cache);
+    free(s->cache_mem);
     free(s);
 }
 
@@ -176,6 +185,11 @@ size_t bl_stemmer_stem(bl_stemmer *s, const char *word, size_t len,
         memcpy(set[0].stem, stem, n);
     }
     return n;
+}
+
+void bl_stemmer_prefetch(const bl_stemmer *s, uint64_t hash)
+{
+    __builtin_prefetch(&s->cache[(hash & (CACHE_SETS - 1)) * 2]);
 }
 
 void bl_stemmer_stats(const bl_stemmer *s, uint64_t *hits, uint64_t *misses)

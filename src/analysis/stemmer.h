@@ -34,6 +34,10 @@ void bl_stemmer_free(bl_stemmer *s);
 size_t bl_stemmer_stem(bl_stemmer *s, const char *word, size_t len,
                        uint64_t hash, char *out, size_t cap);
 
+/* A hint that bl_stemmer_stem will soon be called for the word whose
+** bl_hash is hash: its cache set is fetched ahead, to overlap the miss. */
+void bl_stemmer_prefetch(const bl_stemmer *s, uint64_t hash);
+
 /* Cache counters since bl_stemmer_new, for tuning. */
 void bl_stemmer_stats(const bl_stemmer *s, uint64_t *hits,
                       uint64_t *misses);

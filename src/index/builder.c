@@ -76,7 +76,8 @@ typedef struct pending {
 struct bl_builder {
     bl_analyzer *an;
     bl_arena arena;            /* keys and stream slices */
-    term_ent *ents;            /* terms in insertion order */
+    term_ent *ents;            /* terms in insertion order, in ents_mem */
+    void *ents_mem;            /* the block, 63 bytes over for alignment */
     uint32_t n_ents, cap_ents;
     uint64_t *table;           /* hash >> 32 << 32 | ent index + 1; 0 is
                                   empty */
@@ -220,33 +221,48 @@ static int table_grow(bl_builder *b)
     return BL_OK;
 }
 
+/* The ents are cache-line aligned (so an ent's hot fields share one line)
+** inside ents_mem, grown by realloc: once the block is big enough for
+** malloc to map it on its own, glibc moves its pages with mremap instead
+** of copying them, so each page is faulted in once. With posix_memalign and
+** memcpy, Reuters' 98,737 terms copied 15.5 MiB into fresh pages (byline
+** index, 1 thread: 24,500 -> 21,700 page faults). When realloc lands at
+** another offset from a line, the ents are moved to the line. */
 static int ents_grow(bl_builder *b)
 {
     uint32_t cap = b->cap_ents ? b->cap_ents * 2 : 4096;
-    void *p;
+    size_t had = b->ents != NULL ? (size_t)((uint8_t *)b->ents -
+                                            (uint8_t *)b->ents_mem) : 0;
+    size_t want;
+    uint8_t *p;
 
-    /* Cache-line aligned, so that an ent's hot fields share one line. */
-    if (posix_memalign(&p, 64, sizeof(term_ent) * cap) != 0)
+    if (cap > UINT32_MAX / 2)
+        return BL_ELIMIT;
+    p = realloc(b->ents_mem, sizeof(term_ent) * cap + 63);
+    if (p == NULL)
         return BL_ENOMEM;
-    if (b->n_ents > 0)
-        memcpy(p, b->ents, sizeof(term_ent) * b->n_ents);
-    free(b->ents);
-    b->ents = p;
+    want = (size_t)(-(uintptr_t)p & 63);
+    if (want != had && b->n_ents > 0)
+        memmove(p + want, p + had, sizeof(term_ent) * b->n_ents);
+    b->ents_mem = p;
+    b->ents = (term_ent *)(void *)(p + want);
     b->cap_ents = cap;
     return BL_OK;
 }
 
+/* Whether ent e holds key (from make_key: zero-padded to KEY_INLINE bytes,
+** as e->inl is), comparing the inline bytes as two 64-bit words. */
 static bool key_equal(const term_ent *e, const uint8_t *key, size_t len)
 {
+    uint64_t k[2], x[2];
+
     if (e->key_len != len)
         return false;
-    if (len <= KEY_INLINE) {
-        for (size_t i = 0; i < len; i++)
-            if (e->inl[i] != key[i])
-                return false;
-        return true;
-    }
-    return memcmp(e->inl, key, KEY_INLINE) == 0 &&
+    memcpy(k, key, sizeof k);
+    memcpy(x, e->inl, sizeof x);
+    if (((k[0] ^ x[0]) | (k[1] ^ x[1])) != 0)
+        return false;
+    return len <= KEY_INLINE ||
            memcmp(e->key + KEY_INLINE, key + KEY_INLINE,
                   len - KEY_INLINE) == 0;
 }
@@ -261,13 +277,15 @@ static void prefetch_ent(const bl_builder *b, uint64_t h)
         __builtin_prefetch(&b->ents[(uint32_t)slot - 1]);
 }
 
-/* Build the table key of (field, term) in key: the field byte, then the
-** term cut to BL_MAX_TERM bytes. Returns its length. */
+/* Build the table key of (field, term) in key (room for PEND_KEY bytes):
+** the field byte, then the term cut to BL_MAX_TERM bytes, zero-padded to
+** KEY_INLINE bytes for key_equal. Returns its length. */
 static size_t make_key(uint8_t *key, uint32_t field, const char *term,
                        size_t len)
 {
     if (len > BL_MAX_TERM)
         len = BL_MAX_TERM;
+    memset(key, 0, KEY_INLINE);        /* two stores */
     key[0] = (uint8_t)field;
     memcpy(key + 1, term, len);
     return len + 1;
@@ -444,7 +462,7 @@ static int close_field(bl_builder *b, bool text)
 static int add_keyword(bl_builder *b, uint32_t field, const char *s,
                        size_t len)
 {
-    uint8_t key[1 + BL_MAX_TERM];
+    uint8_t key[PEND_KEY];
     size_t key_len;
     uint32_t i;
     int rc;
@@ -546,7 +564,7 @@ void bl_builder_free(bl_builder *b)
         return;
     bl_analyzer_free(b->an);
     bl_arena_free(&b->arena);
-    free(b->ents);
+    free(b->ents_mem);
     free(b->table);
     free(b->touched);
     for (int f = 0; f < BL_N_TEXT_FIELDS; f++)

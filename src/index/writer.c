@@ -387,7 +387,13 @@ static void *worker_main(void *arg)
                 w->q_bytes -= batch[n].bytes;
                 n++;
             }
-            if (w->caller_waits)
+            /* Wake a waiting caller only once the queue is half empty, so
+            ** that it adds half a queue per wake-up rather than one batch:
+            ** byline index of Reuters with 1 thread went from 4,694
+            ** voluntary and 4,652 involuntary context switches to 560 and
+            ** 12, system time 0.17 -> 0.10 s. */
+            if (w->caller_waits && w->q_len <= w->q_cap / 2 &&
+                w->q_bytes <= QUEUE_BYTES / 2)
                 pthread_cond_signal(&w->not_full);
             pthread_mutex_unlock(&w->mu);
             for (size_t i = 0; i < n; i++) {

@@ -197,6 +197,51 @@ static inline bool plain(uint8_t c)
     return (uint8_t)(c - 0x21) < 0x5e && c != '<' && c != '&';
 }
 
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* True when the 8 bytes at p are plain or single spaces, and the last is
+** plain: no byte below ' ' or above '~', no '<' or '&', no two spaces in a
+** row. Setting each byte's top bit before subtracting keeps borrows inside
+** their byte, so every test below is exact. */
+static inline bool word_plain(const uint8_t *p)
+{
+    uint64_t x, sp;
+
+    memcpy(&x, p, 8);
+    if (((x - ONES * 0x20) & ~x & HIGHS) != 0 ||        /* a byte < ' ' */
+        ((x + ONES * 0x01) | x) & HIGHS ||              /* a byte > '~' */
+        (((x ^ (ONES * '<')) - ONES) & ~(x ^ (ONES * '<')) & HIGHS) != 0 ||
+        (((x ^ (ONES * '&')) - ONES) & ~(x ^ (ONES * '&')) & HIGHS) != 0)
+        return false;
+    sp = ~((x | HIGHS) - ONES * 0x21) & HIGHS;          /* the spaces */
+    return (sp & (sp << 8)) == 0 && (sp >> 63) == 0;
+}
+
+/* Length of the run at p[0..n) that ing_clean copies as it is: plain bytes
+** and single spaces between them (p[0] is plain). Eight bytes at a time
+** while they are all such, then byte by byte through the eight that are
+** not: ing_clean of Reuters 508 -> 268 M instructions (callgrind). */
+static size_t plain_run(const uint8_t *p, size_t n)
+{
+    size_t i = 1;
+
+    for (;;) {
+        size_t stop;
+
+        while (i + 8 <= n && word_plain(p + i))
+            i += 8;
+        for (stop = i + 8; i < stop;) {
+            if (i < n && plain(p[i]))
+                i++;
+            else if (i + 1 < n && p[i] == ' ' && plain(p[i + 1]))
+                i += 2;
+            else
+                return i;
+        }
+    }
+}
+
 /* '<' then a letter, '/' or '!', and a '>' within MAX_TAG bytes: a tag,
 ** not a lone "less than". */
 static bool looks_like_tag(const uint8_t *p, size_t n)
@@ -270,11 +315,14 @@ char *ing_clean(bl_arena *a, const uint8_t *p, size_t len, unsigned flags)
         size_t k;
 
         if (plain(c)) {
-            /* The common case: a run of printable ASCII, copied as is. */
+            /* The common case: printable ASCII words with single spaces
+            ** between them, copied as they are. */
+            size_t k = plain_run(p + i, len - i);
+
             flush_ws(&o);
-            do
-                o.p[o.len++] = (char)p[i++];
-            while (i < len && plain(p[i]));
+            memcpy(o.p + o.len, p + i, k);
+            o.len += k;
+            i += k;
         } else if (c == ' ' && !o.ws && o.len > 0 && i + 1 < len &&
                    plain(p[i + 1])) {
             o.p[o.len++] = ' ';        /* one space between two words */

@@ -119,45 +119,60 @@ uint64_t bl_bitpack_get(const uint8_t *p, uint64_t i, unsigned w)
 size_t bl_pfor_encode(const uint32_t *v, size_t n, uint8_t *out)
 {
     size_t count[33] = {0}, best = SIZE_MAX, at = 0, n_exc = 0;
-    unsigned b = 0;
+    unsigned b = 0, top = 0;
 
     if (n < BL_PFOR_SMALL) {
         for (size_t i = 0; i < n; i++)
             at += bl_varint_put(out + at, v[i]);
         return at;
     }
-    for (size_t i = 0; i < n; i++)
-        count[v[i] ? 32 - __builtin_clz(v[i]) : 0]++;
-    for (unsigned c = 0; c <= 32; c++) {
+    for (size_t i = 0; i < n; i++) {
+        unsigned w = v[i] ? 32 - (unsigned)__builtin_clz(v[i]) : 0;
+
+        count[w]++;
+        if (w > top)
+            top = w;
+    }
+    /* Only widths up to the largest value's, top, can win: at top there are
+    ** no exceptions, and above it every width costs n >= 8 bits more. This
+    ** bound took the search from 528 steps to top^2/2 (flush of Reuters'
+    ** postings: 648 -> 210 M instructions in bl_pfor_encode). */
+    for (unsigned c = 0; c <= top; c++) {
         size_t cost = bl_bitpack_bytes(n, c);
 
-        for (unsigned w = c + 1; w <= 32; w++)
+        for (unsigned w = c + 1; w <= top; w++)
             cost += count[w] * (1 + (w - c + 6) / 7);
         if (cost <= best) {
             best = cost;
             b = c;
         }
     }
-    for (unsigned w = b + 1; w <= 32; w++)
+    for (unsigned w = b + 1; w <= top; w++)
         n_exc += count[w];
     out[0] = (uint8_t)b;
     out[1] = (uint8_t)n_exc;
     at = 2;
     {
+        /* Four bytes at a time: acc holds under 32 pending bits between
+        ** values, so one more (b <= 32) still fits (pfor 210 -> 176 M
+        ** instructions in a Reuters flush). */
         uint64_t acc = 0, mask = ((uint64_t)1 << b) - 1;
         unsigned bits = 0;
 
         for (size_t i = 0; i < n && b > 0; i++) {
             acc |= (v[i] & mask) << bits;
             bits += b;
-            while (bits >= 8) {
-                out[at++] = (uint8_t)acc;
-                acc >>= 8;
-                bits -= 8;
+            if (bits >= 32) {
+                bl_store_u32le(out + at, (uint32_t)acc);
+                at += 4;
+                acc >>= 32;
+                bits -= 32;
             }
         }
-        if (bits > 0)
+        for (; bits > 0; bits = bits > 8 ? bits - 8 : 0) {
             out[at++] = (uint8_t)acc;
+            acc >>= 8;
+        }
     }
     for (size_t i = 0; i < n && n_exc > 0; i++) {
         if (b < 32 && (v[i] >> b) != 0) {
