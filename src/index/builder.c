@@ -174,7 +174,7 @@ static uint8_t rd_byte(stream_rd *r)
     return *r->p++;
 }
 
-static uint64_t rd_varint(stream_rd *r)
+static uint64_t rd_varint_long(stream_rd *r)
 {
     uint64_t v = 0;
     unsigned shift = 0;
@@ -195,6 +195,15 @@ static uint64_t rd_varint(stream_rd *r)
         shift += 7;
     } while (c & 0x80);
     return v;
+}
+
+/* Most values (gaps, tfs, position deltas) take one byte: read those
+** inline, the rest in rd_varint_long (flush of Reuters: 4.6 M calls). */
+static inline uint64_t rd_varint(stream_rd *r)
+{
+    if (r->p < r->end && *r->p < 0x80)
+        return *r->p++;
+    return rd_varint_long(r);
 }
 
 /* ---- the term table ---------------------------------------------------- */
