@@ -698,6 +698,8 @@ static int str_cmp(const void *x, const void *y)
                   **(const char *const *const *)y);
 }
 
+#define FLUSH_AHEAD 8          /* terms between an ent's prefetch and use */
+
 typedef struct flush_bufs {
     uint32_t *docs, *tfs, *pos;
     uint32_t cap_docs;
@@ -805,6 +807,23 @@ int bl_builder_flush(bl_builder *b, const char *path, bl_segment_info *info)
         const term_ent *e = order[i].e;
         size_t p0 = post.len, x0 = pos.len;
 
+        /* Terms come in key order, not in the order they lie in memory:
+        ** fetch the ent FLUSH_AHEAD terms on, and the key and stream heads
+        ** of the one half as far (loading e->df and e->key[0] was 70% of
+        ** this loop's own time on Reuters). */
+        if (i + FLUSH_AHEAD < b->n_ents) {
+            const term_ent *f = order[i + FLUSH_AHEAD].e;
+
+            __builtin_prefetch(f);
+            __builtin_prefetch(&f->df);
+        }
+        if (i + FLUSH_AHEAD / 2 < b->n_ents) {
+            const term_ent *f = order[i + FLUSH_AHEAD / 2].e;
+
+            __builtin_prefetch(f->key);
+            __builtin_prefetch(f->docs.head);
+            __builtin_prefetch(f->pos.head);
+        }
         rc = decode_term(e, &fb);
         if (rc == BL_OK)
             rc = bl_postings_write(&post, &pos, (bl_field_id)e->key[0],
