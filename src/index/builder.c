@@ -175,7 +175,7 @@ static uint8_t rd_byte(stream_rd *r)
     return *r->p++;
 }
 
-static uint64_t rd_varint(stream_rd *r)
+static uint64_t rd_varint_long(stream_rd *r)
 {
     uint64_t v = 0;
     unsigned shift = 0;
@@ -196,6 +196,15 @@ static uint64_t rd_varint(stream_rd *r)
         shift += 7;
     } while (c & 0x80);
     return v;
+}
+
+/* Most values (gaps, tfs, position deltas) take one byte: read those
+** inline, the rest in rd_varint_long (flush of Reuters: 4.6 M calls). */
+static inline uint64_t rd_varint(stream_rd *r)
+{
+    if (r->p < r->end && *r->p < 0x80)
+        return *r->p++;
+    return rd_varint_long(r);
 }
 
 /* ---- the term table ---------------------------------------------------- */
@@ -275,6 +284,19 @@ static void prefetch_ent(const bl_builder *b, uint64_t h)
 
     if (slot != 0)
         __builtin_prefetch(&b->ents[(uint32_t)slot - 1]);
+}
+
+/* Prefetch, for writing, the tail of the positions stream of the ent in
+** the first table slot of hash h, once prefetch_ent has brought the ent
+** in: the occurrence is appended there (a hint only, like prefetch_ent;
+** the add path's samples in a 1-thread Reuters index, mean of three
+** perf runs, 1,058 -> 961). */
+static void prefetch_tail(const bl_builder *b, uint64_t h)
+{
+    uint64_t slot = b->table[(uint32_t)h & (b->table_cap - 1)];
+
+    if (slot != 0)
+        __builtin_prefetch(b->ents[(uint32_t)slot - 1].pos.cur, 1);
 }
 
 /* Build the table key of (field, term) in key (room for PEND_KEY bytes):
@@ -392,6 +414,8 @@ static int run_pending(bl_builder *b)
 
         if (k + PEND_AHEAD < n)
             prefetch_ent(b, b->pend[k + PEND_AHEAD].hash);
+        if (k + PEND_AHEAD / 2 < n)
+            prefetch_tail(b, b->pend[k + PEND_AHEAD / 2].hash);
         rc = term_find(b, b->pend_keys + (size_t)k * PEND_KEY, t->len,
                        t->hash, &i);
         if (rc == BL_OK)
@@ -694,6 +718,8 @@ static int str_cmp(const void *x, const void *y)
                   **(const char *const *const *)y);
 }
 
+#define FLUSH_AHEAD 8          /* terms between an ent's prefetch and use */
+
 typedef struct flush_bufs {
     uint32_t *docs, *tfs, *pos;
     uint32_t cap_docs;
@@ -802,6 +828,23 @@ int bl_builder_flush(bl_builder *b, const char *path, bl_segment_info *info)
         const term_ent *e = order[i].e;
         size_t p0 = post.len, x0 = pos.len;
 
+        /* Terms come in key order, not in the order they lie in memory:
+        ** fetch the ent FLUSH_AHEAD terms on, and the key and stream heads
+        ** of the one half as far (loading e->df and e->key[0] was 70% of
+        ** this loop's own time on Reuters). */
+        if (i + FLUSH_AHEAD < b->n_ents) {
+            const term_ent *f = order[i + FLUSH_AHEAD].e;
+
+            __builtin_prefetch(f);
+            __builtin_prefetch(&f->df);
+        }
+        if (i + FLUSH_AHEAD / 2 < b->n_ents) {
+            const term_ent *f = order[i + FLUSH_AHEAD / 2].e;
+
+            __builtin_prefetch(f->key);
+            __builtin_prefetch(f->docs.head);
+            __builtin_prefetch(f->pos.head);
+        }
         rc = decode_term(e, &fb);
         if (rc == BL_OK)
             rc = bl_postings_write(&post, &pos, (bl_field_id)e->key[0],
