@@ -8,7 +8,9 @@
 ** flush writes them (df, cf and max_tf over the live documents, block
 ** bounds over the merged lengths); lengths, dates, sources (a merged sorted
 ** dictionary) and ids are copied per live document; the stored articles
-** stream through a store writer that compresses each block as it fills.
+** stream through a store writer that compresses each block as it fills,
+** on a second thread while the terms are merged (the writer's workers are
+** idle during a merge).
 ** The result is byte for byte the segment a builder would write from the
 ** same live articles in the same order, except the store's compressed bytes
 ** (another dictionary). Memory: the output's sections until the file is
@@ -24,6 +26,9 @@
 #include "index/merge.h"
 
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -519,8 +524,13 @@ static int merge_field(merger *g, bl_field_id f)
 
 /* The stored articles: a dictionary trained on a sample spread over the
 ** live articles (as much text as bl_store_finish samples), then every live
-** article streamed through, one store block held at a time. */
-static int merge_store(merger *g, uint64_t expect)
+** article streamed through, one store block held at a time. It runs on a
+** thread of its own while the terms are merged (store_main): it reads only
+** the remap arrays, the sources' stores and columns, and writes only the
+** store's sections, the store context and *where, the source it failed on.
+** *stop, set by the other thread, makes it give up early. */
+static int merge_store(merger *g, uint64_t expect, const char **where,
+                       const atomic_bool *stop)
 {
     bl_store_opts so;
     bl_store_writer *sample = NULL;
@@ -542,14 +552,17 @@ static int merge_store(merger *g, uint64_t expect)
     for (size_t i = 0; i < g->n && rc == BL_OK && so.dict_bytes > 0; i++) {
         const merge_src *s = &g->src[i];
 
-        g->where = s->name;
+        *where = s->name;
         for (uint32_t d = 0; d < bl_segment_docs(s->seg) && rc == BL_OK;
              d++) {
             bl_doc *doc;
 
             if (s->remap[d] == BL_DOC_END || at++ % step != 0)
                 continue;
-            rc = bl_segment_doc(s->seg, d, g->ctx, &doc);
+            if (atomic_load(stop))
+                rc = BL_EINVAL;
+            if (rc == BL_OK)
+                rc = bl_segment_doc(s->seg, d, g->ctx, &doc);
             if (rc == BL_OK) {
                 rc = bl_store_add(sample, doc);
                 bl_doc_free(doc);
@@ -563,14 +576,17 @@ static int merge_store(merger *g, uint64_t expect)
     for (size_t i = 0; i < g->n && rc == BL_OK; i++) {
         const merge_src *s = &g->src[i];
 
-        g->where = s->name;
+        *where = s->name;
         for (uint32_t d = 0; d < bl_segment_docs(s->seg) && rc == BL_OK;
              d++) {
             bl_doc *doc;
 
             if (s->remap[d] == BL_DOC_END)
                 continue;
-            rc = bl_segment_doc(s->seg, d, g->ctx, &doc);
+            if (atomic_load(stop))
+                rc = BL_EINVAL;
+            if (rc == BL_OK)
+                rc = bl_segment_doc(s->seg, d, g->ctx, &doc);
             if (rc == BL_OK) {
                 rc = bl_store_stream_add(st, doc);
                 bl_doc_free(doc);
@@ -578,12 +594,28 @@ static int merge_store(merger *g, uint64_t expect)
         }
         drop_pages(s->seg, BL_SEC_STORE);
     }
-    g->where = NULL;
+    *where = NULL;
     if (rc == BL_OK)
         rc = bl_store_stream_finish(st, &g->store, &g->storeidx, &g->dict,
                                     &g->raw);
     bl_store_stream_free(st);
     return rc;
+}
+
+typedef struct store_job {
+    merger *g;
+    uint64_t expect;           /* the store's bytes, foreseen */
+    const char *where;         /* the source the store failed on */
+    atomic_bool stop;          /* the terms failed: give up */
+    int rc;
+} store_job;
+
+static void *store_main(void *arg)
+{
+    store_job *j = arg;
+
+    j->rc = merge_store(j->g, j->expect, &j->where, &j->stop);
+    return NULL;
 }
 
 /* Write the merged segment to path; *bytes is its size. */
@@ -673,10 +705,19 @@ int bl_merge_segments(const char *dir, const bl_analyzer_opts *opts,
     for (size_t i = 0; i < n && rc == BL_OK; i++)
         rc = open_source(&g, dir, &srcs[i], &g.src[i], why, sizeof why);
     if (rc == BL_OK && g.docs > 0) {
-        uint64_t expect;
+        store_job job;
+        pthread_t th;
+        bool threaded = false;
 
+        memset(&job, 0, sizeof job);
+        job.g = &g;
+        atomic_init(&job.stop, false);
         g.where = NULL;
-        rc = reserve_output(&g, &expect);
+        rc = reserve_output(&g, &job.expect);
+        /* The store on a second thread (zstd is most of a merge's time);
+        ** on this one if none can be started. */
+        if (rc == BL_OK)
+            threaded = pthread_create(&th, NULL, store_main, &job) == 0;
         if (rc == BL_OK)
             rc = merge_sources(&g);
         if (rc == BL_OK)
@@ -694,8 +735,16 @@ int bl_merge_segments(const char *dir, const bl_analyzer_opts *opts,
         if (rc == BL_OK)
             rc = bl_columns_write(&g.columns, g.dates, g.docs, g.names,
                                   g.n_names, g.ords, &g.ids);
-        if (rc == BL_OK)
-            rc = merge_store(&g, expect);
+        if (rc != BL_OK)
+            atomic_store(&job.stop, true);
+        if (threaded)
+            pthread_join(th, NULL);
+        else if (rc == BL_OK)
+            job.rc = merge_store(&g, job.expect, &job.where, &job.stop);
+        if (rc == BL_OK && job.rc != BL_OK) {
+            rc = job.rc;
+            g.where = job.where;
+        }
         if (rc == BL_OK)
             rc = merge_write(&g, path, &bytes);
     }
