@@ -242,14 +242,14 @@ static void compare(const bl_segment *m, const bl_segment *o,
 }
 
 /* Three sources (the sample corpus with one deletion, Reuters file 0,
-** Reuters file 1 with every third article deleted, plus the made-up
+** Reuters files 1 to 3 with every third article deleted, plus the made-up
 ** articles), merged directly, equal the builder's segment of the live
 ** articles. */
 static void merge_equals_builder(void **state)
 {
     fix *f = *state;
     const char *sample = fx_source("corpus/sample/articles.jsonl");
-    const char *r0, *r1;
+    const char *r0, *r1, *r2;
     bl_manifest_seg srcs[3], out;
     size_t cut[4];
     docs live = {NULL, 0};
@@ -270,7 +270,17 @@ static void merge_equals_builder(void **state)
     cut[2] = f->all.n;
     if ((r1 = fx_corpus("reuters21578/reut2-001.sgm")) == NULL)
         FX_SKIP("reuters21578/reut2-001.sgm is not in the shared corpus");
-    load(r1, BL_FORMAT_REUTERS, 600, &f->all);
+    load(r1, BL_FORMAT_REUTERS, SIZE_MAX, &f->all);
+    /* More text than the store samples for its dictionary (16 times its
+    ** 110 KiB): the merge trains on a sample, the builder on all. */
+    for (int k = 2; k <= 3; k++) {
+        char rel[64];
+
+        snprintf(rel, sizeof rel, "reuters21578/reut2-%03d.sgm", k);
+        if ((r2 = fx_corpus(rel)) == NULL)
+            FX_SKIP("a Reuters-21578 file is not in the shared corpus");
+        load(r2, BL_FORMAT_REUTERS, SIZE_MAX, &f->all);
+    }
     add_made_up(&f->all);
     cut[3] = f->all.n;
     assert_true(cut[2] - cut[1] >= 900);
@@ -316,9 +326,15 @@ static void merge_equals_builder(void **state)
         assert_true(ti.max_tf >= 5000);
     }
     print_message("merged %zu live of %zu articles: %llu bytes "
-                  "(builder %llu)\n", live.n, f->all.n,
+                  "(builder %llu), %s dictionary\n", live.n, f->all.n,
                   (unsigned long long)out.bytes,
-                  (unsigned long long)info.bytes);
+                  (unsigned long long)info.bytes,
+                  m->sec[BL_SEC_STOREDICT].len ==
+                          o->sec[BL_SEC_STOREDICT].len &&
+                      memcmp(m->sec[BL_SEC_STOREDICT].p,
+                             o->sec[BL_SEC_STOREDICT].p,
+                             (size_t)m->sec[BL_SEC_STOREDICT].len) == 0
+                      ? "the same" : "another");
     bl_segment_close(m);
     bl_segment_close(o);
     /* A merge of one source without deletions is the same segment again,
