@@ -1,23 +1,44 @@
-/* merge.c - the merge policy and the merge itself (merge.h). A merge goes
-** through the same builder as new articles: it re-analyses the stored
-** articles with the index's analysis options, which yields exactly the
-** terms, lengths and columns they had, since analysis is deterministic and
-** every stored field round-trips byte for byte.
+/* merge.c - the merge policy and the merge itself (merge.h). A merge
+** combines the sources' encoded sections, as Lucene does, instead of
+** re-analysing their articles: the live documents of the sources, in source
+** order, get new consecutive doc ids (a remap array per source); the term
+** dictionaries are walked together, field by field, in key order, and each
+** term's postings and positions are gathered from every source that has it,
+** renumbered, and written again with the segment/ writers, as a builder's
+** flush writes them (df, cf and max_tf over the live documents, block
+** bounds over the merged lengths); lengths, dates, sources (a merged sorted
+** dictionary) and ids are copied per live document; the stored articles
+** stream through a store writer that compresses each block as it fills,
+** on a second thread while the terms are merged (the writer's workers are
+** idle during a merge).
+** The result is byte for byte the segment a builder would write from the
+** same live articles in the same order, except the store's compressed bytes
+** (another dictionary). Memory: the output's sections until the file is
+** written, per-document arrays, one term's postings and one store block;
+** never the articles themselves.
 **
 ** The invariant: the merged segment holds every live article of its
 ** sources once, in source order, and nothing else; the sources stay on disk
-** until the commit that replaces them is durable.
+** until the commit that replaces them is durable. A source whose section
+** checksums do not hold is refused (BL_ECORRUPT): its bytes would otherwise
+** be rewritten under fresh checksums.
 */
 #include "index/merge.h"
 
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "base/file.h"
-#include "index/builder.h"
+#include "base/hash.h"
 #include "segment/deletes.h"
+#include "segment/segfile.h"
 #include "segment/segment.h"
 
 static unsigned tier_of(uint64_t live)
@@ -73,87 +94,673 @@ void bl_merge_pick(const bl_manifest *m, uint64_t max_bytes, size_t *idx,
     }
 }
 
-/* Add the live articles of one source to b. */
-static int copy_segment(const char *dir, const bl_manifest_seg *src,
-                        bl_builder *b, bl_store_ctx *ctx, char *msg,
-                        size_t cap)
+/* One source segment while it is merged. */
+typedef struct merge_src {
+    char name[64];             /* its file name, for messages */
+    bl_segment *seg;
+    bl_deletes del;            /* empty without a deletion file */
+    uint32_t *remap;           /* local doc -> merged doc, or BL_DOC_END
+                                  when deleted */
+    uint32_t live;             /* documents not deleted */
+    uint32_t *ord_map;         /* source ordinal -> merged ordinal */
+    bl_term_cursor cur;        /* the term walk of the current field */
+    bl_term_info ti;           /* the cursor's current term */
+    bool has_term;             /* the cursor is on a term */
+} merge_src;
+
+/* Everything one merge holds. */
+typedef struct merger {
+    merge_src *src;
+    size_t n;
+    uint32_t docs;             /* live documents: the merged segment's */
+    uint32_t *len[BL_N_TEXT_FIELDS];
+    int64_t *dates;
+    uint32_t *ords;
+    const char **names;        /* merged source dictionary (borrowed from
+                                  the sources' maps) */
+    uint32_t n_names;
+    uint64_t field_total[BL_N_TEXT_FIELDS];
+    uint64_t n_postings, n_positions, raw;
+    bl_ids_writer ids;
+    bl_termdict_writer tw;
+    bl_buf post, pos, lengths, columns, store, storeidx, dict;
+    /* one term */
+    bl_postings *p;
+    uint32_t *t_docs, *t_tfs, *t_pos;
+    size_t cap_docs, cap_pos;
+    bl_store_ctx *ctx;
+    const char *where;         /* the source being read, for messages */
+} merger;
+
+/* Hand back the pages of a source's section that the merge has read: they
+** stay in the page cache, but no longer count in the process's memory (a
+** later read maps them again). Only whole pages inside the section. */
+static void drop_pages(const bl_segment *seg, int sec)
 {
-    char name[64], path[4096], why[256] = "";
-    bl_segment *seg = NULL;
-    bl_deletes del = {0, 0, NULL};
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t a = (uintptr_t)seg->sec[sec].p;
+    uintptr_t e = a + (uintptr_t)seg->sec[sec].len;
+
+    a = (a + page - 1) & ~(page - 1);
+    e &= ~(page - 1);
+    if (e > a)
+        (void)madvise((void *)a, e - a, MADV_DONTNEED);
+}
+
+/* Reserve the output's big sections at about the sources' sizes (an eighth
+** more for slack), so that they never grow by copying. */
+static int reserve_output(merger *g, uint64_t *store)
+{
+    static const int secs[] = {BL_SEC_TERMS, BL_SEC_TERMIDX,
+                               BL_SEC_POSTINGS, BL_SEC_POSITIONS};
+    bl_buf *bufs[] = {&g->tw.terms, &g->tw.index, &g->post, &g->pos};
+    int rc = BL_OK;
+
+    for (size_t k = 0; k < sizeof secs / sizeof secs[0] && rc == BL_OK;
+         k++) {
+        uint64_t sum = 0;
+
+        for (size_t i = 0; i < g->n; i++)
+            sum += g->src[i].seg->sec[secs[k]].len;
+        rc = bl_buf_reserve(bufs[k], (size_t)(sum + sum / 8 + 4096));
+    }
+    *store = 0;
+    for (size_t i = 0; i < g->n; i++)
+        *store += g->src[i].seg->sec[BL_SEC_STORE].len;
+    *store += *store / 8 + 4096;
+    return rc;
+}
+
+/* Open source i: the segment, its deletions, its remap array. Every
+** section's checksum is checked, since bl_segment_open checks only the
+** small ones. */
+static int open_source(merger *g, const char *dir,
+                       const bl_manifest_seg *m, merge_src *s, char *why,
+                       size_t cap)
+{
+    char path[4096];
+    uint32_t docs;
     int rc;
 
-    rc = bl_segment_file_name(name, sizeof name, src->id);
+    rc = bl_segment_file_name(s->name, sizeof s->name, m->id);
+    g->where = s->name;
     if (rc == BL_OK)
-        rc = bl_path_join(path, sizeof path, dir, name);
+        rc = bl_path_join(path, sizeof path, dir, s->name);
     if (rc == BL_OK)
-        rc = bl_segment_open(path, &seg);
-    if (rc == BL_OK && src->del_gen != 0) {
+        rc = bl_segment_open(path, &s->seg);
+    if (rc == BL_OK && m->del_gen != 0) {
         char dname[64];
 
-        rc = bl_deletes_file_name(dname, sizeof dname, src->id,
-                                  src->del_gen);
+        rc = bl_deletes_file_name(dname, sizeof dname, m->id, m->del_gen);
         if (rc == BL_OK)
             rc = bl_path_join(path, sizeof path, dir, dname);
         if (rc == BL_OK)
-            rc = bl_deletes_load(path, &del, why, sizeof why);
-        if (rc == BL_OK && del.docs != bl_segment_docs(seg))
+            rc = bl_deletes_load(path, &s->del, why, cap);
+        if (rc == BL_OK && s->del.docs != bl_segment_docs(s->seg)) {
+            snprintf(why, cap, "its deletion file covers %u articles, "
+                     "not %u", s->del.docs, bl_segment_docs(s->seg));
             rc = BL_ECORRUPT;
-    }
-    for (uint32_t d = 0; rc == BL_OK && d < bl_segment_docs(seg); d++) {
-        bl_doc *doc;
-
-        if (del.bits != NULL && bl_deletes_test(&del, d))
-            continue;
-        rc = bl_segment_doc(seg, d, ctx, &doc);
-        if (rc == BL_OK) {
-            rc = bl_builder_add(b, doc);
-            bl_doc_free(doc);
         }
     }
+    for (int k = 0; rc == BL_OK && k < BL_SEC_COUNT; k++) {
+        const bl_section *sec = &s->seg->sec[k];
+
+        if (bl_checksum(sec->p, (size_t)sec->len) != sec->checksum) {
+            snprintf(why, cap, "%s: checksum mismatch", bl_sec_name(k));
+            rc = BL_ECORRUPT;
+        }
+        drop_pages(s->seg, k);
+    }
     if (rc != BL_OK)
-        snprintf(msg, cap, "merging %s: %s%s%s", name, bl_strerror(rc),
-                 why[0] ? ": " : "", why);
-    bl_deletes_free(&del);
-    bl_segment_close(seg);
+        return rc;
+    docs = bl_segment_docs(s->seg);
+    s->remap = malloc(sizeof *s->remap * ((size_t)docs + 1));
+    if (s->remap == NULL)
+        return BL_ENOMEM;
+    for (uint32_t d = 0; d < docs; d++) {
+        if (s->del.bits != NULL && bl_deletes_test(&s->del, d)) {
+            s->remap[d] = BL_DOC_END;
+            continue;
+        }
+        if (g->docs == BL_DOC_END - 1)
+            return BL_ELIMIT;
+        s->remap[d] = g->docs++;
+        s->live++;
+    }
+    return BL_OK;
+}
+
+static int name_cmp(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* The merged source dictionary: the sorted names the live documents use,
+** and each source's ordinal map into it. */
+static int merge_sources(merger *g)
+{
+    size_t total = 0;
+    bool *used = NULL;
+    int rc = BL_OK;
+
+    for (size_t i = 0; i < g->n; i++)
+        total += bl_segment_source_count(g->src[i].seg);
+    g->names = malloc(sizeof *g->names * (total + 1));
+    if (g->names == NULL)
+        return BL_ENOMEM;
+    for (size_t i = 0; i < g->n && rc == BL_OK; i++) {
+        merge_src *s = &g->src[i];
+        uint32_t n = bl_segment_source_count(s->seg);
+
+        g->where = s->name;
+        free(used);
+        used = calloc((size_t)n + 1, sizeof *used);
+        s->ord_map = malloc(sizeof *s->ord_map * ((size_t)n + 1));
+        if (used == NULL || s->ord_map == NULL) {
+            rc = BL_ENOMEM;
+            break;
+        }
+        for (uint32_t d = 0; d < bl_segment_docs(s->seg); d++) {
+            uint32_t o = bl_segment_source_ord(s->seg, d);
+
+            if (s->remap[d] == BL_DOC_END)
+                continue;
+            if (o >= n) {
+                rc = BL_ECORRUPT;
+                break;
+            }
+            used[o] = true;
+        }
+        for (uint32_t o = 0; o < n && rc == BL_OK; o++)
+            if (used[o])
+                g->names[g->n_names++] = bl_segment_source_name(s->seg, o);
+    }
+    free(used);
+    if (rc != BL_OK)
+        return rc;
+    qsort(g->names, g->n_names, sizeof *g->names, name_cmp);
+    {
+        uint32_t k = 0;
+
+        for (uint32_t i = 0; i < g->n_names; i++)
+            if (k == 0 || strcmp(g->names[k - 1], g->names[i]) != 0)
+                g->names[k++] = g->names[i];
+        g->n_names = k;
+    }
+    for (size_t i = 0; i < g->n; i++) {
+        merge_src *s = &g->src[i];
+
+        for (uint32_t o = 0; o < bl_segment_source_count(s->seg); o++) {
+            const char *name = bl_segment_source_name(s->seg, o);
+            const char **at = bsearch(&name, g->names, g->n_names,
+                                      sizeof *g->names, name_cmp);
+
+            /* Names no live document uses map nowhere; never read. */
+            s->ord_map[o] = at != NULL ? (uint32_t)(at - g->names)
+                                       : UINT32_MAX;
+        }
+    }
+    return BL_OK;
+}
+
+/* Per live document: lengths, date, source ordinal, id. */
+static int merge_columns(merger *g)
+{
+    bl_buf id = BL_BUF_INIT;
+    int rc = BL_OK;
+
+    for (int f = 0; f < BL_N_TEXT_FIELDS; f++)
+        if ((g->len[f] = malloc(sizeof(uint32_t) * g->docs)) == NULL)
+            rc = BL_ENOMEM;
+    if ((g->dates = malloc(sizeof *g->dates * g->docs)) == NULL ||
+        (g->ords = malloc(sizeof *g->ords * g->docs)) == NULL)
+        rc = BL_ENOMEM;
+    for (size_t i = 0; i < g->n && rc == BL_OK; i++) {
+        const merge_src *s = &g->src[i];
+
+        g->where = s->name;
+        for (uint32_t d = 0; d < bl_segment_docs(s->seg) && rc == BL_OK;
+             d++) {
+            uint32_t md = s->remap[d];
+
+            if (md == BL_DOC_END)
+                continue;
+            for (int f = 0; f < BL_N_TEXT_FIELDS; f++) {
+                g->len[f][md] = bl_segment_field_len(s->seg, (bl_field_id)f,
+                                                     d);
+                g->field_total[f] += g->len[f][md];
+            }
+            g->dates[md] = bl_segment_date(s->seg, d);
+            g->ords[md] = s->ord_map[bl_segment_source_ord(s->seg, d)];
+            rc = bl_segment_id(s->seg, d, &id);
+            if (rc == BL_OK)
+                rc = bl_ids_add(&g->ids, (const char *)id.p, id.len);
+        }
+    }
+    bl_buf_free(&id);
     return rc;
+}
+
+/* Room for n more entries in the term's arrays (docs, tfs) or positions. */
+static int reserve_docs(merger *g, size_t need)
+{
+    if (need > g->cap_docs) {
+        size_t cap = g->cap_docs ? g->cap_docs : 1024;
+        uint32_t *d, *t;
+
+        while (cap < need)
+            cap *= 2;
+        d = realloc(g->t_docs, sizeof *d * cap);
+        if (d == NULL)
+            return BL_ENOMEM;
+        g->t_docs = d;
+        t = realloc(g->t_tfs, sizeof *t * cap);
+        if (t == NULL)
+            return BL_ENOMEM;
+        g->t_tfs = t;
+        g->cap_docs = cap;
+    }
+    return BL_OK;
+}
+
+static int reserve_pos(merger *g, size_t need)
+{
+    if (need > g->cap_pos) {
+        size_t cap = g->cap_pos ? g->cap_pos : 4096;
+        uint32_t *p;
+
+        while (cap < need)
+            cap *= 2;
+        p = realloc(g->t_pos, sizeof *p * cap);
+        if (p == NULL)
+            return BL_ENOMEM;
+        g->t_pos = p;
+        g->cap_pos = cap;
+    }
+    return BL_OK;
+}
+
+/* Append the live postings of source s's current term (field f) to the
+** term's arrays: *n documents and *n_pos positions so far. */
+static int gather(merger *g, merge_src *s, bl_field_id f, uint32_t *n,
+                  size_t *n_pos)
+{
+    bool text = f < BL_N_TEXT_FIELDS;
+    bl_postings *p = g->p;
+    uint32_t d;
+    int rc;
+
+    g->where = s->name;
+    rc = bl_postings_open(s->seg, f, &s->ti, text, p);
+    while (rc == BL_OK && (d = bl_postings_next(p)) != BL_DOC_END) {
+        uint32_t md = s->remap[d], tf = text ? bl_postings_freq(p) : 1;
+
+        if (md == BL_DOC_END)
+            continue;
+        if ((*n > 0 && md <= g->t_docs[*n - 1]) || tf == 0)
+            return BL_ECORRUPT;
+        rc = reserve_docs(g, (size_t)*n + 1);
+        if (rc == BL_OK && text)
+            rc = reserve_pos(g, *n_pos + tf);
+        if (rc == BL_OK && text) {
+            uint32_t got;
+
+            rc = bl_postings_positions_all(p, g->t_pos + *n_pos, &got);
+            if (rc == BL_OK &&
+                (got != tf || g->t_pos[*n_pos + tf - 1] >= g->len[f][md]))
+                rc = BL_ECORRUPT;
+            *n_pos += tf;
+        }
+        if (rc != BL_OK)
+            break;
+        g->t_docs[*n] = md;
+        g->t_tfs[*n] = tf;
+        (*n)++;
+    }
+    if (rc == BL_OK)
+        rc = p->rc;
+    return rc;
+}
+
+/* Move source s's cursor to its next term. */
+static int advance(merge_src *s)
+{
+    int rc = bl_term_cursor_next(&s->cur, &s->ti);
+
+    s->has_term = rc == BL_OK;
+    return rc == BL_DONE ? BL_OK : rc;
+}
+
+/* Compare a cursor's term with the term bytes t[0..len). */
+static int term_cmp(const bl_term_cursor *c, const uint8_t *t, size_t len)
+{
+    size_t m = c->term_len < len ? c->term_len : len;
+    int r = memcmp(c->term, t, m);
+
+    if (r != 0)
+        return r;
+    return c->term_len < len ? -1 : c->term_len > len;
+}
+
+/* Write the gathered term (key, n documents, n_pos positions). */
+static int write_term(merger *g, const uint8_t *key, size_t key_len,
+                      uint32_t n, size_t n_pos)
+{
+    bl_field_id f = (bl_field_id)key[0];
+    bool text = f < BL_N_TEXT_FIELDS;
+    size_t p0 = g->post.len, x0 = g->pos.len;
+    uint32_t max_tf = 0;
+    uint64_t cf = 0;
+    int rc;
+
+    for (uint32_t k = 0; k < n; k++) {
+        cf += g->t_tfs[k];
+        if (g->t_tfs[k] > max_tf)
+            max_tf = g->t_tfs[k];
+    }
+    if (text && cf != n_pos)
+        return BL_ECORRUPT;
+    rc = bl_postings_write(&g->post, &g->pos, f, g->t_docs, g->t_tfs, n,
+                           g->t_pos, text ? g->len[f] : NULL);
+    if (rc == BL_OK)
+        rc = bl_termdict_add(&g->tw, key, key_len, n, cf, max_tf,
+                             g->post.len - p0, g->pos.len - x0,
+                             g->t_docs[0]);
+    /* Bad input the checks above let through shows as out-of-order keys
+    ** or lists: the sources, not the caller, are wrong. */
+    if (rc == BL_EINVAL)
+        rc = BL_ECORRUPT;
+    g->n_postings += n;
+    if (text)
+        g->n_positions += cf;
+    return rc;
+}
+
+/* The terms of field f: the sources' dictionaries walked together in byte
+** order, each term's live postings gathered from the sources in order (so
+** that merged doc ids increase) and written once; a term left without
+** live postings disappears. */
+static int merge_field(merger *g, bl_field_id f)
+{
+    uint8_t key[1 + BL_MAX_TERM];
+    int rc = BL_OK;
+
+    for (size_t i = 0; i < g->n && rc == BL_OK; i++) {
+        g->where = g->src[i].name;
+        rc = bl_term_cursor_open(g->src[i].seg, f, "", 0, &g->src[i].cur);
+        if (rc == BL_OK)
+            rc = advance(&g->src[i]);
+    }
+    while (rc == BL_OK) {
+        const bl_term_cursor *best = NULL;
+        uint32_t n = 0;
+        size_t n_pos = 0, len;
+
+        for (size_t i = 0; i < g->n; i++)
+            if (g->src[i].has_term &&
+                (best == NULL ||
+                 term_cmp(&g->src[i].cur, (const uint8_t *)best->term,
+                          best->term_len) < 0))
+                best = &g->src[i].cur;
+        if (best == NULL)
+            break;
+        key[0] = (uint8_t)f;
+        len = best->term_len;
+        memcpy(key + 1, best->term, len);
+        for (size_t i = 0; i < g->n && rc == BL_OK; i++) {
+            merge_src *s = &g->src[i];
+
+            if (!s->has_term || term_cmp(&s->cur, key + 1, len) != 0)
+                continue;
+            rc = gather(g, s, f, &n, &n_pos);
+            if (rc == BL_OK)
+                rc = advance(s);
+        }
+        if (rc == BL_OK && n > 0)
+            rc = write_term(g, key, 1 + len, n, n_pos);
+    }
+    return rc;
+}
+
+/* The stored articles: a dictionary trained on a sample spread over the
+** live articles (as much text as bl_store_finish samples), then every live
+** article streamed through, one store block held at a time. It runs on a
+** thread of its own while the terms are merged (store_main): it reads only
+** the remap arrays, the sources' stores and columns, and writes only the
+** store's sections, the store context and *where, the source it failed on.
+** *stop, set by the other thread, makes it give up early. */
+static int merge_store(merger *g, uint64_t expect, const char **where,
+                       const atomic_bool *stop)
+{
+    bl_store_opts so;
+    bl_store_writer *sample = NULL;
+    bl_store_stream *st = NULL;
+    uint64_t est = 0, step = 1, at = 0;
+    int rc;
+
+    bl_store_opts_default(&so);
+    /* The live share of the sources' raw stored bytes. */
+    for (size_t i = 0; i < g->n; i++) {
+        const bl_segment *seg = g->src[i].seg;
+
+        if (seg->docs > 0)
+            est += seg->raw_bytes / seg->docs * g->src[i].live;
+    }
+    if (so.dict_bytes > 0 && est > 16 * (uint64_t)so.dict_bytes)
+        step = (est + 16 * so.dict_bytes - 1) / (16 * so.dict_bytes);
+    rc = bl_store_writer_new(&sample);
+    for (size_t i = 0; i < g->n && rc == BL_OK && so.dict_bytes > 0; i++) {
+        const merge_src *s = &g->src[i];
+
+        *where = s->name;
+        for (uint32_t d = 0; d < bl_segment_docs(s->seg) && rc == BL_OK;
+             d++) {
+            bl_doc *doc;
+
+            if (s->remap[d] == BL_DOC_END || at++ % step != 0)
+                continue;
+            if (atomic_load(stop))
+                rc = BL_EINVAL;
+            if (rc == BL_OK)
+                rc = bl_segment_doc(s->seg, d, g->ctx, &doc);
+            if (rc == BL_OK) {
+                rc = bl_store_add(sample, doc);
+                bl_doc_free(doc);
+            }
+        }
+        drop_pages(s->seg, BL_SEC_STORE);
+    }
+    if (rc == BL_OK)
+        rc = bl_store_stream_new(&so, sample, (size_t)expect, &st);
+    bl_store_writer_free(sample);
+    for (size_t i = 0; i < g->n && rc == BL_OK; i++) {
+        const merge_src *s = &g->src[i];
+
+        *where = s->name;
+        for (uint32_t d = 0; d < bl_segment_docs(s->seg) && rc == BL_OK;
+             d++) {
+            bl_doc *doc;
+
+            if (s->remap[d] == BL_DOC_END)
+                continue;
+            if (atomic_load(stop))
+                rc = BL_EINVAL;
+            if (rc == BL_OK)
+                rc = bl_segment_doc(s->seg, d, g->ctx, &doc);
+            if (rc == BL_OK) {
+                rc = bl_store_stream_add(st, doc);
+                bl_doc_free(doc);
+            }
+        }
+        drop_pages(s->seg, BL_SEC_STORE);
+    }
+    *where = NULL;
+    if (rc == BL_OK)
+        rc = bl_store_stream_finish(st, &g->store, &g->storeidx, &g->dict,
+                                    &g->raw);
+    bl_store_stream_free(st);
+    return rc;
+}
+
+typedef struct store_job {
+    merger *g;
+    uint64_t expect;           /* the store's bytes, foreseen */
+    const char *where;         /* the source the store failed on */
+    atomic_bool stop;          /* the terms failed: give up */
+    int rc;
+} store_job;
+
+static void *store_main(void *arg)
+{
+    store_job *j = arg;
+
+    j->rc = merge_store(j->g, j->expect, &j->where, &j->stop);
+    return NULL;
+}
+
+/* Write the merged segment to path; *bytes is its size. */
+static int merge_write(merger *g, const char *path, uint64_t *bytes)
+{
+    bl_buf meta = BL_BUF_INIT;
+    bl_segment_parts parts;
+
+    memset(&parts, 0, sizeof parts);
+    parts.docs = g->docs;
+    parts.n_term_blocks = g->tw.n_blocks;
+    parts.n_terms = g->tw.n_terms;
+    parts.n_postings = g->n_postings;
+    parts.n_positions = g->n_positions;
+    parts.field_total[0] = g->field_total[0];
+    parts.field_total[1] = g->field_total[1];
+    parts.raw_bytes = g->raw;
+    parts.n_store_blocks = (uint32_t)(g->storeidx.len / BL_STOREIDX_BYTES);
+    parts.n_sources = g->n_names;
+    parts.sec[BL_SEC_META] = &meta;
+    parts.sec[BL_SEC_TERMS] = &g->tw.terms;
+    parts.sec[BL_SEC_TERMIDX] = &g->tw.index;
+    parts.sec[BL_SEC_POSTINGS] = &g->post;
+    parts.sec[BL_SEC_POSITIONS] = &g->pos;
+    parts.sec[BL_SEC_LENGTHS] = &g->lengths;
+    parts.sec[BL_SEC_COLUMNS] = &g->columns;
+    parts.sec[BL_SEC_STORE] = &g->store;
+    parts.sec[BL_SEC_STOREIDX] = &g->storeidx;
+    parts.sec[BL_SEC_STOREDICT] = &g->dict;
+    return bl_segment_write(path, &parts, bytes);
+}
+
+static void merger_free(merger *g)
+{
+    for (size_t i = 0; g->src != NULL && i < g->n; i++) {
+        bl_segment_close(g->src[i].seg);
+        bl_deletes_free(&g->src[i].del);
+        free(g->src[i].remap);
+        free(g->src[i].ord_map);
+    }
+    free(g->src);
+    for (int f = 0; f < BL_N_TEXT_FIELDS; f++)
+        free(g->len[f]);
+    free(g->dates);
+    free(g->ords);
+    free(g->names);
+    bl_ids_writer_free(&g->ids);
+    bl_termdict_writer_free(&g->tw);
+    bl_buf_free(&g->post);
+    bl_buf_free(&g->pos);
+    bl_buf_free(&g->lengths);
+    bl_buf_free(&g->columns);
+    bl_buf_free(&g->store);
+    bl_buf_free(&g->storeidx);
+    bl_buf_free(&g->dict);
+    free(g->p);
+    free(g->t_docs);
+    free(g->t_tfs);
+    free(g->t_pos);
+    bl_store_ctx_free(g->ctx);
 }
 
 int bl_merge_segments(const char *dir, const bl_analyzer_opts *opts,
                       const bl_manifest_seg *srcs, size_t n, uint64_t new_id,
                       bl_manifest_seg *out, char *msg, size_t cap)
 {
-    bl_builder *b = NULL;
-    bl_store_ctx *ctx = NULL;
-    bl_segment_info info;
-    char name[64], path[4096];
+    merger g;
+    char name[64], path[4096], why[256] = "";
+    uint64_t bytes = 0;
     int rc;
 
+    (void)opts;                /* the sources hold the analysis' output */
     memset(out, 0, sizeof *out);
-    rc = bl_builder_new(opts, &b);
+    memset(&g, 0, sizeof g);
+    bl_ids_writer_init(&g.ids);
+    bl_termdict_writer_init(&g.tw);
+    g.n = n;
+    g.src = calloc(n ? n : 1, sizeof *g.src);
+    g.p = malloc(sizeof *g.p);
+    rc = g.src == NULL || g.p == NULL ? BL_ENOMEM : BL_OK;
     if (rc == BL_OK)
-        rc = bl_store_ctx_new(&ctx);
-    if (rc != BL_OK)
-        snprintf(msg, cap, "merging: %s", bl_strerror(rc));
-    for (size_t i = 0; i < n && rc == BL_OK; i++)
-        rc = copy_segment(dir, &srcs[i], b, ctx, msg, cap);
-    if (rc == BL_OK) {
+        rc = bl_store_ctx_new(&g.ctx);
+    if (rc == BL_OK)
         rc = bl_segment_file_name(name, sizeof name, new_id);
+    if (rc == BL_OK)
+        rc = bl_path_join(path, sizeof path, dir, name);
+    for (size_t i = 0; i < n && rc == BL_OK; i++)
+        rc = open_source(&g, dir, &srcs[i], &g.src[i], why, sizeof why);
+    if (rc == BL_OK && g.docs > 0) {
+        store_job job;
+        pthread_t th;
+        bool threaded = false;
+
+        memset(&job, 0, sizeof job);
+        job.g = &g;
+        atomic_init(&job.stop, false);
+        g.where = NULL;
+        rc = reserve_output(&g, &job.expect);
+        /* The store on a second thread (zstd is most of a merge's time);
+        ** on this one if none can be started. */
         if (rc == BL_OK)
-            rc = bl_path_join(path, sizeof path, dir, name);
+            threaded = pthread_create(&th, NULL, store_main, &job) == 0;
         if (rc == BL_OK)
-            rc = bl_builder_flush(b, path, &info);
+            rc = merge_sources(&g);
+        if (rc == BL_OK)
+            rc = merge_columns(&g);
+        for (int f = 0; f < BL_N_FIELDS && rc == BL_OK; f++)
+            rc = merge_field(&g, (bl_field_id)f);
+        if (rc == BL_OK) {
+            g.where = NULL;
+            for (size_t i = 0; i < g.n; i++)
+                for (int k = BL_SEC_TERMS; k <= BL_SEC_POSITIONS; k++)
+                    drop_pages(g.src[i].seg, k);
+            rc = bl_lengths_write(&g.lengths,
+                                  (const uint32_t *const *)g.len, g.docs);
+        }
+        if (rc == BL_OK)
+            rc = bl_columns_write(&g.columns, g.dates, g.docs, g.names,
+                                  g.n_names, g.ords, &g.ids);
         if (rc != BL_OK)
-            snprintf(msg, cap, "merging into %s: %s", name, bl_strerror(rc));
+            atomic_store(&job.stop, true);
+        if (threaded)
+            pthread_join(th, NULL);
+        else if (rc == BL_OK)
+            job.rc = merge_store(&g, job.expect, &job.where, &job.stop);
+        if (rc == BL_OK && job.rc != BL_OK) {
+            rc = job.rc;
+            g.where = job.where;
+        }
+        if (rc == BL_OK)
+            rc = merge_write(&g, path, &bytes);
     }
+    if (rc != BL_OK && g.where != NULL)
+        snprintf(msg, cap, "merging %s: %s%s%s", g.where, bl_strerror(rc),
+                 why[0] ? ": " : "", why);
+    else if (rc != BL_OK)
+        snprintf(msg, cap, "merging into seg-%" PRIu64 ": %s", new_id,
+                 bl_strerror(rc));
     if (rc == BL_OK) {
         out->id = new_id;
-        out->docs = info.docs;
-        out->field_total[0] = info.field_total[0];
-        out->field_total[1] = info.field_total[1];
-        out->bytes = info.bytes;
+        out->docs = g.docs;
+        out->field_total[0] = g.field_total[0];
+        out->field_total[1] = g.field_total[1];
+        out->bytes = bytes;
     }
-    bl_store_ctx_free(ctx);
-    bl_builder_free(b);
+    merger_free(&g);
     return rc;
 }

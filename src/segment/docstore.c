@@ -2,8 +2,10 @@
 ** the builder appends articles as they are added; at flush they are laid
 ** out column by column in blocks of about block_bytes, a zstd dictionary is
 ** trained on the segment's own articles, and every block is compressed with
-** it. Readers fetch one article through a per-thread bl_store_ctx that
-** caches the last decompressed block.
+** it. A merge streams its articles instead (bl_store_stream): the same
+** blocks, each compressed as soon as it fills, with a dictionary trained
+** beforehand on a sample. Readers fetch one article through a per-thread
+** bl_store_ctx that caches the last decompressed block.
 **
 ** Invariant: an article comes back byte for byte as it was added (every
 ** string and extra field; the id and the date come from COLUMNS). A reader
@@ -408,6 +410,160 @@ void bl_store_reset(bl_store_writer *w)
     bl_buf_reset(&w->recs);
     bl_buf_reset(&w->elens);
     w->docs = 0;
+}
+
+/* ---- streaming writer (merges) ----------------------------------------- */
+
+struct bl_store_stream {
+    bl_store_opts o;
+    bl_store_writer *w;        /* the documents of the block being filled */
+    uint64_t pending;          /* their raw bytes, as bl_store_finish counts
+                                  them to cut blocks */
+    ZSTD_CCtx *cctx;
+    ZSTD_CDict *cdict;         /* NULL without a dictionary */
+    bl_buf raw;                /* one block laid out */
+    bl_buf store, index, dict; /* the sections so far */
+    uint64_t raw_total;
+    uint32_t first;            /* first document of the block being filled */
+    int sticky;                /* a failed add or finish */
+};
+
+int bl_store_stream_new(const bl_store_opts *o, const bl_store_writer *sample,
+                        size_t expect, bl_store_stream **out)
+{
+    bl_store_stream *s;
+    int rc;
+
+    *out = NULL;
+    s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return BL_ENOMEM;
+    s->o = *o;
+    rc = bl_store_writer_new(&s->w);
+    if (rc == BL_OK && expect > 0)
+        rc = bl_buf_reserve(&s->store, expect);
+    if (rc == BL_OK)
+        rc = train_dict(sample, o->dict_bytes, &s->dict);
+    if (rc == BL_OK && (s->cctx = ZSTD_createCCtx()) == NULL)
+        rc = BL_ENOMEM;
+    if (rc == BL_OK && s->dict.len > 0) {
+        /* As bl_store_finish: the dictionary digested once. */
+        ZSTD_compressionParameters cp =
+            ZSTD_getCParams(o->level, o->block_bytes, s->dict.len);
+
+        s->cdict = ZSTD_createCDict_advanced(s->dict.p, s->dict.len,
+                                             ZSTD_dlm_byRef, ZSTD_dct_auto,
+                                             cp, ZSTD_defaultCMem);
+        if (s->cdict == NULL)
+            rc = BL_ENOMEM;
+    }
+    if (rc != BL_OK) {
+        bl_store_stream_free(s);
+        return rc;
+    }
+    *out = s;
+    return BL_OK;
+}
+
+/* Compress the documents held into one block at the end of the store. */
+static int stream_block(bl_store_stream *s)
+{
+    uint32_t n = s->w->docs;
+    size_t bound, got = 0, head = 0;
+    uint8_t e[BL_STOREIDX_BYTES];
+
+    layout_block(s->w, 0, n, &s->raw, &head);
+    if (s->raw.rc != BL_OK)
+        return s->raw.rc;
+    if (s->raw.len > MAX_BLOCK_RAW || n > UINT32_MAX - s->first)
+        return BL_ELIMIT;
+    bound = ZSTD_compressBound(head) + ZSTD_compressBound(s->raw.len - head);
+    if (bl_buf_reserve(&s->store, bound) != BL_OK)
+        return s->store.rc;
+    for (int f = 0; f < 2; f++) {
+        const uint8_t *src = f == 0 ? s->raw.p : s->raw.p + head;
+        size_t len = f == 0 ? head : s->raw.len - head, k;
+        uint8_t *dst = s->store.p + s->store.len + got;
+
+        if (s->cdict != NULL)
+            k = ZSTD_compress_usingCDict(s->cctx, dst, bound - got, src, len,
+                                         s->cdict);
+        else
+            k = ZSTD_compressCCtx(s->cctx, dst, bound - got, src, len,
+                                  s->o.level);
+        if (ZSTD_isError(k))
+            return BL_ENOMEM;
+        got += k;
+    }
+    bl_store_u64le(e, s->store.len);
+    bl_store_u32le(e + 8, (uint32_t)got);
+    bl_store_u32le(e + 12, (uint32_t)s->raw.len);
+    bl_store_u32le(e + 16, s->first);
+    bl_store_u32le(e + 20, n);
+    bl_store_u64le(e + 24, bl_checksum(s->store.p + s->store.len, got));
+    bl_buf_append(&s->index, e, sizeof e);
+    s->store.len += got;
+    s->raw_total += s->raw.len;
+    s->first += n;
+    s->pending = 0;
+    bl_store_reset(s->w);
+    return s->index.rc;
+}
+
+int bl_store_stream_add(bl_store_stream *s, const bl_doc *doc)
+{
+    int rc;
+
+    if (s->sticky != BL_OK)
+        return s->sticky;
+    rc = bl_store_add(s->w, doc);
+    if (rc == BL_OK) {
+        /* A block ends with the document that takes it to block_bytes. */
+        s->pending += rec_raw(rec_at(s->w, s->w->docs - 1));
+        if (s->pending >= s->o.block_bytes)
+            rc = stream_block(s);
+    }
+    s->sticky = rc;
+    return rc;
+}
+
+int bl_store_stream_finish(bl_store_stream *s, bl_buf *store, bl_buf *index,
+                           bl_buf *dict, uint64_t *raw)
+{
+    bl_buf t;
+    int rc = s->sticky;
+
+    *raw = 0;
+    if (rc == BL_OK && s->w->docs > 0)
+        rc = stream_block(s);
+    s->sticky = rc != BL_OK ? rc : BL_EINVAL;
+    if (rc != BL_OK)
+        return rc;
+    t = *store;
+    *store = s->store;
+    s->store = t;
+    t = *index;
+    *index = s->index;
+    s->index = t;
+    t = *dict;
+    *dict = s->dict;
+    s->dict = t;
+    *raw = s->raw_total;
+    return BL_OK;
+}
+
+void bl_store_stream_free(bl_store_stream *s)
+{
+    if (s == NULL)
+        return;
+    ZSTD_freeCDict(s->cdict);
+    ZSTD_freeCCtx(s->cctx);
+    bl_store_writer_free(s->w);
+    bl_buf_free(&s->raw);
+    bl_buf_free(&s->store);
+    bl_buf_free(&s->index);
+    bl_buf_free(&s->dict);
+    free(s);
 }
 
 /* ---- reader ------------------------------------------------------------ */

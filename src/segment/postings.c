@@ -421,15 +421,16 @@ static int read_positions(const uint8_t *q, const uint8_t *end,
     return BL_OK;
 }
 
-int bl_postings_positions(bl_postings *p, const uint32_t **pos, uint32_t *n)
+/* The first cap positions of the current document into out; *n how many
+** were stored. */
+static int positions_into(bl_postings *p, uint32_t *out, uint32_t cap,
+                          uint32_t *n)
 {
-    const uint32_t cap = sizeof p->positions / sizeof p->positions[0];
     const uint8_t *chunk = NULL;
     uint64_t chunk_at = 0;
     uint32_t got = 0, last;
     int rc;
 
-    *pos = p->positions;
     *n = 0;
     if (!p->want_positions || p->i == UINT32_MAX || p->doc == BL_DOC_END)
         return p->rc != BL_OK ? p->rc : BL_EINVAL;
@@ -454,8 +455,7 @@ int bl_postings_positions(bl_postings *p, const uint32_t **pos, uint32_t *n)
     rc = read_positions(p->pos_chunk, p->pos_end,
                         p->pos_total - p->pos_chunk_at,
                         p->pos_before - p->pos_chunk_at, p->freqs[p->i],
-                        p->positions, cap, &got, &last, NULL, &chunk,
-                        &chunk_at, p);
+                        out, cap, &got, &last, NULL, &chunk, &chunk_at, p);
     if (rc != BL_OK) {
         fail(p);
         return rc;
@@ -464,10 +464,31 @@ int bl_postings_positions(bl_postings *p, const uint32_t **pos, uint32_t *n)
         p->pos_chunk = chunk;
         p->pos_chunk_at += chunk_at;
     }
-    got = got < cap ? got : cap;
-    p->n_positions = got;
-    *n = got;
+    *n = got < cap ? got : cap;
     return BL_OK;
+}
+
+int bl_postings_positions(bl_postings *p, const uint32_t **pos, uint32_t *n)
+{
+    const uint32_t cap = sizeof p->positions / sizeof p->positions[0];
+    int rc;
+
+    *pos = p->positions;
+    rc = positions_into(p, p->positions, cap, n);
+    if (rc == BL_OK)
+        p->n_positions = *n;
+    return rc;
+}
+
+int bl_postings_positions_all(bl_postings *p, uint32_t *out, uint32_t *n)
+{
+    uint32_t tf = p->i < p->n ? p->freqs[p->i] : 0;
+
+    if (tf == 0) {
+        *n = 0;
+        return p->rc != BL_OK ? p->rc : BL_EINVAL;
+    }
+    return positions_into(p, out, tf, n);
 }
 
 void bl_postings_block_bound(bl_postings *p, uint32_t target, uint32_t *last,

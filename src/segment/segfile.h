@@ -78,6 +78,12 @@ int bl_postings_verify(const bl_segment *seg, bl_field_id field,
                        const bl_term_info *ti, uint64_t post_len,
                        uint64_t pos_len, char *msg, size_t cap);
 
+/* Every position of the cursor's current document into out, which has
+** room for bl_postings_freq(p) values; *n is set to that count. For merges:
+** bl_postings_positions keeps only the first 4096. Errors as
+** bl_postings_positions. */
+int bl_postings_positions_all(bl_postings *p, uint32_t *out, uint32_t *n);
+
 /* ---- writers -------------------------------------------------------- */
 
 /* Term dictionary writer: keys added in strictly increasing order. */
@@ -162,6 +168,27 @@ int bl_store_finish(bl_store_writer *w, const bl_store_opts *o,
 
 /* Forget every document, keeping some memory for reuse. */
 void bl_store_reset(bl_store_writer *w);
+
+/* The document store written as a stream, for merges: documents are added
+** one at a time and each block is compressed as soon as it is full (the
+** same blocks bl_store_finish would cut), so only one block's documents
+** are held raw. The dictionary cannot wait for every document: it is
+** trained at creation on sample, a writer the caller filled (bl_store_add)
+** with a spread of the documents to come, which the stream only reads.
+** expect, the compressed bytes foreseen (0: unknown), is reserved at once
+** so that the store does not grow by copies. */
+typedef struct bl_store_stream bl_store_stream;
+
+int bl_store_stream_new(const bl_store_opts *o, const bl_store_writer *sample,
+                        size_t expect, bl_store_stream **out);
+int bl_store_stream_add(bl_store_stream *s, const bl_doc *doc);
+
+/* Compress the last block and hand over STORE, STOREIDX and STOREDICT:
+** store, index and dict must be empty (the caller frees them); *raw is the
+** raw block bytes. The stream can only be freed afterwards. */
+int bl_store_stream_finish(bl_store_stream *s, bl_buf *store, bl_buf *index,
+                           bl_buf *dict, uint64_t *raw);
+void bl_store_stream_free(bl_store_stream *s);
 
 /* Assemble a segment file from its section bytes: written to path.tmp,
 ** fsynced, renamed to path. *bytes is the file size. */
