@@ -341,43 +341,37 @@ static int merge_columns(merger *g)
     return rc;
 }
 
-/* Room for n more entries in the term's arrays (docs, tfs) or positions. */
-static int reserve_docs(merger *g, size_t need)
+/* Room for need values in the array *p of *cap (doubling from first). */
+static int grow_u32(uint32_t **p, size_t *cap, size_t need, size_t first)
 {
-    if (need > g->cap_docs) {
-        size_t cap = g->cap_docs ? g->cap_docs : 1024;
-        uint32_t *d, *t;
+    size_t c = *cap ? *cap : first;
+    uint32_t *q;
 
-        while (cap < need)
-            cap *= 2;
-        d = realloc(g->t_docs, sizeof *d * cap);
-        if (d == NULL)
-            return BL_ENOMEM;
-        g->t_docs = d;
-        t = realloc(g->t_tfs, sizeof *t * cap);
-        if (t == NULL)
-            return BL_ENOMEM;
-        g->t_tfs = t;
-        g->cap_docs = cap;
-    }
+    if (need <= *cap)
+        return BL_OK;
+    while (c < need)
+        c *= 2;
+    q = realloc(*p, sizeof *q * c);
+    if (q == NULL)
+        return BL_ENOMEM;
+    *p = q;
+    *cap = c;
     return BL_OK;
 }
 
-static int reserve_pos(merger *g, size_t need)
+/* Room for need entries in the term's arrays (docs and tfs). */
+static int reserve_docs(merger *g, size_t need)
 {
-    if (need > g->cap_pos) {
-        size_t cap = g->cap_pos ? g->cap_pos : 4096;
-        uint32_t *p;
+    size_t cap = g->cap_docs;
+    int rc = grow_u32(&g->t_docs, &cap, need, 1024);
 
-        while (cap < need)
-            cap *= 2;
-        p = realloc(g->t_pos, sizeof *p * cap);
-        if (p == NULL)
-            return BL_ENOMEM;
-        g->t_pos = p;
-        g->cap_pos = cap;
+    if (rc == BL_OK) {
+        cap = g->cap_docs;
+        rc = grow_u32(&g->t_tfs, &cap, need, 1024);
     }
-    return BL_OK;
+    if (rc == BL_OK)
+        g->cap_docs = cap;
+    return rc;
 }
 
 /* Append the live postings of source s's current term (field f) to the
@@ -401,7 +395,7 @@ static int gather(merger *g, merge_src *s, bl_field_id f, uint32_t *n,
             return BL_ECORRUPT;
         rc = reserve_docs(g, (size_t)*n + 1);
         if (rc == BL_OK && text)
-            rc = reserve_pos(g, *n_pos + tf);
+            rc = grow_u32(&g->t_pos, &g->cap_pos, *n_pos + tf, 4096);
         if (rc == BL_OK && text) {
             uint32_t got;
 

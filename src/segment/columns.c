@@ -74,6 +74,19 @@ void bl_ids_writer_free(bl_ids_writer *w)
     bl_buf_free(&w->prev);
 }
 
+/* Zeroed room for bytes of packed values at the end of out, and a bit
+** writer at its start (out->len is advanced by the caller). */
+static int start_bits(bl_buf *out, size_t bytes, bl_bitwriter *bw)
+{
+    if (bl_buf_reserve(out, bytes) != BL_OK)
+        return out->rc;
+    memset(out->p + out->len, 0, bytes);
+    bw->out = out->p + out->len;
+    bw->acc = 0;
+    bw->bits = 0;
+    return BL_OK;
+}
+
 static int ids_write(bl_buf *out, const bl_ids_writer *ids)
 {
     uint32_t groups = (uint32_t)(ids->starts.len / 4);
@@ -87,12 +100,8 @@ static int ids_write(bl_buf *out, const bl_ids_writer *ids)
     bl_store_u64le(head, ids->data.len);
     head[8] = (uint8_t)w;
     bl_buf_append(out, head, sizeof head);
-    if (bl_buf_reserve(out, bytes) != BL_OK)
+    if (start_bits(out, bytes, &bw) != BL_OK)
         return out->rc;
-    memset(out->p + out->len, 0, bytes);
-    bw.out = out->p + out->len;
-    bw.acc = 0;
-    bw.bits = 0;
     for (uint32_t g = 0; g < groups; g++)
         bl_bitwriter_put(&bw, bl_load_u32le(ids->starts.p + 4 * g), w);
     bl_bitwriter_flush(&bw);
@@ -162,12 +171,8 @@ int bl_columns_write(bl_buf *out, const int64_t *dates, uint32_t docs,
     for (uint32_t i = 0; i < n_sources; i++)
         bl_buf_append(out, sources[i], strlen(sources[i]) + 1);
     bytes = bl_bitpack_bytes(docs, dw) + bl_bitpack_bytes(docs, ow);
-    if (bl_buf_reserve(out, bytes) != BL_OK)
+    if (start_bits(out, bytes, &bw) != BL_OK)
         return out->rc;
-    memset(out->p + out->len, 0, bytes);
-    bw.out = out->p + out->len;
-    bw.acc = 0;
-    bw.bits = 0;
     for (uint32_t d = 0; d < docs; d++) {
         uint64_t v = dates[d] == BL_NO_DATE
                          ? (dw == 64 ? UINT64_MAX : ((uint64_t)1 << dw) - 1)

@@ -290,115 +290,131 @@ static int train_dict(const bl_store_writer *w, size_t cap, bl_buf *dict)
     return rc;
 }
 
-/* Digest the dictionary once for the whole segment (loading it for every
-** block cost more than compressing), at the store's level, with tables
-** sized for one block plus the dictionary. NULL when out of memory. */
-static ZSTD_CDict *new_cdict(const bl_store_opts *o, const bl_buf *dict)
-{
-    ZSTD_CCtx_params *p = ZSTD_createCCtxParams();
-    ZSTD_CDict *cdict = NULL;
+/* What compresses a segment's blocks: one context, with the dictionary
+** digested once for the whole segment (loading it for every block cost more
+** than compressing), at the store's level, with tables sized for one block
+** plus the dictionary, and always attached, never copied: for a frame over
+** 32 KiB zstd would otherwise copy its tables into the context (3 MiB a
+** frame), which a third of BBC's body frames are. */
+typedef struct block_coder {
+    ZSTD_CCtx *cctx;
+    ZSTD_CDict *cdict;         /* NULL without a dictionary */
+    int level;
+} block_coder;
 
+static void coder_free(block_coder *c)
+{
+    ZSTD_freeCDict(c->cdict);
+    ZSTD_freeCCtx(c->cctx);
+    c->cdict = NULL;
+    c->cctx = NULL;
+}
+
+static int coder_init(block_coder *c, const bl_store_opts *o,
+                      const bl_buf *dict)
+{
+    ZSTD_CCtx_params *p = NULL;
+    int rc = BL_OK;
+
+    c->level = o->level;
+    c->cdict = NULL;
+    c->cctx = ZSTD_createCCtx();
+    if (c->cctx == NULL)
+        return BL_ENOMEM;
+    if (dict->len == 0)
+        return BL_OK;
+    p = ZSTD_createCCtxParams();
     if (p != NULL &&
         !ZSTD_isError(ZSTD_CCtxParams_init(p, o->level)) &&
         !ZSTD_isError(ZSTD_CCtxParams_setParameter(
             p, ZSTD_c_srcSizeHint,
             o->block_bytes < INT_MAX ? (int)o->block_bytes : INT_MAX)))
-        cdict = ZSTD_createCDict_advanced2(dict->p, dict->len,
-                                           ZSTD_dlm_byRef, ZSTD_dct_auto, p,
-                                           ZSTD_defaultCMem);
+        c->cdict = ZSTD_createCDict_advanced2(dict->p, dict->len,
+                                              ZSTD_dlm_byRef, ZSTD_dct_auto,
+                                              p, ZSTD_defaultCMem);
     ZSTD_freeCCtxParams(p);
-    return cdict;
+    if (c->cdict == NULL ||
+        ZSTD_isError(ZSTD_CCtx_refCDict(c->cctx, c->cdict)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_forceAttachDict,
+                                            ZSTD_dictForceAttach))) {
+        coder_free(c);
+        rc = BL_ENOMEM;
+    }
+    return rc;
+}
+
+/* Lay out documents [from, to) of w as one block and append it to store,
+** as two frames (the raw bytes before the body column, then the bodies),
+** and its entry to index; first is the segment's number for document
+** from. *raw_total grows by the block's raw bytes; raw is scratch. */
+static int compress_block(block_coder *c, const bl_store_writer *w,
+                          uint32_t from, uint32_t to, uint32_t first,
+                          bl_buf *raw, bl_buf *store, bl_buf *index,
+                          uint64_t *raw_total)
+{
+    size_t bound, got = 0, head = 0;
+    uint8_t e[BL_STOREIDX_BYTES];
+
+    layout_block(w, from, to, raw, &head);
+    if (raw->rc != BL_OK)
+        return raw->rc;
+    if (raw->len > MAX_BLOCK_RAW || to - from > UINT32_MAX - first)
+        return BL_ELIMIT;
+    bound = ZSTD_compressBound(head) + ZSTD_compressBound(raw->len - head);
+    if (bl_buf_reserve(store, bound) != BL_OK)
+        return store->rc;
+    for (int f = 0; f < 2; f++) {
+        const uint8_t *src = f == 0 ? raw->p : raw->p + head;
+        size_t len = f == 0 ? head : raw->len - head, n;
+        uint8_t *dst = store->p + store->len + got;
+
+        if (c->cdict != NULL)
+            n = ZSTD_compress2(c->cctx, dst, bound - got, src, len);
+        else
+            n = ZSTD_compressCCtx(c->cctx, dst, bound - got, src, len,
+                                  c->level);
+        if (ZSTD_isError(n))
+            return BL_ENOMEM;
+        got += n;
+    }
+    bl_store_u64le(e, store->len);
+    bl_store_u32le(e + 8, (uint32_t)got);
+    bl_store_u32le(e + 12, (uint32_t)raw->len);
+    bl_store_u32le(e + 16, first);
+    bl_store_u32le(e + 20, to - from);
+    bl_store_u64le(e + 24, bl_checksum(store->p + store->len, got));
+    bl_buf_append(index, e, sizeof e);
+    store->len += got;
+    *raw_total += raw->len;
+    return index->rc;
 }
 
 int bl_store_finish(bl_store_writer *w, const bl_store_opts *o,
                     bl_buf *store, bl_buf *index, bl_buf *dict,
                     uint64_t *raw_total)
 {
-    ZSTD_CCtx *cctx = NULL;
-    ZSTD_CDict *cdict = NULL;
+    block_coder c = {NULL, NULL, 0};
     bl_buf raw = BL_BUF_INIT;
     uint32_t from = 0;
     int rc;
 
     *raw_total = 0;
     rc = train_dict(w, o->dict_bytes, dict);
-    if (rc != BL_OK)
-        goto out;
-    cctx = ZSTD_createCCtx();
-    if (cctx != NULL && dict->len > 0)
-        cdict = new_cdict(o, dict);
-    if (cctx == NULL || (dict->len > 0 && cdict == NULL)) {
-        rc = BL_ENOMEM;
-        goto out;
-    }
-    /* Always attach the dictionary's tables, never copy them: for a frame
-    ** over 32 KiB zstd would otherwise copy them into the context (3 MiB a
-    ** frame), which a third of BBC's body frames are. */
-    if (cdict != NULL &&
-        (ZSTD_isError(ZSTD_CCtx_refCDict(cctx, cdict)) ||
-         ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_forceAttachDict,
-                                             ZSTD_dictForceAttach)))) {
-        rc = BL_ENOMEM;
-        goto out;
-    }
-    while (from < w->docs) {
+    if (rc == BL_OK)
+        rc = coder_init(&c, o, dict);
+    while (rc == BL_OK && from < w->docs) {
         uint32_t to = from;
         uint64_t size = 0;
-        size_t bound, got, head = 0;
-        uint8_t e[BL_STOREIDX_BYTES];
 
         while (to < w->docs && (to == from || size < o->block_bytes)) {
             size += rec_raw(rec_at(w, to));
             to++;
         }
-        layout_block(w, from, to, &raw, &head);
-        if (raw.rc != BL_OK) {
-            rc = raw.rc;
-            goto out;
-        }
-        if (raw.len > MAX_BLOCK_RAW) {
-            rc = BL_ELIMIT;
-            goto out;
-        }
-        bound = ZSTD_compressBound(head) +
-                ZSTD_compressBound(raw.len - head);
-        if (bl_buf_reserve(store, bound) != BL_OK) {
-            rc = store->rc;
-            goto out;
-        }
-        /* Two frames: the raw bytes before the body column, the body. */
-        got = 0;
-        for (int f = 0; f < 2; f++) {
-            const uint8_t *src = f == 0 ? raw.p : raw.p + head;
-            size_t len = f == 0 ? head : raw.len - head, n;
-
-            if (cdict != NULL)
-                n = ZSTD_compress2(cctx, store->p + store->len + got,
-                                   bound - got, src, len);
-            else
-                n = ZSTD_compressCCtx(cctx, store->p + store->len + got,
-                                      bound - got, src, len, o->level);
-            if (ZSTD_isError(n)) {
-                rc = BL_ENOMEM;
-                goto out;
-            }
-            got += n;
-        }
-        bl_store_u64le(e, store->len);
-        bl_store_u32le(e + 8, (uint32_t)got);
-        bl_store_u32le(e + 12, (uint32_t)raw.len);
-        bl_store_u32le(e + 16, from);
-        bl_store_u32le(e + 20, to - from);
-        bl_store_u64le(e + 24, bl_checksum(store->p + store->len, got));
-        bl_buf_append(index, e, sizeof e);
-        store->len += got;
-        *raw_total += raw.len;
+        rc = compress_block(&c, w, from, to, from, &raw, store, index,
+                            raw_total);
         from = to;
     }
-    rc = index->rc;
-out:
-    ZSTD_freeCDict(cdict);
-    ZSTD_freeCCtx(cctx);
+    coder_free(&c);
     bl_buf_free(&raw);
     return rc;
 }
@@ -419,8 +435,7 @@ struct bl_store_stream {
     bl_store_writer *w;        /* the documents of the block being filled */
     uint64_t pending;          /* their raw bytes, as bl_store_finish counts
                                   them to cut blocks */
-    ZSTD_CCtx *cctx;
-    ZSTD_CDict *cdict;         /* NULL without a dictionary */
+    block_coder coder;
     bl_buf raw;                /* one block laid out */
     bl_buf store, index, dict; /* the sections so far */
     uint64_t raw_total;
@@ -444,19 +459,8 @@ int bl_store_stream_new(const bl_store_opts *o, const bl_store_writer *sample,
         rc = bl_buf_reserve(&s->store, expect);
     if (rc == BL_OK)
         rc = train_dict(sample, o->dict_bytes, &s->dict);
-    if (rc == BL_OK && (s->cctx = ZSTD_createCCtx()) == NULL)
-        rc = BL_ENOMEM;
-    if (rc == BL_OK && s->dict.len > 0) {
-        /* As bl_store_finish: the dictionary digested once. */
-        ZSTD_compressionParameters cp =
-            ZSTD_getCParams(o->level, o->block_bytes, s->dict.len);
-
-        s->cdict = ZSTD_createCDict_advanced(s->dict.p, s->dict.len,
-                                             ZSTD_dlm_byRef, ZSTD_dct_auto,
-                                             cp, ZSTD_defaultCMem);
-        if (s->cdict == NULL)
-            rc = BL_ENOMEM;
-    }
+    if (rc == BL_OK)
+        rc = coder_init(&s->coder, o, &s->dict);
     if (rc != BL_OK) {
         bl_store_stream_free(s);
         return rc;
@@ -469,45 +473,13 @@ int bl_store_stream_new(const bl_store_opts *o, const bl_store_writer *sample,
 static int stream_block(bl_store_stream *s)
 {
     uint32_t n = s->w->docs;
-    size_t bound, got = 0, head = 0;
-    uint8_t e[BL_STOREIDX_BYTES];
+    int rc = compress_block(&s->coder, s->w, 0, n, s->first, &s->raw,
+                            &s->store, &s->index, &s->raw_total);
 
-    layout_block(s->w, 0, n, &s->raw, &head);
-    if (s->raw.rc != BL_OK)
-        return s->raw.rc;
-    if (s->raw.len > MAX_BLOCK_RAW || n > UINT32_MAX - s->first)
-        return BL_ELIMIT;
-    bound = ZSTD_compressBound(head) + ZSTD_compressBound(s->raw.len - head);
-    if (bl_buf_reserve(&s->store, bound) != BL_OK)
-        return s->store.rc;
-    for (int f = 0; f < 2; f++) {
-        const uint8_t *src = f == 0 ? s->raw.p : s->raw.p + head;
-        size_t len = f == 0 ? head : s->raw.len - head, k;
-        uint8_t *dst = s->store.p + s->store.len + got;
-
-        if (s->cdict != NULL)
-            k = ZSTD_compress_usingCDict(s->cctx, dst, bound - got, src, len,
-                                         s->cdict);
-        else
-            k = ZSTD_compressCCtx(s->cctx, dst, bound - got, src, len,
-                                  s->o.level);
-        if (ZSTD_isError(k))
-            return BL_ENOMEM;
-        got += k;
-    }
-    bl_store_u64le(e, s->store.len);
-    bl_store_u32le(e + 8, (uint32_t)got);
-    bl_store_u32le(e + 12, (uint32_t)s->raw.len);
-    bl_store_u32le(e + 16, s->first);
-    bl_store_u32le(e + 20, n);
-    bl_store_u64le(e + 24, bl_checksum(s->store.p + s->store.len, got));
-    bl_buf_append(&s->index, e, sizeof e);
-    s->store.len += got;
-    s->raw_total += s->raw.len;
     s->first += n;
     s->pending = 0;
     bl_store_reset(s->w);
-    return s->index.rc;
+    return rc;
 }
 
 int bl_store_stream_add(bl_store_stream *s, const bl_doc *doc)
@@ -556,8 +528,7 @@ void bl_store_stream_free(bl_store_stream *s)
 {
     if (s == NULL)
         return;
-    ZSTD_freeCDict(s->cdict);
-    ZSTD_freeCCtx(s->cctx);
+    coder_free(&s->coder);
     bl_store_writer_free(s->w);
     bl_buf_free(&s->raw);
     bl_buf_free(&s->store);
