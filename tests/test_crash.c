@@ -18,8 +18,8 @@
 #include "byline.h"
 
 #define KILLS 20
-#define NEW_PER_BATCH 1500
-#define REPLACED_PER_BATCH 200
+#define NEW_PER_BATCH 600
+#define REPLACED_PER_BATCH 100
 
 static const char *const words[] = {
     "storm", "coast", "market", "bank", "oil", "price", "minister", "vote",
