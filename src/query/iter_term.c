@@ -129,10 +129,18 @@ static double term_block_max(bl_iter *it, uint32_t target, uint32_t *last)
 
     *last = BL_DOC_END;
     for (size_t i = 0; i < t->n; i++) {
-        uint32_t l, max_tf, min_len;
+        uint32_t l, max_tf, min_len, at = t->p[i]->doc;
 
-        if (t->p[i]->doc == BL_DOC_END)
+        if (at == BL_DOC_END)
             continue;
+        if (at > target) {
+            /* Nothing of this field before its cursor: the bound holds
+            ** without it up to there (a title list, sparse, would
+            ** otherwise add its block's bound to every body block). */
+            if (at - 1 < *last)
+                *last = at - 1;
+            continue;
+        }
         bl_postings_block_bound(t->p[i], target, &l, &max_tf, &min_len);
         if (l == BL_DOC_END)
             continue;
