@@ -516,34 +516,27 @@ static int merge_field(merger *g, bl_field_id f)
     return rc;
 }
 
-/* The stored articles: a dictionary trained on a sample spread over the
-** live articles (as much text as bl_store_finish samples), then every live
-** article streamed through, one store block held at a time. It runs on a
-** thread of its own while the terms are merged (store_main): it reads only
-** the remap arrays, the sources' stores and columns, and writes only the
-** store's sections, the store context and *where, the source it failed on.
-** *stop, set by the other thread, makes it give up early. */
-static int merge_store(merger *g, uint64_t expect, const char **where,
-                       const atomic_bool *stop)
+static int add_sample(void *ctx, const bl_doc *doc)
 {
-    bl_store_opts so;
-    bl_store_writer *sample = NULL;
-    bl_store_stream *st = NULL;
-    uint64_t est = 0, step = 1, at = 0;
-    int rc;
+    return bl_store_add(ctx, doc);
+}
 
-    bl_store_opts_default(&so);
-    /* The live share of the sources' raw stored bytes. */
-    for (size_t i = 0; i < g->n; i++) {
-        const bl_segment *seg = g->src[i].seg;
+static int add_stream(void *ctx, const bl_doc *doc)
+{
+    return bl_store_stream_add(ctx, doc);
+}
 
-        if (seg->docs > 0)
-            est += seg->raw_bytes / seg->docs * g->src[i].live;
-    }
-    if (so.dict_bytes > 0 && est > 16 * (uint64_t)so.dict_bytes)
-        step = (est + 16 * so.dict_bytes - 1) / (16 * so.dict_bytes);
-    rc = bl_store_writer_new(&sample);
-    for (size_t i = 0; i < g->n && rc == BL_OK && so.dict_bytes > 0; i++) {
+/* Pass every step-th live article of the sources, in order, to add(ctx,
+** doc), handing back each source's store pages once read; *where names the
+** source being read. BL_EINVAL once *stop is set. */
+static int each_live_doc(merger *g, uint64_t step, const char **where,
+                         const atomic_bool *stop,
+                         int (*add)(void *ctx, const bl_doc *doc), void *ctx)
+{
+    uint64_t at = 0;
+    int rc = BL_OK;
+
+    for (size_t i = 0; i < g->n && rc == BL_OK; i++) {
         const merge_src *s = &g->src[i];
 
         *where = s->name;
@@ -558,40 +551,54 @@ static int merge_store(merger *g, uint64_t expect, const char **where,
             if (rc == BL_OK)
                 rc = bl_segment_doc(s->seg, d, g->ctx, &doc);
             if (rc == BL_OK) {
-                rc = bl_store_add(sample, doc);
+                rc = add(ctx, doc);
                 bl_doc_free(doc);
             }
         }
         drop_pages(s->seg, BL_SEC_STORE);
     }
+    return rc;
+}
+
+/* The stored articles: a dictionary trained on a sample spread over the
+** live articles (as much text as bl_store_finish samples), then every live
+** article streamed through, one store block held at a time. It runs on a
+** thread of its own while the terms are merged (store_main): it reads only
+** the remap arrays, the sources' stores and columns, and writes only the
+** store's sections, the store context and *where, the source it failed on.
+** *stop, set by the other thread, makes it give up early. */
+static int merge_store(merger *g, uint64_t expect, const char **where,
+                       const atomic_bool *stop)
+{
+    bl_store_opts so;
+    bl_store_writer *sample = NULL;
+    bl_store_stream *st = NULL;
+    uint64_t est = 0, step = 1;
+    int rc;
+
+    bl_store_opts_default(&so);
+    /* The live share of the sources' raw stored bytes. */
+    for (size_t i = 0; i < g->n; i++) {
+        const bl_segment *seg = g->src[i].seg;
+
+        if (seg->docs > 0)
+            est += seg->raw_bytes / seg->docs * g->src[i].live;
+    }
+    if (so.dict_bytes > 0 && est > 16 * (uint64_t)so.dict_bytes)
+        step = (est + 16 * so.dict_bytes - 1) / (16 * so.dict_bytes);
+    rc = bl_store_writer_new(&sample);
+    if (rc == BL_OK && so.dict_bytes > 0)
+        rc = each_live_doc(g, step, where, stop, add_sample, sample);
     if (rc == BL_OK)
         rc = bl_store_stream_new(&so, sample, (size_t)expect, &st);
     bl_store_writer_free(sample);
-    for (size_t i = 0; i < g->n && rc == BL_OK; i++) {
-        const merge_src *s = &g->src[i];
-
-        *where = s->name;
-        for (uint32_t d = 0; d < bl_segment_docs(s->seg) && rc == BL_OK;
-             d++) {
-            bl_doc *doc;
-
-            if (s->remap[d] == BL_DOC_END)
-                continue;
-            if (atomic_load(stop))
-                rc = BL_EINVAL;
-            if (rc == BL_OK)
-                rc = bl_segment_doc(s->seg, d, g->ctx, &doc);
-            if (rc == BL_OK) {
-                rc = bl_store_stream_add(st, doc);
-                bl_doc_free(doc);
-            }
-        }
-        drop_pages(s->seg, BL_SEC_STORE);
-    }
-    *where = NULL;
     if (rc == BL_OK)
+        rc = each_live_doc(g, 1, where, stop, add_stream, st);
+    if (rc == BL_OK) {
+        *where = NULL;         /* no source to blame from here on */
         rc = bl_store_stream_finish(st, &g->store, &g->storeidx, &g->dict,
                                     &g->raw);
+    }
     bl_store_stream_free(st);
     return rc;
 }
