@@ -511,9 +511,49 @@ static void corrupt_source_is_an_error(void **state)
     free(copy);
 }
 
+/* The policy: a mostly-deleted segment alone; otherwise up to eight of a
+** tier that has eight; never more than max_bytes. */
+static void merge_policy_picks(void **state)
+{
+    bl_manifest_seg segs[10];
+    bl_manifest m;
+    size_t idx[10], n;
+    const uint64_t mb = 1 << 20;
+    (void)state;
+
+    memset(&m, 0, sizeof m);
+    memset(segs, 0, sizeof segs);
+    m.segs = segs;
+    for (int i = 0; i < 9; i++)
+        segs[i] = (bl_manifest_seg){.id = (uint64_t)i + 1, .docs = 40000,
+                                    .bytes = 10 * mb};
+    m.n_segs = 9;
+    bl_merge_pick(&m, 128 * mb, idx, &n);
+    assert_int_equal(n, BL_MERGE_FACTOR);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(idx[i], i);
+    /* A full tier but less room: as many as fit. */
+    bl_merge_pick(&m, 60 * mb, idx, &n);
+    assert_int_equal(n, 6);
+    /* Fewer than eight of the tier: nothing. */
+    m.n_segs = 7;
+    bl_merge_pick(&m, 128 * mb, idx, &n);
+    assert_int_equal(n, 0);
+    /* Mostly deleted: rewritten alone, first. */
+    segs[3].deleted = 30000;
+    segs[3].del_gen = 2;
+    bl_merge_pick(&m, 128 * mb, idx, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(idx[0], 3);
+    /* Unless it is too big for the budget. */
+    bl_merge_pick(&m, 5 * mb, idx, &n);
+    assert_int_equal(n, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(merge_policy_picks),
         cmocka_unit_test_setup_teardown(merge_equals_builder, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(all_deleted_writes_nothing, setup,
