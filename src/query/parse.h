@@ -90,6 +90,9 @@ struct bl_qnode {
     size_t n_terms;            /* 0: the words were all stopwords */
     double weight;             /* set by search/: boost * idf, the factor
                                   of the node's BM25F score */
+    bool empty;                /* set by search/: matches no article of the
+                                  snapshot (a word in no article, or a
+                                  required clause that is empty) */
 };
 
 /* Parse text (UTF-8, NUL-terminated). and_default makes side-by-side

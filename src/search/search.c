@@ -316,6 +316,7 @@ static int prepare(query *q, bl_qnode *n, double boost, bool negated)
             if (rc != BL_OK)
                 return rc;
             n->weight += bl_bm25_idf(N, df);
+            n->empty |= df == 0;
             if (!negated && body &&
                 !push_str(q->arena, &q->hl_terms, &q->n_hl_terms,
                           &q->cap_hl_terms, n->terms[i]))
@@ -327,12 +328,17 @@ static int prepare(query *q, bl_qnode *n, double boost, bool negated)
         n->weight = n->boost;
         return expand_prefix(q, n);
     case BL_Q_BOOL:
-        for (size_t i = 0; i < n->n_clauses; i++) {
+        /* A required clause that matches nothing empties the node: the
+        ** clauses after it are not even looked up (a word in no article,
+        ** often, in an AND query). */
+        for (size_t i = 0; i < n->n_clauses && !n->empty; i++) {
             rc = prepare(q, n->clauses[i].node, boost,
                          negated ||
                              n->clauses[i].occur == BL_OCCUR_MUST_NOT);
             if (rc != BL_OK)
                 return rc;
+            n->empty = n->clauses[i].occur == BL_OCCUR_MUST &&
+                       n->clauses[i].node->empty;
         }
         return BL_OK;
     default:
@@ -418,6 +424,8 @@ static bl_iter *compile(bl_iter_ctx *ctx, const bl_qnode *n)
     const bl_field_id *f;
     size_t nf;
 
+    if (n->empty)
+        return NULL;
     node_fields(n, &f, &nf);
     switch (n->kind) {
     case BL_Q_TERM:
