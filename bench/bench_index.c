@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/file.h"
 #include "byline.h"
 
 typedef struct result {
@@ -166,13 +167,8 @@ static int bench(const char *name, const char *const *paths, size_t n,
         }
     }
     fflush(stdout);
-    {
-        char cmd[128];
-
-        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "bench_index: cannot remove %s\n", dir);
-    }
+    if (bl_file_remove_tree(dir) != BL_OK)
+        fprintf(stderr, "bench_index: cannot remove %s\n", dir);
     return res.rc == BL_OK ? 0 : 1;
 }
 

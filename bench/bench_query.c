@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/file.h"
 #include "byline.h"
 
 #define REPS 5
@@ -304,12 +305,7 @@ int main(int argc, char **argv)
             free(sets[k].q[i]);
     }
     bl_index_close(ix);
-    if (argc <= 1) {
-        char cmd[4200];
-
-        snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
-        if (system(cmd) != 0)
-            fprintf(stderr, "bench_query: could not remove %s\n", tmp);
-    }
+    if (argc <= 1 && bl_file_remove_tree(tmp) != BL_OK)
+        fprintf(stderr, "bench_query: cannot remove %s\n", tmp);
     return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/arena.h"
 #include "base/buf.h"
@@ -164,6 +165,33 @@ static void atomic_write_replaces(void **state)
     fx_rmtree(dir);
 }
 
+/* A tree of folders and files goes, and a symbolic link in it is removed,
+** not followed. */
+static void remove_tree_removes_all(void **state)
+{
+    char *dir = fx_tmpdir(), *outside = fx_tmpdir();
+    char sub[4096], deep[4096], f[4200], keep[4200], link[4200];
+    uint64_t size;
+    (void)state;
+
+    snprintf(sub, sizeof sub, "%s/a", dir);
+    snprintf(deep, sizeof deep, "%s/a/b", dir);
+    assert_int_equal(bl_file_mkdir(sub), BL_OK);
+    assert_int_equal(bl_file_mkdir(deep), BL_OK);
+    snprintf(f, sizeof f, "%s/f", deep);
+    assert_int_equal(bl_file_write_atomic(f, "x", 1), BL_OK);
+    snprintf(keep, sizeof keep, "%s/keep", outside);
+    assert_int_equal(bl_file_write_atomic(keep, "y", 1), BL_OK);
+    snprintf(link, sizeof link, "%s/link", sub);
+    assert_int_equal(symlink(outside, link), 0);
+    assert_int_equal(bl_file_remove_tree(dir), BL_OK);
+    assert_int_equal(bl_file_size(dir, &size), BL_ENOTFOUND);
+    assert_int_equal(bl_file_size(keep, &size), BL_OK);
+    assert_int_equal(bl_file_remove_tree(dir), BL_EIO);  /* gone already */
+    free(dir);
+    fx_rmtree(outside);
+}
+
 static void strerror_names_every_code(void **state)
 {
     (void)state;
@@ -208,6 +236,7 @@ int main(void)
         cmocka_unit_test(arena_allocates_aligned),
         cmocka_unit_test(checksum_detects_flips),
         cmocka_unit_test(atomic_write_replaces),
+        cmocka_unit_test(remove_tree_removes_all),
         cmocka_unit_test(strerror_names_every_code),
         cmocka_unit_test(doc_clone_is_deep),
     };

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +167,21 @@ int bl_file_mkdir(const char *dir)
     if (mkdir(dir, 0755) == 0 || errno == EEXIST)
         return BL_OK;
     return io_error();
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag,
+                      struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path) == 0 ? 0 : 1;
+}
+
+int bl_file_remove_tree(const char *path)
+{
+    return nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS) == 0 ? BL_OK
+                                                                 : BL_EIO;
 }
 
 int bl_file_size(const char *path, uint64_t *out)

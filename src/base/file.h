@@ -41,6 +41,10 @@ int bl_file_sync_dir(const char *dir);
 /* Create dir (one level) if missing. */
 int bl_file_mkdir(const char *dir);
 
+/* Remove path and everything below it (symbolic links are not followed);
+** BL_EIO when something could not be removed. */
+int bl_file_remove_tree(const char *path);
+
 /* Size of path in bytes, or BL_ENOTFOUND / BL_EIO. */
 int bl_file_size(const char *path, uint64_t *out);
 

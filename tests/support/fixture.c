@@ -3,13 +3,14 @@
 */
 #include "fixture.h"
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "base/file.h"
 
 char *fx_tmpdir(void)
 {
@@ -25,21 +26,11 @@ char *fx_tmpdir(void)
     return path;
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag,
-                  struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
 void fx_rmtree(char *path)
 {
     if (path == NULL)
         return;
-    nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    bl_file_remove_tree(path);
     free(path);
 }
 
