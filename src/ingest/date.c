@@ -3,7 +3,7 @@
 ** (Reuters' "26-FEB-1987 15:01:01.79", TREC's "January 1, 1989, Sunday",
 ** "910514", TIME's "01/04/63"); bl_date_format prints ISO 8601 UTC.
 ** Invariant: all calendar arithmetic is our own proleptic Gregorian
-** days-from-civil, so results never depend on the process's time zone or on
+** days-from-civil (base/calendar.h), so results never depend on the process's time zone or on
 ** timegm; a date that does not exist (Feb 30, hour 25) is refused, never
 ** normalised into another day.
 */
@@ -12,52 +12,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/calendar.h"
 #include "byline.h"
 
 /* The instants bl_date_parse accepts, 0001-01-01T00:00:00Z to
 ** 9999-12-31T23:59:59Z. */
 #define MIN_TIME (-62135596800LL)
 #define MAX_TIME 253402300799LL
-
-/* Days from 1970-01-01 to y-m-d (Howard Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    int64_t era;
-    unsigned yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = (unsigned)(y - era * 400);
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-/* The inverse: y-m-d of a day number. */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    int64_t era;
-    unsigned doe, yoe, doy, mp;
-
-    z += 719468;
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = (unsigned)(z - era * 146097);
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
-static unsigned month_days(int64_t y, unsigned m)
-{
-    static const unsigned days[12] = {31, 28, 31, 30, 31, 30,
-                                      31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-    return m == 2 && leap ? 29 : days[m - 1];
-}
 
 char *bl_date_format(int64_t t, char *out, size_t cap)
 {
@@ -76,7 +37,7 @@ char *bl_date_format(int64_t t, char *out, size_t cap)
         secs += 86400;
         days--;
     }
-    civil_from_days(days, &y, &m, &d);
+    bl_civil_from_days(days, &y, &m, &d);
     snprintf(out, cap, "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long)y, m,
              d, (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60),
              (unsigned)(secs % 60));
@@ -426,7 +387,8 @@ static bool valid(const parts *pt)
 {
     return pt->year >= 1 && pt->year <= 9999 && pt->month >= 1 &&
            pt->month <= 12 && pt->day >= 1 &&
-           (unsigned)pt->day <= month_days(pt->year, (unsigned)pt->month) &&
+           (unsigned)pt->day <=
+               bl_month_days(pt->year, (unsigned)pt->month) &&
            pt->hour >= 0 && pt->hour <= 23 && pt->min >= 0 &&
            pt->min <= 59 && pt->sec >= 0 && pt->sec <= 60;
 }
@@ -462,7 +424,7 @@ int bl_date_parse(const char *s, int64_t *out)
         return BL_EFORMAT;
     if (pt.sec == 60)
         pt.sec = 59;           /* a leap second: keep it in its minute */
-    t = days_from_civil(pt.year, (unsigned)pt.month, (unsigned)pt.day) *
+    t = bl_days_from_civil(pt.year, (unsigned)pt.month, (unsigned)pt.day) *
             86400 + pt.hour * 3600 + pt.min * 60 + pt.sec - pt.offset;
     /* A zone offset can move year 1 or 9999 out of the years that
     ** bl_date_format writes and we read back; refuse those instants. */

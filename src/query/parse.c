@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/calendar.h"
 #include "segment/segment.h"
 
 typedef enum mod { MOD_NONE = 0, MOD_PLUS, MOD_MINUS } mod;
@@ -217,42 +218,6 @@ static bool read_number(parser *p, double *out)
     return true;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    int64_t era, yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-    int64_t era, doe, yoe, doy, mp;
-
-    z += 719468;
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = z - era * 146097;
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
-static int days_in_month(int64_t y, int m)
-{
-    static const int dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-    return m == 2 && leap ? 29 : dm[m - 1];
-}
-
 /* Read up to `digits` digits exactly; -1 if they are not there. */
 static int64_t take_digits(const char *s, size_t len, size_t *k, int digits)
 {
@@ -291,7 +256,7 @@ static bool parse_date(const char *s, size_t len, int64_t *lo, int64_t *hi)
         if (k == len)
             span = 1;
         else if (s[k++] == '-' && (d = take_digits(s, len, &k, 2)) >= 1 &&
-                 d <= days_in_month(y, (int)m)) {
+                 d <= bl_month_days(y, (unsigned)m)) {
             if (k == len) {
                 span = 2;
             } else if ((s[k] == 'T' || s[k] == 't') && ++k &&
@@ -314,14 +279,14 @@ static bool parse_date(const char *s, size_t len, int64_t *lo, int64_t *hi)
     }
     if (span < 0)
         return false;
-    days = days_from_civil(y, m, d);
+    days = bl_days_from_civil(y, (unsigned)m, (unsigned)d);
     *lo = days * 86400 + hh * 3600 + mm * 60 + ss;
     switch (span) {
     case 0:
-        *hi = days_from_civil(y + 1, 1, 1) * 86400 - 1;
+        *hi = bl_days_from_civil(y + 1, 1, 1) * 86400 - 1;
         break;
     case 1:
-        *hi = (days + days_in_month(y, (int)m)) * 86400 - 1;
+        *hi = (days + bl_month_days(y, (unsigned)m)) * 86400 - 1;
         break;
     case 2:
         *hi = (days + 1) * 86400 - 1;
@@ -868,7 +833,7 @@ static void put_date(outbuf *o, int64_t t, bool upper)
 {
     char tmp[48];
     int64_t days, sec, y;
-    int m, d;
+    unsigned m, d;
 
     if (t == BL_NO_DATE) {     /* INT64_MIN: -t below would overflow */
         puts_(o, "*");
@@ -876,11 +841,11 @@ static void put_date(outbuf *o, int64_t t, bool upper)
     }
     days = t / 86400 - (t % 86400 < 0);          /* floor */
     sec = t - days * 86400;
-    civil_from_days(days, &y, &m, &d);
+    bl_civil_from_days(days, &y, &m, &d);
     if ((!upper && sec == 0) || (upper && sec == 86399))
-        snprintf(tmp, sizeof tmp, "%04lld-%02d-%02d", (long long)y, m, d);
+        snprintf(tmp, sizeof tmp, "%04lld-%02u-%02u", (long long)y, m, d);
     else
-        snprintf(tmp, sizeof tmp, "%04lld-%02d-%02dT%02d:%02d:%02dZ",
+        snprintf(tmp, sizeof tmp, "%04lld-%02u-%02uT%02d:%02d:%02dZ",
                  (long long)y, m, d, (int)(sec / 3600),
                  (int)(sec / 60 % 60), (int)(sec % 60));
     puts_(o, tmp);
