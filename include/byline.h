@@ -184,7 +184,10 @@ typedef struct bl_writer bl_writer;
 
 typedef struct bl_writer_opts {
     unsigned threads;          /* analysis/builder threads; 0 = the cores */
-    size_t ram_bytes;          /* RAM budget for all builders; 0 = 256 MiB */
+    size_t ram_bytes;          /* RAM budget for all builders and the ids
+                                  of the uncommitted articles (about 50
+                                  bytes and the id's text each); 0 = 256
+                                  MiB */
     const char *lang;          /* the index's language; "en" */
     bool stem, stopwords, fold_accents;   /* analysis; all true */
     double k1, b;              /* the index's BM25 defaults; 1.2, 0.75 */

@@ -23,6 +23,7 @@
 #endif
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,12 +47,14 @@
 #define MERGE_MIN_BYTES ((uint64_t)16 << 20)
 #define POP_BATCH 8                    /* articles a worker takes at once */
 
-/* The latest add or delete of one id in the current batch. */
+/* The latest add or delete of one id in the current batch. The table is
+** slots (entry number + 1; 0 = empty) over dense entries: 24 bytes an id
+** plus 8 to 16 of slots and its text, where entries in the slots took 64
+** to 128 (a batch of a million generated ids took 90 MB). */
 typedef struct id_entry {
-    const char *id;            /* arena copy; NULL = empty slot */
     uint64_t hash;
-    uint64_t seq;              /* its sequence number */
-    bool is_delete;            /* a delete, not an add */
+    uint64_t seq_del;          /* sequence number << 1 | is a delete */
+    const char *id;            /* arena copy */
 } id_entry;
 
 /* An article waiting for a builder. */
@@ -90,9 +93,14 @@ struct bl_writer {
 
     /* The current batch, touched by the caller's thread only. */
     uint64_t seq;              /* next sequence number */
-    id_entry *ids;             /* open addressing, cap_ids a power of 2 */
+    uint32_t *slots;           /* open addressing, cap_slots a power of 2 */
+    size_t cap_slots;
+    id_entry *ids;             /* n_ids in order of first appearance */
     size_t n_ids, cap_ids;
     bl_arena arena;            /* id strings */
+    _Atomic size_t batch_bytes; /* all of the above, and 8 a sequence
+                                  number; the workers' builders get the
+                                  rest of the budget */
     uint8_t *superseded;       /* bit per sequence number */
     size_t cap_superseded;     /* bytes */
 
@@ -161,27 +169,47 @@ void bl_writer_opts_default(bl_writer_opts *o)
 
 /* ---- the id table of the batch ----------------------------------------- */
 
+/* Double the slots (and the entries when full): load stays under 1/2. */
 static int ids_grow(bl_writer *w)
 {
-    size_t cap = w->cap_ids ? w->cap_ids * 2 : 1024;
-    id_entry *t = calloc(cap, sizeof *t);
+    size_t cap = w->cap_slots ? w->cap_slots * 2 : 1024;
+    uint32_t *t;
 
+    if (cap / 2 > UINT32_MAX)
+        return BL_ELIMIT;
+    if (w->n_ids == w->cap_ids) {
+        id_entry *e = realloc(w->ids, cap / 2 * sizeof *e);
+
+        if (e == NULL)
+            return BL_ENOMEM;
+        w->ids = e;
+        w->cap_ids = cap / 2;
+    }
+    t = calloc(cap, sizeof *t);
     if (t == NULL)
         return BL_ENOMEM;
-    for (size_t i = 0; i < w->cap_ids; i++) {
+    for (size_t i = 0; i < w->n_ids; i++) {
         size_t j;
 
-        if (w->ids[i].id == NULL)
-            continue;
-        for (j = w->ids[i].hash & (cap - 1); t[j].id != NULL;
+        for (j = w->ids[i].hash & (cap - 1); t[j] != 0;
              j = (j + 1) & (cap - 1))
             ;
-        t[j] = w->ids[i];
+        t[j] = (uint32_t)(i + 1);
     }
-    free(w->ids);
-    w->ids = t;
-    w->cap_ids = cap;
+    free(w->slots);
+    w->slots = t;
+    w->cap_slots = cap;
     return BL_OK;
+}
+
+/* What the batch's bookkeeping holds, for the workers' budget. */
+static void count_batch_bytes(bl_writer *w)
+{
+    atomic_store_explicit(&w->batch_bytes,
+                          w->cap_slots * sizeof *w->slots +
+                              w->cap_ids * sizeof *w->ids + w->arena.used +
+                              w->cap_superseded + w->seq * sizeof(uint64_t),
+                          memory_order_relaxed);
 }
 
 static int supersede(bl_writer *w, uint64_t seq)
@@ -218,41 +246,44 @@ static int ids_put(bl_writer *w, const char *id, uint64_t seq, bool del)
 {
     size_t len = strlen(id), j;
     uint64_t h = bl_hash(id, len);
+    id_entry *e;
     int rc;
 
-    if ((w->n_ids + 1) * 2 > w->cap_ids && (rc = ids_grow(w)) != BL_OK)
+    if ((w->n_ids + 1) * 2 > w->cap_slots && (rc = ids_grow(w)) != BL_OK)
         return rc;
-    for (j = h & (w->cap_ids - 1); w->ids[j].id != NULL;
-         j = (j + 1) & (w->cap_ids - 1)) {
-        id_entry *e = &w->ids[j];
-
+    for (j = h & (w->cap_slots - 1); w->slots[j] != 0;
+         j = (j + 1) & (w->cap_slots - 1)) {
+        e = &w->ids[w->slots[j] - 1];
         if (e->hash == h && strcmp(e->id, id) == 0) {
-            if (!e->is_delete && (rc = supersede(w, e->seq)) != BL_OK)
+            if (!(e->seq_del & 1) &&
+                (rc = supersede(w, e->seq_del >> 1)) != BL_OK)
                 return rc;
-            e->seq = seq;
-            e->is_delete = del;
+            e->seq_del = seq << 1 | del;
             return BL_OK;
         }
     }
-    w->ids[j].id = bl_arena_strndup(&w->arena, id, len);
-    if (w->ids[j].id == NULL)
+    e = &w->ids[w->n_ids];
+    e->id = bl_arena_strndup(&w->arena, id, len);
+    if (e->id == NULL)
         return BL_ENOMEM;
-    w->ids[j].hash = h;
-    w->ids[j].seq = seq;
-    w->ids[j].is_delete = del;
-    w->n_ids++;
+    e->hash = h;
+    e->seq_del = seq << 1 | del;
+    w->slots[j] = (uint32_t)++w->n_ids;
+    if ((w->n_ids & 1023) == 0)
+        count_batch_bytes(w);
     return BL_OK;
 }
 
 static void batch_reset(bl_writer *w)
 {
-    if (w->ids != NULL)
-        memset(w->ids, 0, w->cap_ids * sizeof *w->ids);
+    if (w->slots != NULL)
+        memset(w->slots, 0, w->cap_slots * sizeof *w->slots);
     w->n_ids = 0;
     bl_arena_reset(&w->arena);
     if (w->superseded != NULL)
         memset(w->superseded, 0, w->cap_superseded);
     w->seq = 0;
+    count_batch_bytes(w);
 }
 
 /* ---- workers ----------------------------------------------------------- */
@@ -285,6 +316,19 @@ static bool pend_room(bl_writer *w)
 
 /* Flush the worker's builder into a new segment and list it as pending.
 ** Runs without mu. */
+/* The bytes a builder may hold before it flushes: its share of the budget
+** less its share of the batch's bookkeeping (never under a quarter of the
+** share), and a quarter of that left for the flush's output. */
+static size_t builder_limit(const bl_writer *w)
+{
+    size_t batch = atomic_load_explicit(&w->batch_bytes,
+                                         memory_order_relaxed) / w->threads;
+    size_t share = w->ram_share;
+
+    share = batch < share / 4 * 3 ? share - batch : share / 4;
+    return share / 4 * 3;
+}
+
 static void worker_flush(worker *k)
 {
     bl_writer *w = k->w;
@@ -328,6 +372,16 @@ static void worker_flush(worker *k)
     }
     pthread_mutex_unlock(&w->mu);
     k->n_seqs = 0;
+    /* An empty builder keeps its tables for the next segment; when they
+    ** alone take most of what it may hold (the batch's ids grew), a new
+    ** builder starts small instead of flushing after every article. */
+    if (rc == BL_OK && bl_builder_ram(k->b) > builder_limit(w) / 4 * 3) {
+        bl_builder_free(k->b);
+        k->b = NULL;
+        rc = bl_builder_new(&w->aopts, &k->b);
+        if (rc != BL_OK)
+            locked_error(w, rc, "a new builder");
+    }
 }
 
 static void worker_add(worker *k, item *it)
@@ -357,8 +411,7 @@ static void worker_add(worker *k, item *it)
         k->seqs[k->n_seqs++] = it->seq;
     }
     bl_doc_free(it->doc);
-    /* A quarter of the share is left for the flush's output. */
-    if (rc == BL_OK && bl_builder_ram(k->b) >= w->ram_share / 4 * 3)
+    if (rc == BL_OK && bl_builder_ram(k->b) >= builder_limit(w))
         worker_flush(k);
 }
 
@@ -582,6 +635,7 @@ int bl_writer_open(const char *dir, const bl_writer_opts *o, bl_writer **out)
         return BL_ENOMEM;
     w->lock_fd = -1;
     bl_arena_init(&w->arena, 0);
+    atomic_init(&w->batch_bytes, 0);
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->not_empty, NULL);
     pthread_cond_init(&w->not_full, NULL);
@@ -663,6 +717,7 @@ void bl_writer_close(bl_writer *w)
     for (size_t i = 0; i < w->q_len; i++)
         bl_doc_free(w->queue[(w->q_head + i) % w->q_cap].doc);
     free(w->queue);
+    free(w->slots);
     free(w->ids);
     free(w->superseded);
     bl_arena_free(&w->arena);
@@ -839,9 +894,8 @@ static int delete_old_versions(bl_writer *w, bl_deletes *dels, bool *changed)
             break;
         }
         rc = load_deletes(w, i, &dels[i]);
-        for (size_t j = 0; j < w->cap_ids && rc == BL_OK; j++)
-            if (w->ids[j].id != NULL)
-                rc = mark_id(seg, w->ids[j].id, &dels[i], &marked);
+        for (size_t j = 0; j < w->n_ids && rc == BL_OK; j++)
+            rc = mark_id(seg, w->ids[j].id, &dels[i], &marked);
         if (rc != BL_OK)
             set_error(w, rc, "seg-%" PRIu64 ".byl: %s", w->m.segs[i].id,
                       bl_strerror(rc));
