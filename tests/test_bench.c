@@ -603,11 +603,15 @@ static void bench_runs_on_the_sample(void **state)
     fx_rmtree(dir);
 }
 
-/* --generate N indexes N generated articles; the figures say so. */
+/* --generate N indexes N generated articles; the figures say so. The
+** query set saved with --save-queries replays through --queries as the
+** same number of queries of each kind. */
 static void bench_generates_an_archive(void **state)
 {
-    char *dir, js[4096], like[4096];
-    json_t *doc;
+    static const char *const kinds[] = {"term", "or", "and", "phrase",
+                                        "prefix", "filtered"};
+    char *dir, js[4096], js2[4096], like[4096], qf[4096];
+    json_t *doc, *doc2;
     (void)state;
 
     snprintf(like, sizeof like, "%s",
@@ -616,10 +620,18 @@ static void bench_generates_an_archive(void **state)
         FX_SKIP("corpus/sample/articles.jsonl is not in the tree");
     dir = fx_tmpdir();
     snprintf(js, sizeof js, "%s/g.json", dir);
+    snprintf(js2, sizeof js2, "%s/g2.json", dir);
+    snprintf(qf, sizeof qf, "%s/q.tsv", dir);
     assert_int_equal(fx_run(NULL, "%s bench --generate 400 --like %s "
                                   "--per-kind 5 --reps 1 --threads 1 "
-                                  "--json %s > /dev/null",
-                            fx_byline(), like, js), 0);
+                                  "--save-queries %s --json %s > /dev/null",
+                            fx_byline(), like, qf, js), 0);
+    assert_int_equal(fx_run(NULL, "%s bench --generate 400 --like %s "
+                                  "--per-kind 5 --reps 1 --threads 1 "
+                                  "--queries %s --json %s > /dev/null",
+                            fx_byline(), like, qf, js2), 0);
+    doc2 = json_load_file(js2, 0, NULL);
+    assert_non_null(doc2);
     doc = json_load_file(js, 0, NULL);
     assert_non_null(doc);
     assert_true(num_at(doc, "corpus.generated%s%s", "", "") == 400);
@@ -627,6 +639,14 @@ static void bench_generates_an_archive(void **state)
     assert_true(num_at(doc, "corpus.generator_mb_per_s%s%s", "", "") > 0);
     check_engine(doc, "byline", true);
     assert_null(get_path(doc, "engines.fts5"));
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        double n = num_at(doc, "queries.%s%s", kinds[k], "");
+
+        print_message("%s: %.0f queries, %.0f replayed\n", kinds[k], n,
+                      num_at(doc2, "queries.%s%s", kinds[k], ""));
+        assert_true(n == num_at(doc2, "queries.%s%s", kinds[k], ""));
+    }
+    json_decref(doc2);
     json_decref(doc);
     fx_rmtree(dir);
 }

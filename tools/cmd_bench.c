@@ -57,6 +57,9 @@ static const char usage[] =
     "                   beside the source tree. Without them, OR, AND and\n"
     "                   phrase queries are sampled from the corpus\n"
     "  --per-kind N     at most N queries of each kind (default 100)\n"
+    "  --save-queries FILE  write the query set as \"KIND<TAB>query\"\n"
+    "                   lines, which --queries reads back (filtered\n"
+    "                   queries draw their date windows from --seed)\n"
     "  --reps N         timed runs of each query (default 3)\n"
     "  --k N            hits per query (default 10)\n"
     "  --seed S         fixes the sampled queries and generated articles\n"
@@ -82,6 +85,7 @@ static const char usage[] =
 
 typedef struct opts {
     const char *corpus, *like, *queries, *query_dir, *json, *svg, *dir;
+    const char *save_queries;
     const char *md;
     bl_format fmt;
     uint64_t generate, per_kind, reps, k, seed, threads, ram_mb;
@@ -137,6 +141,8 @@ static int parse(int argc, char **argv, opts *o)
             str = &o->like;
         else if (strcmp(a, "--queries") == 0)
             str = &o->queries;
+        else if (strcmp(a, "--save-queries") == 0)
+            str = &o->save_queries;
         else if (strcmp(a, "--query-dir") == 0)
             str = &o->query_dir;
         else if (strcmp(a, "--json") == 0)
@@ -334,6 +340,20 @@ static int make_queries(const opts *o, const bench_dfcount *df,
     return 0;
 }
 
+/* The query set as lines --queries reads back. */
+static int save_queries(const char *path, const bench_queries *qs)
+{
+    FILE *f = fopen(path, "w");
+    bool ok = f != NULL;
+
+    for (size_t i = 0; ok && i < qs->n; i++)
+        ok = fprintf(f, "%s\t%s\n", bench_kind_name(qs->q[i].kind),
+                     qs->q[i].text) > 0;
+    if (f != NULL && fclose(f) != 0)
+        ok = false;
+    return ok ? 0 : cli_fail("bench", "%s: cannot write the queries", path);
+}
+
 static int run_bench(const opts *o, const char *work)
 {
     char corpus_buf[4096], path[4096], db[4096], err[1024] = "";
@@ -373,8 +393,12 @@ static int run_bench(const opts *o, const char *work)
     if (rc == 0)
         rc = make_queries(o, df, &qs);
     bench_dfcount_free(df);
-    if (rc != 0)
+    if (rc == 0 && o->save_queries != NULL)
+        rc = save_queries(o->save_queries, &qs);
+    if (rc != 0) {
+        bench_queries_free(&qs);
         return rc;
+    }
     for (size_t i = 0; i < qs.n; i++)
         r.n_queries[qs.q[i].kind]++;
 

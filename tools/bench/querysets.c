@@ -248,7 +248,8 @@ static int add_text(cands *cs, bench_kind kind, const char *origin,
     split_words(text, c);
     if (c->n_words == 0)
         cs->n--;
-    else if (c->n_words == 1 && kind != BENCH_PREFIX)
+    else if (c->n_words == 1 && kind != BENCH_PREFIX &&
+             kind != BENCH_FILTERED)
         c->kind = BENCH_TERM;
     return BL_OK;
 }
