@@ -1,9 +1,14 @@
 /* bench_query.c - query latency and throughput by kind on Reuters-21578.
 **
-**   bench_query [INDEX]
+**   bench_query [INDEX [QUERIES [KIND]]]
 **
 ** Without INDEX, indexes ../shared/corpus/reuters21578 into a temporary
-** folder first. Queries: the Robust04 topic titles and the
+** folder first. QUERIES is a file of "KIND<TAB>query" lines (as `byline
+** bench --save-queries` writes them; filtered ones get a date window of
+** March 1987) instead of the sets below; KIND measures only that kind, once
+** and without the exhaustive run, or with it alone when BENCH_EXHAUSTIVE
+** is set (for profiling). Queries: the Robust04
+** topic titles and the
 ** search-benchmark-game log (../shared/corpus/queries), reduced to plain
 ** words, plus words of those titles; kinds: 1 word, 2-4 words OR, 2-4
 ** words AND, phrase, prefix, date-filtered OR. Each query runs once to
@@ -164,6 +169,36 @@ static void load_queries(qset *sets)
     }
 }
 
+/* The kinds as `byline bench` names them, in the order of the sets. */
+static const char *const kind_names[] = {"term", "or", "and", "phrase",
+                                         "prefix", "filtered"};
+
+/* "KIND<TAB>query" lines into the kinds. */
+static int load_file(qset *sets, const char *path)
+{
+    char line[4096], q[4200];
+    FILE *f = fopen(path, "r");
+
+    if (f == NULL)
+        return -1;
+    while (fgets(line, sizeof line, f) != NULL) {
+        char *tab = strchr(line, '\t');
+
+        line[strcspn(line, "\r\n")] = '\0';
+        if (tab == NULL)
+            continue;
+        *tab = '\0';
+        for (int k = 0; k < 6; k++)
+            if (strcmp(line, kind_names[k]) == 0) {
+                snprintf(q, sizeof q, "%s%s", tab + 1,
+                         k == 5 ? " date:[1987-03-01 TO 1987-03-15]" : "");
+                add(&sets[k], q);
+            }
+    }
+    fclose(f);
+    return 0;
+}
+
 static int cmp_d(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -172,10 +207,10 @@ static int cmp_d(const void *a, const void *b)
 }
 
 /* Time every query of s; median and p99 in ms, queries per second. */
-static int measure(bl_index *ix, const qset *s, bool exhaustive,
+static int measure(bl_index *ix, const qset *s, bool exhaustive, int reps,
                    double *med, double *p99, double *qps, double *hits)
 {
-    double *lat = malloc(s->n * REPS * sizeof *lat), total = 0;
+    double *lat = malloc(s->n * (size_t)reps * sizeof *lat), total = 0;
     size_t n = 0;
     bl_search_opts o;
 
@@ -200,7 +235,7 @@ static int measure(bl_index *ix, const qset *s, bool exhaustive,
         *hits += (double)r->n_hits;
         bl_results_free(r);
     }
-    for (int rep = 0; rep < REPS; rep++)
+    for (int rep = 0; rep < reps; rep++)
         for (size_t i = 0; i < s->n; i++) {
             bl_results *r;
             char err[256];
@@ -263,6 +298,8 @@ int main(int argc, char **argv)
                     {"date-filtered OR", {0}, 0, false}};
     char tmp[] = "/tmp/bench-query-XXXXXX";
     const char *dir = argc > 1 ? argv[1] : NULL;
+    const char *only = argc > 3 ? argv[3] : NULL;
+    int reps = only != NULL ? 1 : REPS;
     bl_index *ix;
     bl_stats st;
     int rc;
@@ -285,19 +322,32 @@ int main(int argc, char **argv)
         return 1;
     }
     bl_index_stats(ix, &st);
-    load_queries(sets);
+    if (argc > 2) {
+        if (load_file(sets, argv[2]) != 0) {
+            fprintf(stderr, "bench_query: cannot read %s\n", argv[2]);
+            return 1;
+        }
+    } else {
+        load_queries(sets);
+    }
     printf("index: %llu articles, %llu segments; top 10, one thread, "
            "ids only, %d timed runs per query\n\n",
            (unsigned long long)st.docs, (unsigned long long)st.segments,
-           REPS);
+           reps);
     printf("%-18s %6s %9s %9s %9s %9s   %s\n", "kind", "queries",
            "median ms", "p99 ms", "q/s", "hits", "exhaustive median, "
            "speed-up (q/s)");
     for (int k = 0; k < 6; k++) {
         double med, p99, qps, hits, emed, ep99, eqps, ehits;
 
-        measure(ix, &sets[k], false, &med, &p99, &qps, &hits);
-        measure(ix, &sets[k], true, &emed, &ep99, &eqps, &ehits);
+        if (only != NULL && strcmp(only, kind_names[k]) != 0)
+            continue;
+        measure(ix, &sets[k], only != NULL && getenv("BENCH_EXHAUSTIVE"),
+                reps, &med, &p99, &qps, &hits);
+        if (only != NULL)
+            emed = ep99 = eqps = ehits = 0;
+        else
+            measure(ix, &sets[k], true, reps, &emed, &ep99, &eqps, &ehits);
         printf("%-18s %6zu %9.4f %9.4f %9.0f %9.1f   %.4f ms, x%.2f\n",
                sets[k].kind, sets[k].n, med, p99, qps, hits, emed,
                qps > 0 && eqps > 0 ? qps / eqps : 0);

@@ -304,6 +304,11 @@ bool bl_snapshot_deleted(const bl_snapshot *s, size_t i, uint32_t doc)
     return s->dels[i].bits != NULL && bl_deletes_test(&s->dels[i], doc);
 }
 
+bool bl_snapshot_has_deletes(const bl_snapshot *s, size_t i)
+{
+    return s->dels[i].bits != NULL;
+}
+
 uint64_t bl_snapshot_docs(const bl_snapshot *s)
 {
     return s->m.docs;

@@ -42,6 +42,9 @@ uint32_t bl_snapshot_base(const bl_snapshot *s, size_t i);
 /* True when local doc of segment i is deleted as of this generation. */
 bool bl_snapshot_deleted(const bl_snapshot *s, size_t i, uint32_t doc);
 
+/* True when segment i has deleted docs as of this generation. */
+bool bl_snapshot_has_deletes(const bl_snapshot *s, size_t i);
+
 /* Index-wide statistics. docs: articles in all segments (deleted ones
 ** included until a merge removes them, as Lucene does, so that df and N
 ** agree); field_total: sum of a text field's lengths over the same docs. */

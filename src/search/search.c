@@ -454,6 +454,7 @@ typedef struct seg_pred {
     const bl_snapshot *snap;
     size_t seg_i;
     const bl_segment *seg;
+    bool all;                  /* no deletes, dates or sources: every doc */
     bool dated;
     int64_t from, to;
     uint32_t *ords;            /* required source ordinals */
@@ -511,6 +512,8 @@ static bool pred_init(seg_pred *p, query *q, size_t seg_i, bl_arena *arena)
     p->dated = q->dated;
     p->from = q->from;
     p->to = q->to;
+    p->all = !q->dated && q->n_sources == 0 &&
+             !bl_snapshot_has_deletes(q->snap, seg_i);
     if (q->n_sources == 0)
         return true;
     p->ords = bl_arena_alloc(arena, q->n_sources * sizeof *p->ords);
@@ -529,7 +532,7 @@ static bool pred_init(seg_pred *p, query *q, size_t seg_i, bl_arena *arena)
     return true;
 }
 
-static bool pred_ok(const seg_pred *p, uint32_t d)
+static bool pred_test(const seg_pred *p, uint32_t d)
 {
     if (bl_snapshot_deleted(p->snap, p->seg_i, d))
         return false;
@@ -544,6 +547,13 @@ static bool pred_ok(const seg_pred *p, uint32_t d)
         if (bl_segment_source_ord(p->seg, d) != p->ords[i])
             return false;
     return true;
+}
+
+/* Does doc d pass the deletes and the root's filters? Called per match:
+** the common case (none of them) costs one test. */
+static inline bool pred_ok(const seg_pred *p, uint32_t d)
+{
+    return p->all || pred_test(p, d);
 }
 
 /* ---- collectors --------------------------------------------------------------- */
@@ -879,10 +889,16 @@ static int run_segment(query *q, size_t si, collect *c, bl_arena *arena)
                     excl[nx++] = it;
             }
         }
-        if (ctx.rc == BL_OK && n > 0)
-            rc = run_maxscore(q, kids, n,
-                              r->kind == BL_Q_BOOL ? r->boost : 1.0, excl,
-                              nx, &p, base, c, arena);
+        double boost = r->kind == BL_Q_BOOL ? r->boost : 1.0;
+
+        /* One clause: no essential lists to choose, and run_tree's block
+        ** skipping is the same pruning at a fifth of the cost a match
+        ** (one-word queries on Reuters: 449k -> 341k instructions). */
+        if (ctx.rc == BL_OK && n == 1 && nx == 0 && boost == 1.0)
+            run_tree(q, kids[0], &p, base, c);
+        else if (ctx.rc == BL_OK && n > 0)
+            rc = run_maxscore(q, kids, n, boost, excl, nx, &p, base, c,
+                              arena);
     } else {
         bl_iter *it = compile(&ctx, q->root);
 
