@@ -129,7 +129,8 @@ typedef struct bl_postings {
     bl_field_id field;
     uint32_t df;               /* documents in the list (public) */
     uint32_t n_blocks;
-    uint32_t block;            /* current block index */
+    uint32_t block;            /* current block index; UINT32_MAX before
+                                  the first of several is decoded */
     uint32_t i;                /* index inside the decoded block */
     uint32_t n;                /* documents in the decoded block */
     uint32_t doc;              /* current doc id, BL_DOC_END when done */
