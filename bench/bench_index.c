@@ -50,7 +50,7 @@ static result index_corpus(const char *const *paths, size_t n,
     o.threads = threads;
     rc = bl_ingest_open(paths, n, BL_FORMAT_AUTO, &in);
     if (rc == BL_OK)
-        rc = bl_writer_open(dir, &o, &w);
+        rc = bl_writer_open(dir, &o, &w, NULL, 0);
     while (rc == BL_OK) {
         const bl_doc *d;
         int r = bl_ingest_next(in, &d);

@@ -270,7 +270,7 @@ static int build(const char *dir)
     snprintf(path, sizeof path, "%s/corpus/reuters21578",
              shared_dir());
     bl_writer_opts_default(&wo);
-    rc = bl_writer_open(dir, &wo, &w);
+    rc = bl_writer_open(dir, &wo, &w, NULL, 0);
     if (rc != BL_OK)
         return rc;
     rc = bl_ingest_open(paths, 1, BL_FORMAT_REUTERS, &in);

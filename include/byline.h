@@ -201,8 +201,11 @@ void bl_writer_opts_default(bl_writer_opts *o);
 ** writer per index at a time (BL_EBUSY otherwise). A new index takes its
 ** analysis options and ranking defaults from o; an existing one keeps those
 ** it was made with. BL_EINVAL for ranking defaults out of range (k1 >= 0,
-** 0 <= b <= 1, weights >= 0). */
-int bl_writer_open(const char *dir, const bl_writer_opts *o, bl_writer **out);
+** 0 <= b <= 1, weights >= 0). On failure err (when not NULL) says what
+** failed and where: "idx/LOCK: Permission denied", "idx/MANIFEST-000007:
+** section 2 checksum mismatch". */
+int bl_writer_open(const char *dir, const bl_writer_opts *o, bl_writer **out,
+                   char *err, size_t cap);
 
 /* Add a document; the writer copies what it keeps. A document whose id is
 ** already in the index replaces it at commit. Errors are sticky: after a

@@ -43,7 +43,7 @@ static int setup(void **state)
     snprintf(e->index, sizeof e->index, "%s/idx", e->dir);
     bl_writer_opts_default(&o);
     o.threads = 1;
-    if (bl_writer_open(e->index, &o, &w) != BL_OK)
+    if (bl_writer_open(e->index, &o, &w, NULL, 0) != BL_OK)
         return -1;
     for (int i = 0; i < N_DOCS + 10; i++) {
         char id[32], title[64], body[2048];

@@ -41,7 +41,7 @@ static char *build_index(const char *const *paths, size_t n_paths,
 
     bl_writer_opts_default(&wo);
     wo.threads = 1;
-    assert_int_equal(bl_writer_open(dir, &wo, &w), BL_OK);
+    assert_int_equal(bl_writer_open(dir, &wo, &w, NULL, 0), BL_OK);
     assert_int_equal(bl_ingest_open(paths, n_paths, fmt, &in), BL_OK);
     while ((rc = bl_ingest_next(in, &doc)) != BL_DONE) {
         if (rc != BL_OK)
@@ -1153,7 +1153,7 @@ static void deleted_never_returned(void **state)
     size_t deleted = 0;
 
     bl_writer_opts_default(&wo);
-    assert_int_equal(bl_writer_open(dir, &wo, &wr), BL_OK);
+    assert_int_equal(bl_writer_open(dir, &wo, &wr, NULL, 0), BL_OK);
     for (uint64_t d = 0; d < w->sample->n_docs; d += 3) {
         assert_int_equal(bl_writer_delete(wr, w->sample->docs[d].id), BL_OK);
         deleted++;

@@ -25,7 +25,7 @@ static int setup(void **state)
 
     bl_writer_opts_default(&wo);
     wo.threads = 1;
-    assert_int_equal(bl_writer_open(dir, &wo, &w), BL_OK);
+    assert_int_equal(bl_writer_open(dir, &wo, &w, NULL, 0), BL_OK);
     assert_int_equal(bl_ingest_open(paths, 1, BL_FORMAT_JSONL, &in), BL_OK);
     while ((rc = bl_ingest_next(in, &doc)) != BL_DONE)
         if (rc == BL_OK)

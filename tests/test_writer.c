@@ -44,7 +44,7 @@ static bl_writer *open_writer(const char *dir, unsigned threads, size_t ram)
     bl_writer_opts_default(&o);
     o.threads = threads;
     o.ram_bytes = ram;
-    assert_int_equal(bl_writer_open(dir, &o, &w), BL_OK);
+    assert_int_equal(bl_writer_open(dir, &o, &w, NULL, 0), BL_OK);
     return w;
 }
 
@@ -245,7 +245,7 @@ static void bad_arguments(void **state)
     assert_int_equal(bl_writer_commit(w), BL_OK);
     bl_writer_close(w);
     bl_writer_close(NULL);
-    assert_int_equal(bl_writer_open("", NULL, &w), BL_EINVAL);
+    assert_int_equal(bl_writer_open("", NULL, &w, NULL, 0), BL_EINVAL);
     assert_null(w);
     fx_rmtree(dir);
 }
@@ -253,14 +253,31 @@ static void bad_arguments(void **state)
 /* One writer at a time. */
 static void second_writer_is_busy(void **state)
 {
-    char *dir = fx_tmpdir();
+    char *dir = fx_tmpdir(), err[512], file[4096];
     bl_writer *w = open_writer(dir, 1, 0), *w2;
+    FILE *f;
     (void)state;
 
-    assert_int_equal(bl_writer_open(dir, NULL, &w2), BL_EBUSY);
+    assert_int_equal(bl_writer_open(dir, NULL, &w2, err, sizeof err),
+                     BL_EBUSY);
     assert_null(w2);
+    print_message("busy: %s\n", err);
+    assert_non_null(strstr(err, dir));
+    /* A folder that cannot be made: the message names the path. */
+    snprintf(file, sizeof file, "%s/plain-file", dir);
+    f = fopen(file, "w");
+    assert_non_null(f);
+    fclose(f);
+    strcat(file, "/index");
+    assert_int_not_equal(bl_writer_open(file, NULL, &w2, err, sizeof err),
+                         BL_OK);
+    print_message("not a folder: %s\n", err);
+    assert_non_null(strstr(err, file));
+    assert_int_equal(bl_writer_open("", NULL, &w2, err, sizeof err),
+                     BL_EINVAL);
+    assert_true(err[0] != '\0');
     bl_writer_close(w);
-    assert_int_equal(bl_writer_open(dir, NULL, &w2), BL_OK);
+    assert_int_equal(bl_writer_open(dir, NULL, &w2, NULL, 0), BL_OK);
     bl_writer_close(w2);
     fx_rmtree(dir);
 }
@@ -517,13 +534,13 @@ static void analysis_options_persist(void **state)
     o.threads = 1;
     o.lang = "german";
     o.stem = false;
-    assert_int_equal(bl_writer_open(dir, &o, &w), BL_OK);
+    assert_int_equal(bl_writer_open(dir, &o, &w, NULL, 0), BL_OK);
     add(w, "g", "Häuser", "Die Häuser stehen am Fluss.");
     assert_int_equal(bl_writer_commit(w), BL_OK);
     bl_writer_close(w);
     bl_writer_opts_default(&o);
     o.threads = 1;
-    assert_int_equal(bl_writer_open(dir, &o, &w), BL_OK);
+    assert_int_equal(bl_writer_open(dir, &o, &w, NULL, 0), BL_OK);
     assert_int_equal(bl_writer_commit(w), BL_OK);
     bl_writer_close(w);
     assert_int_equal(bl_index_open(dir, &ix), BL_OK);

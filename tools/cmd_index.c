@@ -259,6 +259,7 @@ static int run(int argc, char **argv)
     bl_writer *w = NULL;
     cli_progress prog;
     uint64_t indexed = 0, skipped = 0, warnings = 0, text = 0, before;
+    char err[1024];
     int code, rc;
 
     memset(&a, 0, sizeof a);
@@ -275,16 +276,16 @@ static int run(int argc, char **argv)
                         bl_strerror(rc));
         goto done;
     }
-    rc = bl_writer_open(a.out, &a.wo, &w);
+    rc = bl_writer_open(a.out, &a.wo, &w, err, sizeof err);
     if (rc != BL_OK) {
         char why[1024] = "";
 
-        /* Name the damage, as `byline check` would. */
+        /* Name the damage too, as `byline check` would. */
         if (rc == BL_ECORRUPT || rc == BL_EVERSION || rc == BL_ENOTFOUND)
             if (bl_index_check(a.out, why, sizeof why, NULL, NULL) == BL_OK)
                 why[0] = '\0';
-        code = cli_fail("index", "%s: %s%s%s", a.out, bl_strerror(rc),
-                        why[0] ? ": " : "", why);
+        code = cli_fail("index", "%s%s%s", err, why[0] ? "; check: " : "",
+                        why);
         goto done;
     }
     cli_progress_init(&prog);

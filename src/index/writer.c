@@ -616,7 +616,8 @@ static int start_workers(bl_writer *w)
     return BL_OK;
 }
 
-int bl_writer_open(const char *dir, const bl_writer_opts *o, bl_writer **out)
+int bl_writer_open(const char *dir, const bl_writer_opts *o, bl_writer **out,
+                   char *err, size_t cap)
 {
     bl_writer_opts def;
     bl_writer *w;
@@ -624,15 +625,23 @@ int bl_writer_open(const char *dir, const bl_writer_opts *o, bl_writer **out)
     int rc;
 
     *out = NULL;
-    if (dir == NULL || *dir == '\0')
+    if (err != NULL && cap > 0)
+        err[0] = '\0';
+    if (dir == NULL || *dir == '\0') {
+        if (err != NULL && cap > 0)
+            snprintf(err, cap, "no index folder given");
         return BL_EINVAL;
+    }
     if (o == NULL) {
         bl_writer_opts_default(&def);
         o = &def;
     }
     w = calloc(1, sizeof *w);
-    if (w == NULL)
+    if (w == NULL) {
+        if (err != NULL && cap > 0)
+            snprintf(err, cap, "out of memory");
         return BL_ENOMEM;
+    }
     w->lock_fd = -1;
     bl_arena_init(&w->arena, 0);
     atomic_init(&w->batch_bytes, 0);
@@ -649,7 +658,8 @@ int bl_writer_open(const char *dir, const bl_writer_opts *o, bl_writer **out)
     w->dir = strdup(dir);
     rc = w->dir == NULL ? BL_ENOMEM : bl_file_mkdir(dir);
     if (rc != BL_OK)
-        set_error(w, rc, "%s: %s", dir, bl_strerror(rc));
+        set_error(w, rc, "%s: cannot make the folder: %s", dir,
+                  rc == BL_EIO ? strerror(errno) : bl_strerror(rc));
     if (rc == BL_OK)
         rc = take_lock(w);
     if (rc == BL_OK)
@@ -669,7 +679,8 @@ int bl_writer_open(const char *dir, const bl_writer_opts *o, bl_writer **out)
     if (rc == BL_OK)
         rc = start_workers(w);
     if (rc != BL_OK) {
-        /* Keep the message for the caller only through the return code. */
+        if (err != NULL && cap > 0)
+            snprintf(err, cap, "%s", w->err[0] ? w->err : bl_strerror(rc));
         bl_writer_close(w);
         return rc;
     }

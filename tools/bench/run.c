@@ -60,8 +60,8 @@ int bench_index_byline(const bench_index_opts *o, const char *dir,
     bench_rss_reset();
     t0 = bench_now();
     rc = bench_docs_open(o->corpus, o->fmt, &docs, err, cap);
-    if (rc == BL_OK && (rc = bl_writer_open(dir, &wo, &w)) != BL_OK)
-        snprintf(err, cap, "%s: %s", dir, bl_strerror(rc));
+    if (rc == BL_OK)
+        rc = bl_writer_open(dir, &wo, &w, err, cap);
     while (rc == BL_OK && (rc = bench_docs_next(docs, &doc)) == BL_OK) {
         bytes += strlen(doc->title) + strlen(doc->body);
         rc = bl_writer_add(w, doc);
