@@ -318,6 +318,9 @@ typedef struct bl_hit {
     const char *id, *title, *source, *url;   /* stored fields */
     int64_t date;              /* BL_NO_DATE if none */
     const char *snippet;       /* "" when snippets are off */
+    const char *title_marked;  /* the whole title with the matched words
+                                  marked as in the snippet; "" when
+                                  snippets are off */
 } bl_hit;
 
 typedef struct bl_results {

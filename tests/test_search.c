@@ -621,6 +621,40 @@ static gnode *gen_query(gen *g, bool *and_default)
     return root;
 }
 
+/* marked without <mark>, </mark> and the HTML escapes is plain (whose
+** control characters a snippet shows as spaces; titles here are valid
+** UTF-8). */
+static void assert_unmarked_is(const char *marked, const char *plain)
+{
+    static const char *const from[] = {"<mark>", "</mark>", "&amp;", "&lt;",
+                                       "&gt;", "&quot;"};
+    static const char to[] = {0, 0, '&', '<', '>', '"'};
+    char *out = malloc(strlen(marked) + 1), *o = out;
+
+    assert_non_null(out);
+    while (*marked) {
+        size_t k;
+
+        for (k = 0; k < 6; k++)
+            if (strncmp(marked, from[k], strlen(from[k])) == 0)
+                break;
+        if (k < 6) {
+            if (to[k])
+                *o++ = to[k];
+            marked += strlen(from[k]);
+        } else {
+            *o++ = *marked++;
+        }
+    }
+    *o = '\0';
+    for (o = out; *plain; plain++, o++)
+        if (*o != (((unsigned char)*plain < 0x20 || *plain == 0x7f)
+                       ? ' ' : *plain))
+            break;
+    assert_true(*plain == '\0' && *o == '\0');
+    free(out);
+}
+
 /* ---- oracle scoring ---------------------------------------------------------- */
 
 typedef struct params {
@@ -905,6 +939,15 @@ static void oracle_queries(oracle *o, size_t n, uint64_t seed)
                 print_error("query '%s': %s\n", g.text, err);
             assert_int_equal(rc, BL_OK);
             compare(o, g.text, r, want, n_want, ks[j]);
+            for (size_t h = 0; h < r->n_hits; h++) {
+                const bl_hit *x = &r->hits[h];
+
+                /* the marked title is the title, marks and escapes aside */
+                if (!so.snippets || so.ids_only)
+                    assert_string_equal(x->title_marked, "");
+                else
+                    assert_unmarked_is(x->title_marked, x->title);
+            }
             if (so.exact_total)
                 assert_false(r->total_lower_bound);
             pruned += r->total_lower_bound;

@@ -655,7 +655,14 @@ static void search_answers(void **state)
     assert_int_equal(json_array_size(hits), 3);
     json_array_foreach(hits, i, h) {
         const char *snip = json_string_value(json_object_get(h, "snippet"));
+        const char *th = json_string_value(json_object_get(h, "title_html"));
         const char *p;
+
+        /* n1's title holds the word: marked there too. */
+        assert_non_null(th);
+        if (strcmp(json_string_value(json_object_get(h, "id")), "n1") == 0)
+            assert_string_equal(th, "Oil prices rise as <mark>harbour</mark> "
+                                    "reopens");
 
         assert_true(json_is_number(json_object_get(h, "score")));
         assert_true(json_is_string(json_object_get(h, "title")));
@@ -697,6 +704,8 @@ static void search_answers(void **state)
     h = json_array_get(json_object_get(j, "hits"), 0);
     assert_string_equal(json_string_value(json_object_get(h, "snippet")),
                         "");
+    assert_string_equal(json_string_value(json_object_get(h, "title_html")),
+                        json_string_value(json_object_get(h, "title")));
     json_decref(j);
 }
 

@@ -272,6 +272,59 @@ static void escapes_html(void **state)
     free(s);
 }
 
+/* A title comes back whole, every match marked, escaped with HTML
+** markers; one without matches unchanged; past BL_SNIPPET_SCAN_MAX it is
+** cut as a snippet is. */
+static void marks_whole_titles(void **state)
+{
+    fixture *fx = *state;
+    terms t;
+    bl_snippet_query q = {NULL, 0, NULL, 0};
+    bl_snippet_opts o = {"<mark>", "</mark>", 20, true};
+    static const char *const cases[][3] = {
+        {"Storm & flood: storms hit the coast, again and again and again",
+         "storm", "<mark>Storm</mark> &amp; flood: <mark>storms</mark> hit "
+         "the coast, again and again and again"},
+        {"Markets calm", "storm", "Markets calm"},
+        {"", "storm", ""},
+        {"storm", "storm", "<mark>storm</mark>"},
+    };
+    char *big;
+
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        bl_buf out = BL_BUF_INIT;
+
+        terms_of(fx, cases[i][1], &t);
+        q.terms = (const char *const *)t.v;
+        q.n_terms = t.n;
+        assert_int_equal(bl_snippet_mark(fx->an, cases[i][0],
+                                         strlen(cases[i][0]), &q, &o, &out),
+                         BL_OK);
+        bl_buf_putc(&out, 0);
+        assert_string_equal((char *)out.p, cases[i][2]);
+        bl_buf_free(&out);
+        terms_free(&t);
+    }
+    big = malloc(BL_SNIPPET_SCAN_MAX + 64);
+    assert_non_null(big);
+    memset(big, 'a', BL_SNIPPET_SCAN_MAX + 63);
+    memcpy(big, "storm ", 6);
+    big[BL_SNIPPET_SCAN_MAX + 63] = '\0';
+    {
+        bl_buf out = BL_BUF_INIT;
+
+        terms_of(fx, "storm", &t);
+        q.terms = (const char *const *)t.v;
+        q.n_terms = t.n;
+        assert_int_equal(bl_snippet_mark(fx->an, big, strlen(big), &q, &o,
+                                         &out), BL_OK);
+        assert_true(out.len < 1000);
+        bl_buf_free(&out);
+        terms_free(&t);
+    }
+    free(big);
+}
+
 /* Invalid bytes never reach the output; controls become spaces. */
 static void repairs_bad_utf8(void **state)
 {
@@ -342,6 +395,7 @@ int main(void)
         cmocka_unit_test(marks_cjk_bigrams),
         cmocka_unit_test(cuts_long_bodies),
         cmocka_unit_test(escapes_html),
+        cmocka_unit_test(marks_whole_titles),
         cmocka_unit_test(repairs_bad_utf8),
         cmocka_unit_test(two_passages),
         cmocka_unit_test(sample_corpus_marks_exactly),

@@ -19,8 +19,8 @@ static const char usage[] =
     "       byline search INDEX --queries FILE|- [OPTIONS]\n"
     "\n"
     "Search the index in folder INDEX and print the best hits: rank, score,\n"
-    "date, source, title and a snippet of the body with the matched words\n"
-    "marked, then the number of matching articles and the time taken.\n"
+    "date, source, title and a snippet of the body, with the matched words\n"
+    "marked in both, then the number of matching articles and the time.\n"
     "\n"
     "query language (a Lucene-compatible subset):\n"
     "  storm coast          either word (ranked; --and requires both)\n"
@@ -56,7 +56,8 @@ static const char usage[] =
     "  --no-snippets        no snippets\n"
     "  --json               one JSON object per hit, then a summary object:\n"
     "                       {\"rank\",\"doc\",\"id\",\"score\",\"date\",\"source\",\n"
-    "                        \"title\",\"url\",\"snippet\"} and {\"summary\":true,\n"
+    "                        \"title\",\"title_marked\",\"url\",\"snippet\"}\n"
+    "                       and {\"summary\":true,\n"
     "                       \"query\",\"parsed\",\"total\",\"total_exact\",\"hits\",\n"
     "                       \"micros\",\"warning\"} (with \"qid\" in batches)\n"
     "  --queries FILE|-     answer each line of FILE (or standard input):\n"
@@ -103,16 +104,18 @@ static void print_human(const run *r, const bl_results *res)
 {
     for (size_t i = 0; i < res->n_hits; i++) {
         const bl_hit *h = &res->hits[i];
+        const char *title = h->title_marked[0] ? h->title_marked
+                            : h->title[0]      ? h->title
+                                               : "(no title)";
         char date[40];
 
         bl_date_format(h->date, date, sizeof date);
         if (r->o.sort == BL_SORT_RELEVANCE)
             printf("%3zu. %7.4f  %-10.10s  %-10s  %s\n",
-                   r->o.offset + i + 1, h->score, date, h->source,
-                   h->title[0] ? h->title : "(no title)");
+                   r->o.offset + i + 1, h->score, date, h->source, title);
         else
             printf("%3zu. %-20s  %-10s  %s\n", r->o.offset + i + 1, date,
-                   h->source, h->title[0] ? h->title : "(no title)");
+                   h->source, title);
         printf("     id %s", h->id);
         if (h->url[0])
             printf("  %s", h->url);
@@ -172,6 +175,8 @@ static int answer(run *r, const char *qid, const char *query)
             json_object_set_new(j, "date", json_date(h->date));
             json_object_set_new(j, "source", json_string(h->source));
             json_object_set_new(j, "title", json_string(h->title));
+            json_object_set_new(j, "title_marked",
+                                json_string(h->title_marked));
             json_object_set_new(j, "url", json_string(h->url));
             json_object_set_new(j, "snippet", json_string(h->snippet));
             print_json(j);

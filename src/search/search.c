@@ -1053,7 +1053,7 @@ static int fill_hits(query *q, results_impl *ri, collect *c, scratch *scr)
             out->source = dup(&ri->arena, bl_segment_source_name(
                                               seg, bl_segment_source_ord(seg,
                                                                          d)));
-            out->title = out->url = out->snippet = "";
+            out->title = out->url = out->snippet = out->title_marked = "";
             out->date = bl_segment_date(seg, d);
             if (out->id == NULL || out->source == NULL)
                 rc = BL_ENOMEM;
@@ -1073,7 +1073,7 @@ static int fill_hits(query *q, results_impl *ri, collect *c, scratch *scr)
         out->title = dup(&ri->arena, doc->title);
         out->source = dup(&ri->arena, doc->source);
         out->url = dup(&ri->arena, doc->url);
-        out->snippet = "";
+        out->snippet = out->title_marked = "";
         if (o->snippets) {
             bl_buf_reset(&buf);
             rc = bl_snippet_make(scr->a, doc->body,
@@ -1084,9 +1084,20 @@ static int fill_hits(query *q, results_impl *ri, collect *c, scratch *scr)
             else if (rc == BL_OK)
                 rc = buf.rc;
         }
+        if (o->snippets && rc == BL_OK) {
+            bl_buf_reset(&buf);
+            rc = bl_snippet_mark(scr->a, doc->title, strlen(doc->title), &sq,
+                                 &so, &buf);
+            if (rc == BL_OK && buf.rc == BL_OK && buf.len > 0)
+                out->title_marked = bl_arena_strndup(&ri->arena,
+                                                     (char *)buf.p, buf.len);
+            else if (rc == BL_OK)
+                rc = buf.rc;
+        }
         if (rc == BL_OK && (out->id == NULL || out->title == NULL ||
                             out->source == NULL || out->url == NULL ||
-                            out->snippet == NULL))
+                            out->snippet == NULL ||
+                            out->title_marked == NULL))
             rc = BL_ENOMEM;
         bl_doc_free(doc);
         ri->r.n_hits = i + 1;

@@ -167,10 +167,8 @@ static void put_text(bl_buf *out, const char *text, size_t a, size_t b,
     }
 }
 
-/* One passage: tokens [first, last]. Bytes covered by a matching token are
-** marked (tokens may overlap, as CJK bigrams do), and the text is written
-** in runs of marked and unmarked bytes, which start and end on token
-** boundaries, so on character boundaries. */
+/* An ASCII byte that is neither letter nor digit: a passage does not start
+** on one. */
 static bool ascii_gap(unsigned char c)
 {
     return c < 0x80 && !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
@@ -196,17 +194,45 @@ static void widen(const stok *v, size_t n, size_t bytes, size_t *first,
     *last = l;
 }
 
+/* text[from, to), which tokens [first, last] lie in, with the bytes of
+** the matching ones marked (tokens may overlap, as CJK bigrams do), written
+** in runs of marked and unmarked bytes that start and end on token
+** boundaries, so on characters. */
+static int put_marked(bl_buf *out, const char *text, size_t from, size_t to,
+                      const stok *v, size_t first, size_t last,
+                      const bl_snippet_opts *o)
+{
+    uint8_t *mark = calloc(to - from + 1, 1);
+
+    if (mark == NULL)
+        return BL_ENOMEM;
+    for (size_t i = first; i <= last; i++)
+        if (v[i].term >= 0)
+            memset(mark + (v[i].start - from), 1, v[i].end - v[i].start);
+    for (size_t a = from; a < to;) {
+        size_t b = a;
+
+        while (b < to && mark[b - from] == mark[a - from])
+            b++;
+        if (mark[a - from])
+            bl_buf_puts(out, o->mark_open);
+        put_text(out, text, a, b, o->escape_html);
+        if (mark[a - from])
+            bl_buf_puts(out, o->mark_close);
+        a = b;
+    }
+    free(mark);
+    return BL_OK;
+}
+
 /* One passage: tokens [first, last] with the text around them up to the
-** neighbouring tokens (stopwords and punctuation are not tokens). Bytes
-** covered by a matching token are marked (tokens may overlap, as CJK
-** bigrams do), and the text is written in runs of marked and unmarked
-** bytes, which start and end on token boundaries, so on characters. */
+** neighbouring tokens (stopwords and punctuation are not tokens), matches
+** marked, "…" where the body goes on. */
 static int put_passage(bl_buf *out, const char *body, size_t len,
                        size_t scanned, const stok *v, size_t n, size_t first,
                        size_t last, const bl_snippet_opts *o)
 {
     size_t from, to = v[first].end, room = o->bytes / 4 + 1;
-    uint8_t *mark;
 
     for (size_t i = first; i <= last; i++)
         if (v[i].end > to)
@@ -228,29 +254,12 @@ static int put_passage(bl_buf *out, const char *body, size_t len,
             t--;
         to = t;
     }
-    mark = calloc(to - from + 1, 1);
-    if (mark == NULL)
-        return BL_ENOMEM;
-    for (size_t i = first; i <= last; i++)
-        if (v[i].term >= 0)
-            memset(mark + (v[i].start - from), 1, v[i].end - v[i].start);
     if (from > 0)
         bl_buf_puts(out, "\xE2\x80\xA6");
-    for (size_t a = from; a < to;) {
-        size_t b = a;
-
-        while (b < to && mark[b - from] == mark[a - from])
-            b++;
-        if (mark[a - from])
-            bl_buf_puts(out, o->mark_open);
-        put_text(out, body, a, b, o->escape_html);
-        if (mark[a - from])
-            bl_buf_puts(out, o->mark_close);
-        a = b;
-    }
+    if (put_marked(out, body, from, to, v, first, last, o) != BL_OK)
+        return BL_ENOMEM;
     if (to < len)
         bl_buf_puts(out, "\xE2\x80\xA6");
-    free(mark);
     return BL_OK;
 }
 
@@ -350,6 +359,28 @@ int bl_snippet_make(bl_analyzer *a, const char *body, size_t len,
     }
     widen(s.v, s.n, o->bytes, &f1, &l1);
     rc = put_passage(out, body, len, scan_len, s.v, s.n, f1, l1, o);
+    free(s.v);
+    return rc != BL_OK ? rc : out->rc;
+}
+
+int bl_snippet_mark(bl_analyzer *a, const char *text, size_t len,
+                    const bl_snippet_query *q, const bl_snippet_opts *o,
+                    bl_buf *out)
+{
+    scan s;
+    int rc;
+
+    if (len > BL_SNIPPET_SCAN_MAX)
+        return bl_snippet_make(a, text, len, q, o, out);
+    memset(&s, 0, sizeof s);
+    s.q = q;
+    rc = bl_analyze(a, text, len, NULL, on_token, &s);
+    if (s.rc != BL_OK)
+        rc = s.rc;
+    if (rc == BL_OK && s.n == 0)
+        put_text(out, text, 0, len, o->escape_html);
+    else if (rc == BL_OK)
+        rc = put_marked(out, text, 0, len, s.v, 0, s.n - 1, o);
     free(s.v);
     return rc != BL_OK ? rc : out->rc;
 }

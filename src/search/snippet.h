@@ -40,4 +40,11 @@ int bl_snippet_make(bl_analyzer *a, const char *body, size_t len,
                     const bl_snippet_query *q, const bl_snippet_opts *o,
                     bl_buf *out);
 
+/* Append all of text (a title) with its matches marked, as a snippet marks
+** them; no passage is cut (o->bytes is not used) unless text is longer
+** than BL_SNIPPET_SCAN_MAX, which gets bl_snippet_make's passage. */
+int bl_snippet_mark(bl_analyzer *a, const char *text, size_t len,
+                    const bl_snippet_query *q, const bl_snippet_opts *o,
+                    bl_buf *out);
+
 #endif

@@ -92,9 +92,11 @@ try {
   check(/results? \(/.test(status), 'the total and the time are shown');
   check(new URL(page.url()).searchParams.get('q') === query,
         'the query is in the URL');
-  const markup = await page.locator('#results .snippet').evaluateAll(
+  const markup = await page.locator('#results .snippet, #results .hit h3 a').evaluateAll(
     (els) => els.flatMap((e) => [...e.querySelectorAll('*')].map((c) => c.tagName)));
-  check(markup.every((t) => t === 'MARK'), 'snippets hold no markup but <mark>');
+  check(markup.every((t) => t === 'MARK'), 'snippets and titles hold no markup but <mark>');
+  const titleMarks = await page.locator('#results .hit h3 mark').count();
+  check(titleMarks > 0, `${titleMarks} highlighted words in the titles`);
   await page.screenshot({ path: join(outDir, 'search.png'), fullPage: true });
 
   // Paging and the back button.

@@ -340,17 +340,22 @@ void serve_api_search(bl_index *ix, const serve_param *params, size_t n,
     hits = json_array();
     for (size_t i = 0; i < res->n_hits; i++) {
         const bl_hit *h = &res->hits[i];
-        char *snip = serve_snippet_html(h->snippet != NULL ? h->snippet
-                                                           : "");
+        char *snip = serve_snippet_html(h->snippet);
+        char *th = serve_snippet_html(h->title_marked[0] ? h->title_marked
+                                                         : h->title);
         json_t *snippet = snip != NULL ? json_string(snip) : NULL;
+        json_t *title_html = th != NULL ? json_string(th) : NULL;
 
         free(snip);
+        free(th);
         json_array_append_new(hits,
-            json_pack("{s:o, s:f, s:o, s:o, s:o, s:o, s:o}",
+            json_pack("{s:o, s:f, s:o, s:o, s:o, s:o, s:o, s:o}",
                       "id", str_json(h->id), "score", h->score,
-                      "title", str_json(h->title), "date",
-                      date_json(h->date), "source", str_json(h->source),
-                      "url", str_json(h->url), "snippet",
+                      "title", str_json(h->title), "title_html",
+                      title_html != NULL ? title_html : json_string(""),
+                      "date", date_json(h->date), "source",
+                      str_json(h->source), "url", str_json(h->url),
+                      "snippet",
                       snippet != NULL ? snippet : json_string("")));
     }
     root = json_pack("{s:o, s:I, s:I, s:I, s:f, s:o, s:o, s:s}",

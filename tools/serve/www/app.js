@@ -131,7 +131,8 @@
       li.className = 'hit';
       const h3 = document.createElement('h3');
       const a = document.createElement('a');
-      a.textContent = h.title || h.id;
+      if (h.title_html) a.innerHTML = h.title_html;   // escaped by the server; only <mark>
+      else a.textContent = h.title || h.id;
       if (h.url && /^https?:\/\//i.test(h.url)) {
         a.href = h.url;
         a.rel = 'noopener noreferrer';
