@@ -225,6 +225,20 @@ void bl_writer_close(bl_writer *w);
 /* The last error message of the writer, "" if none. */
 const char *bl_writer_error(const bl_writer *w);
 
+/* What the writer did since it was opened. */
+typedef struct bl_writer_stats {
+    uint64_t flushes;          /* segments the builders flushed */
+    uint64_t commits;
+    uint64_t merges;           /* merges run by the commits */
+    uint64_t merged_segments;  /* segments those merges combined */
+    double commit_seconds;     /* wall time inside commits, merges
+                                  included */
+    double merge_seconds;      /* of which merging */
+} bl_writer_stats;
+
+/* Call between adds and commits (not concurrently with them). */
+void bl_writer_stats_get(bl_writer *w, bl_writer_stats *out);
+
 /* ---- reading an index -------------------------------------------------- */
 
 typedef struct bl_index bl_index;

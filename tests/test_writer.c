@@ -570,6 +570,17 @@ static void merges_fold_small_segments(void **state)
         add(w, id, "t", body);
     }
     assert_int_equal(bl_writer_commit(w), BL_OK);
+    {
+        bl_writer_stats ws;
+
+        /* the writer's own account: every article flushed alone, then
+        ** merged down to what the index holds */
+        bl_writer_stats_get(w, &ws);
+        assert_true(ws.flushes == 100 && ws.commits == 1);
+        assert_true(ws.merges > 0 && ws.merged_segments > ws.merges);
+        assert_true(ws.merge_seconds >= 0 &&
+                    ws.commit_seconds >= ws.merge_seconds);
+    }
     assert_int_equal(bl_index_open(dir, &ix), BL_OK);
     st = stats_of(ix);
     print_message("100 one-article segments merged into %llu\n",

@@ -50,7 +50,8 @@ static const char usage[] =
     "\n"
     "On a terminal a progress line shows articles, MB, rates and an ETA.\n"
     "At the end a summary: articles indexed, skipped by reason, warnings,\n"
-    "seconds, MB/s of article text, index bytes and their ratio to the text.\n"
+    "seconds, MB/s of article text, segments flushed, time in commits and\n"
+    "in merges, index bytes and their ratio to the text.\n"
     "\n"
     "exit status: 0 done (also when records were skipped), 1 failure,\n"
     "2 bad usage.\n";
@@ -223,7 +224,7 @@ static uint64_t index_bytes(const char *dir, uint64_t *gen, uint64_t *segs)
 
 static void summary(const args *a, uint64_t indexed, uint64_t warnings,
                     const reasons *r, uint64_t skipped, uint64_t text,
-                    double secs, uint64_t before)
+                    double secs, uint64_t before, const bl_writer_stats *ws)
 {
     uint64_t gen = 0, segs = 0, after = index_bytes(a->out, &gen, &segs);
     double mb = (double)text / 1e6;
@@ -241,6 +242,11 @@ static void summary(const args *a, uint64_t indexed, uint64_t warnings,
                (unsigned long long)r->other);
     printf("article text %.2f MB, %.2f MB/s, %.0f articles/s\n", mb,
            mb / secs, (double)indexed / secs);
+    printf("segments flushed %llu; commits %llu in %.2f s (the last "
+           "flush included), merges %llu of %llu segments in %.2f s\n",
+           (unsigned long long)ws->flushes, (unsigned long long)ws->commits,
+           ws->commit_seconds, (unsigned long long)ws->merges,
+           (unsigned long long)ws->merged_segments, ws->merge_seconds);
     printf("index %s: generation %llu, %llu segments, %.2f MB", a->out,
            (unsigned long long)gen, (unsigned long long)segs,
            (double)after / 1e6);
@@ -260,6 +266,7 @@ static int run(int argc, char **argv)
     cli_progress prog;
     uint64_t indexed = 0, skipped = 0, warnings = 0, text = 0, before;
     char err[1024];
+    bl_writer_stats ws;
     int code, rc;
 
     memset(&a, 0, sizeof a);
@@ -343,11 +350,12 @@ static int run(int argc, char **argv)
         code = cli_fail("index", "commit failed: %s", bl_writer_error(w));
         goto done;
     }
+    bl_writer_stats_get(w, &ws);
     bl_writer_close(w);
     w = NULL;
     if (!a.quiet)
         summary(&a, indexed, warnings, &r, skipped, text,
-                cli_now() - prog.start, before);
+                cli_now() - prog.start, before, &ws);
     code = 0;
 done:
     bl_writer_close(w);

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/arena.h"
@@ -118,6 +119,7 @@ struct bl_writer {
     pending *pend;
     size_t n_pend, cap_pend;
     worker *workers;
+    bl_writer_stats stats;     /* flushes under mu; the rest the caller's */
 };
 
 /* ---- errors ---------------------------------------------------------- */
@@ -165,6 +167,14 @@ void bl_writer_opts_default(bl_writer_opts *o)
     o->b = 0.75;
     o->title_weight = 2.0;
     o->body_weight = 1.0;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* ---- the id table of the batch ----------------------------------------- */
@@ -360,6 +370,7 @@ static void worker_flush(worker *k)
     } else {
         pending *p = &w->pend[w->n_pend++];
 
+        w->stats.flushes++;
         memset(p, 0, sizeof *p);
         p->seg.id = id;
         p->seg.docs = info.docs;
@@ -1061,6 +1072,7 @@ static int apply_merges(bl_writer *w, bl_manifest *nm)
     size_t *idx = NULL, n;
     bl_manifest_seg *srcs = NULL, merged;
     char msg[512];
+    double t0;
     int rc = BL_OK;
 
     /* A merge holds its output's sections (about its sources' bytes) on
@@ -1091,8 +1103,12 @@ static int apply_merges(bl_writer *w, bl_manifest *nm)
         release_builders(w);
         for (size_t i = 0; i < n; i++)
             srcs[i] = nm->segs[idx[i]];
+        t0 = now_s();
         rc = bl_merge_segments(w->dir, &w->aopts, srcs, n, w->next_id++,
                                &merged, msg, sizeof msg);
+        w->stats.merge_seconds += now_s() - t0;
+        w->stats.merges++;
+        w->stats.merged_segments += n;
         if (rc == BL_OK)
             rc = replace_segments(nm, idx, n, &merged);
         if (rc != BL_OK) {
@@ -1108,7 +1124,7 @@ static int apply_merges(bl_writer *w, bl_manifest *nm)
     return rc;
 }
 
-int bl_writer_commit(bl_writer *w)
+static int commit(bl_writer *w)
 {
     bl_manifest nm;
     int rc;
@@ -1144,4 +1160,26 @@ int bl_writer_commit(bl_writer *w)
     w->n_pend = 0;
     batch_reset(w);
     return BL_OK;
+}
+
+int bl_writer_commit(bl_writer *w)
+{
+    double t0 = now_s();
+    int rc = commit(w);
+
+    if (w != NULL) {
+        w->stats.commits++;
+        w->stats.commit_seconds += now_s() - t0;
+    }
+    return rc;
+}
+
+void bl_writer_stats_get(bl_writer *w, bl_writer_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    if (w == NULL)
+        return;
+    pthread_mutex_lock(&w->mu);
+    *out = w->stats;
+    pthread_mutex_unlock(&w->mu);
 }

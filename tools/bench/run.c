@@ -77,11 +77,15 @@ int bench_index_byline(const bench_index_opts *o, const char *dir,
                         bench_docs_bytes_total(docs));
     }
     if (rc == BL_DONE) {
+        bl_writer_stats ws;
+
         rc = bl_writer_commit(w);
         if (rc != BL_OK)
             snprintf(err, cap, "commit: %s", bl_writer_error(w)[0]
                                                  ? bl_writer_error(w)
                                                  : bl_strerror(rc));
+        bl_writer_stats_get(w, &ws);
+        out->optimize_secs = ws.merge_seconds;
     } else if (rc != BL_OK && err[0] == '\0') {
         snprintf(err, cap, "%s: %s", o->corpus, bl_strerror(rc));
     }
