@@ -78,9 +78,8 @@ void bench_report_table(const bench_result *r, FILE *out)
         fprintf(out, "%12s", "byline/fts5");
     fprintf(out, "\nindexing\n");
     row(out, r, "seconds", b->index_secs, f->index_secs, "%12.2f");
-    if (f->ran)
-        row(out, r, "of which merging", b->optimize_secs, f->optimize_secs,
-            "%12.2f");
+    row(out, r, "of which merging", b->optimize_secs, f->optimize_secs,
+        "%12.2f");
     row(out, r, "articles/s", b->articles_per_s, f->articles_per_s,
         "%12.0f");
     row(out, r, "MB/s", b->mb_per_s, f->mb_per_s, "%12.2f");
