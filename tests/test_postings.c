@@ -258,6 +258,57 @@ static void run_sizes(bl_field_id field, const uint32_t *sizes, size_t n,
     free(xl);
 }
 
+/* A list of several blocks decodes its first block only when read: a
+** bound, a seek into a later block, a seek past the end (which stays at the
+** end), and a next all work from a fresh cursor. */
+static void first_block_on_demand(void **state)
+{
+    const uint32_t docs = 40000, dfs[] = {129, 300, 1000};
+    fx_rng r;
+    mem m;
+    list l[3];
+    bl_term_info ti[3];
+    uint64_t pl, xl;
+    bl_postings *p = malloc(sizeof *p);
+    (void)state;
+
+    fx_rng_seed(&r, 5);
+    mem_init(&m, docs, NULL);
+    for (size_t i = 0; i < 3; i++) {
+        l[i] = list_make(&r, dfs[i], docs, NULL, 0);
+        ti[i] = write_list(&m, BL_FIELD_ID, &l[i], &pl, &xl);
+    }
+    mem_seal(&m);
+    for (size_t i = 0; i < 3; i++) {
+        uint32_t last, mt, ml, b2 = 2 * BL_BLOCK_DOCS;
+
+        assert_int_equal(bl_postings_open(&m.seg, BL_FIELD_ID, &ti[i], false,
+                                          p), BL_OK);
+        bl_postings_block_bound(p, 0, &last, &mt, &ml);
+        assert_int_equal(last, l[i].docs[BL_BLOCK_DOCS - 1]);
+        assert_int_equal(bl_postings_next(p), l[i].docs[0]);
+
+        assert_int_equal(bl_postings_open(&m.seg, BL_FIELD_ID, &ti[i], false,
+                                          p), BL_OK);
+        if (l[i].df > b2) {
+            assert_int_equal(bl_postings_seek(p, l[i].docs[b2]),
+                             l[i].docs[b2]);
+            assert_int_equal(bl_postings_next(p), l[i].docs[b2 + 1]);
+        }
+
+        assert_int_equal(bl_postings_open(&m.seg, BL_FIELD_ID, &ti[i], false,
+                                          p), BL_OK);
+        assert_int_equal(bl_postings_seek(p, l[i].docs[l[i].df - 1] + 1),
+                         BL_DOC_END);
+        assert_int_equal(bl_postings_next(p), BL_DOC_END);
+        assert_int_equal(bl_postings_seek(p, 0), BL_DOC_END);
+        assert_int_equal(p->rc, BL_OK);
+        list_free(&l[i]);
+    }
+    mem_free(&m);
+    free(p);
+}
+
 /* Every block-size boundary, for text and keyword fields. */
 static void block_boundaries_round_trip(void **state)
 {
@@ -423,6 +474,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(block_boundaries_round_trip),
+        cmocka_unit_test(first_block_on_demand),
         cmocka_unit_test(huge_tf_round_trips),
         cmocka_unit_test(extreme_doc_ids),
         cmocka_unit_test(writer_rejects_bad_lists),
