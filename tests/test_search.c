@@ -1130,6 +1130,21 @@ static void option_filters_keep_scores(void **state)
     assert_non_null(strstr(some->parsed, "source:"));
     bl_results_free(some);
     bl_results_free(all);
+    /* A query whose canonical form is longer than a first guess comes back
+    ** whole, filters last. */
+    {
+        char q[2048] = "";
+        size_t at = 0;
+
+        for (int i = 0; i < 60; i++)
+            at += (size_t)snprintf(q + at, sizeof q - at, "+word%02d ", i);
+        assert_int_equal(bl_search(o->ix, q, &so, &some, err, sizeof err),
+                         BL_OK);
+        assert_non_null(strstr(some->parsed, "+word00 "));
+        assert_non_null(strstr(some->parsed, "+word59 +source:"));
+        assert_true(strlen(some->parsed) > 400);
+        bl_results_free(some);
+    }
 }
 
 /* The same articles in 1 segment or in 7: the same hits and scores. */

@@ -1127,12 +1127,16 @@ static double now_us(void)
 static int make_parsed(query *q, results_impl *ri)
 {
     const bl_search_opts *o = q->o;
-    size_t clen = bl_query_format(q->root, NULL, 0);
+    char first[256];           /* most queries: formatted once */
+    size_t clen = bl_query_format(q->root, first, sizeof first);
     char *canon = bl_arena_alloc(&ri->arena, clen + 512);
 
     if (canon == NULL)
         return BL_ENOMEM;
-    bl_query_format(q->root, canon, clen + 1);
+    if (clen < sizeof first)
+        memcpy(canon, first, clen + 1);
+    else
+        bl_query_format(q->root, canon, clen + 1);
     if (o->from != BL_NO_DATE || o->to != BL_NO_DATE) {
         bl_qnode d;
 
