@@ -627,6 +627,13 @@ static int start_workers(bl_writer *w)
     return BL_OK;
 }
 
+/* msg into the caller's err buffer, when it gave one. */
+static void put_err(char *err, size_t cap, const char *msg)
+{
+    if (err != NULL && cap > 0)
+        snprintf(err, cap, "%s", msg);
+}
+
 int bl_writer_open(const char *dir, const bl_writer_opts *o, bl_writer **out,
                    char *err, size_t cap)
 {
@@ -636,11 +643,9 @@ int bl_writer_open(const char *dir, const bl_writer_opts *o, bl_writer **out,
     int rc;
 
     *out = NULL;
-    if (err != NULL && cap > 0)
-        err[0] = '\0';
+    put_err(err, cap, "");
     if (dir == NULL || *dir == '\0') {
-        if (err != NULL && cap > 0)
-            snprintf(err, cap, "no index folder given");
+        put_err(err, cap, "no index folder given");
         return BL_EINVAL;
     }
     if (o == NULL) {
@@ -649,8 +654,7 @@ int bl_writer_open(const char *dir, const bl_writer_opts *o, bl_writer **out,
     }
     w = calloc(1, sizeof *w);
     if (w == NULL) {
-        if (err != NULL && cap > 0)
-            snprintf(err, cap, "out of memory");
+        put_err(err, cap, "out of memory");
         return BL_ENOMEM;
     }
     w->lock_fd = -1;
@@ -690,8 +694,7 @@ int bl_writer_open(const char *dir, const bl_writer_opts *o, bl_writer **out,
     if (rc == BL_OK)
         rc = start_workers(w);
     if (rc != BL_OK) {
-        if (err != NULL && cap > 0)
-            snprintf(err, cap, "%s", w->err[0] ? w->err : bl_strerror(rc));
+        put_err(err, cap, w->err[0] ? w->err : bl_strerror(rc));
         bl_writer_close(w);
         return rc;
     }

@@ -136,8 +136,8 @@ static int block_span(const bl_segment *seg, uint64_t b, uint64_t *start,
 /* The head of the entry at *q: the bytes its key shares with the key
 ** before it and its suffix's length; *q is left at the suffix, which is
 ** known to lie before end. */
-static inline int read_head(const uint8_t **q, const uint8_t *end, uint64_t *shared,
-                     uint64_t *suffix)
+static inline int read_head(const uint8_t **q, const uint8_t *end,
+                            uint64_t *shared, uint64_t *suffix)
 {
     uint64_t head, v;
 
@@ -167,8 +167,9 @@ static const uint8_t *skip_varint(const uint8_t *p, const uint8_t *end)
 /* Step over the statistics of an entry that is not the one looked for,
 ** adding only its list lengths to the running offsets (decode_stats reads
 ** and checks every value; a lookup passes about 16 entries per hit). */
-static inline int skip_stats(const uint8_t **q, const uint8_t *end, uint8_t field,
-                      uint64_t *post_off, uint64_t *pos_off)
+static inline int skip_stats(const uint8_t **q, const uint8_t *end,
+                             uint8_t field, uint64_t *post_off,
+                             uint64_t *pos_off)
 {
     const uint8_t *p = *q;
     uint64_t v, post_len, pos_len = 0;
@@ -401,8 +402,9 @@ static int find_block(const bl_segment *seg, const uint8_t *key, size_t len,
 ** entry and key agree on. The entries are sorted and front-coded with the
 ** longest shared prefix, so only an entry sharing exactly match bytes
 ** needs its bytes compared. */
-static inline int cmp_entry(const uint8_t *key, size_t len, uint64_t shared,
-                     const uint8_t *suffix, uint64_t n, size_t *match)
+static inline int cmp_entry(const uint8_t *key, size_t len,
+                            uint64_t shared, const uint8_t *suffix,
+                            uint64_t n, size_t *match)
 {
     size_t m = 0, rest;
 
