@@ -347,11 +347,29 @@ static void corrupt_blocks_are_refused(void **state)
                                                bl_load_u32le(e + 8)));
         }
     }
-    /* A store index whose blocks do not tile the documents. */
-    st.index.p[16] ^= 1;
-    bl_store_unload(&st.seg);
-    assert_int_equal(bl_store_load(&st.seg), BL_ECORRUPT);
-    st.index.p[16] ^= 1;
+    /* A store index whose blocks do not tile the documents, a block whose
+    ** dictionary is not in the table or whose padding is not zero, a
+    ** table whose count or lengths do not fill its section. */
+    {
+        static const size_t at[] = {16, 32, 33, 36};
+
+        bl_store_unload(&st.seg);
+        assert_true(st.dict.len > 8);
+        for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+            st.index.p[at[i]] ^= 1;
+            assert_int_equal(bl_store_load(&st.seg), BL_ECORRUPT);
+            st.index.p[at[i]] ^= 1;
+        }
+        for (size_t i = 0; i < 8; i++) {
+            st.dict.p[i] ^= 1;
+            assert_int_equal(bl_store_load(&st.seg), BL_ECORRUPT);
+            st.dict.p[i] ^= 1;
+        }
+        st.seg.sec[BL_SEC_STOREDICT].len = 3;
+        assert_int_equal(bl_store_load(&st.seg), BL_ECORRUPT);
+        st.seg.sec[BL_SEC_STOREDICT].len = st.dict.len;
+        assert_int_equal(bl_store_load(&st.seg), BL_OK);
+    }
     unbuild(&st);
     free_docs(s);
 }

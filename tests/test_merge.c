@@ -204,12 +204,14 @@ static void assert_same_doc(const bl_doc *got, const bl_doc *want)
     }
 }
 
-/* The merged segment against the builder's oracle: sections byte for byte,
-** the store's block layout, and every article. */
+/* The merged segment against the builder's oracle: sections byte for byte
+** (META but for the store's raw bytes and blocks), every article, and with
+** same_blocks the store's block layout (a merge that copied no block cuts
+** the blocks a builder cuts). */
 static void compare(const bl_segment *m, const bl_segment *o,
-                    const docs *live)
+                    const docs *live, bool same_blocks)
 {
-    static const int same[] = {BL_SEC_META, BL_SEC_TERMS, BL_SEC_TERMIDX,
+    static const int same[] = {BL_SEC_TERMS, BL_SEC_TERMIDX,
                                BL_SEC_POSTINGS, BL_SEC_POSITIONS,
                                BL_SEC_LENGTHS, BL_SEC_COLUMNS};
     bl_store_ctx *ctx;
@@ -222,13 +224,22 @@ static void compare(const bl_segment *m, const bl_segment *o,
                      bl_sec_name(same[i]), (unsigned long long)a->len,
                      (unsigned long long)b->len);
     }
-    /* Same blocks (first doc, docs, raw bytes), other compressed bytes. */
-    assert_int_equal(m->sec[BL_SEC_STOREIDX].len,
-                     o->sec[BL_SEC_STOREIDX].len);
-    for (uint64_t at = 0; at < m->sec[BL_SEC_STOREIDX].len;
-         at += BL_STOREIDX_BYTES)
-        assert_memory_equal(m->sec[BL_SEC_STOREIDX].p + at + 12,
-                            o->sec[BL_SEC_STOREIDX].p + at + 12, 12);
+    /* META (format.h): all but u64 raw stored bytes and u32 store blocks
+    ** at 48..60. */
+    assert_int_equal(m->sec[BL_SEC_META].len, BL_META_BYTES);
+    assert_memory_equal(m->sec[BL_SEC_META].p, o->sec[BL_SEC_META].p, 48);
+    assert_memory_equal(m->sec[BL_SEC_META].p + 60,
+                        o->sec[BL_SEC_META].p + 60, BL_META_BYTES - 60);
+    if (same_blocks) {
+        /* Same blocks (raw bytes, first doc, docs), other compressed
+        ** bytes. */
+        assert_int_equal(m->sec[BL_SEC_STOREIDX].len,
+                         o->sec[BL_SEC_STOREIDX].len);
+        for (uint64_t at = 0; at < m->sec[BL_SEC_STOREIDX].len;
+             at += BL_STOREIDX_BYTES)
+            assert_memory_equal(m->sec[BL_SEC_STOREIDX].p + at + 12,
+                                o->sec[BL_SEC_STOREIDX].p + at + 12, 12);
+    }
     assert_int_equal(bl_segment_docs(m), live->n);
     assert_int_equal(bl_store_ctx_new(&ctx), BL_OK);
     for (uint32_t d = 0; d < live->n; d++) {
@@ -239,6 +250,100 @@ static void compare(const bl_segment *m, const bl_segment *o,
         bl_doc_free(got);
     }
     bl_store_ctx_free(ctx);
+}
+
+/* Dictionary k of STOREDICT, read as format.h lays it out. */
+static void dict_bytes(const bl_segment *seg, uint32_t k, const uint8_t **p,
+                       uint32_t *len)
+{
+    const uint8_t *t = seg->sec[BL_SEC_STOREDICT].p;
+    uint32_t n = bl_load_u32le(t);
+    uint64_t off = 4 + 4 * (uint64_t)n;
+
+    assert_true(k < n);
+    for (uint32_t i = 0; i < k; i++)
+        off += bl_load_u32le(t + 4 + 4 * i);
+    *p = t + off;
+    *len = bl_load_u32le(t + 4 + 4 * k);
+}
+
+/* The merged store against its sources (n of them, keep[i][d] false for a
+** deleted article): every source block compressed with a dictionary whose
+** articles all live is in m as it was, at its articles' new place (the
+** same compressed bytes, raw size, articles, checksum and dictionary
+** bytes); the other blocks of m never use a copied block's dictionary (they
+** were compressed again, with m's own). Returns the blocks copied. */
+static uint32_t check_copies(const bl_segment *m, bl_segment *const *src,
+                             bool *const *keep, size_t n)
+{
+    const uint8_t *mix = m->sec[BL_SEC_STOREIDX].p;
+    uint32_t nb = m->n_store_blocks, base = 0, copies = 0;
+    bool *copied = calloc(nb ? nb : 1, sizeof *copied);
+    bool *used = calloc(m->n_dicts ? m->n_dicts : 1, sizeof *used);
+
+    assert_non_null(copied);
+    assert_non_null(used);
+    for (size_t i = 0; i < n; i++) {
+        const bl_segment *s = src[i];
+        uint32_t *remap = malloc(sizeof *remap * (s->docs + 1));
+        uint32_t live = 0;
+
+        assert_non_null(remap);
+        for (uint32_t d = 0; d < s->docs; d++)
+            remap[d] = keep[i][d] ? base + live++ : UINT32_MAX;
+        for (uint32_t b = 0; b < s->n_store_blocks; b++) {
+            const uint8_t *e = s->sec[BL_SEC_STOREIDX].p +
+                               (size_t)b * BL_STOREIDX_BYTES;
+            uint32_t first = bl_load_u32le(e + 16);
+            uint32_t docs = bl_load_u32le(e + 20);
+            uint32_t dict = bl_load_u32le(e + 32), k;
+            bool all = true;
+
+            for (uint32_t d = first; d < first + docs; d++)
+                all = all && keep[i][d];
+            if (dict == BL_NO_DICT || !all)
+                continue;
+            for (k = 0; k < nb; k++)
+                if (bl_load_u32le(mix + (size_t)k * BL_STOREIDX_BYTES + 16) ==
+                    remap[first])
+                    break;
+            if (k == nb)
+                fail_msg("block %u of source %zu was not copied", b, i);
+            {
+                const uint8_t *me = mix + (size_t)k * BL_STOREIDX_BYTES;
+                const uint8_t *sp, *mp;
+                uint32_t sl, ml;
+
+                /* comp, raw; docs; checksum */
+                assert_memory_equal(me + 8, e + 8, 8);
+                assert_memory_equal(me + 20, e + 20, 12);
+                assert_memory_equal(
+                    m->sec[BL_SEC_STORE].p + bl_load_u64le(me),
+                    s->sec[BL_SEC_STORE].p + bl_load_u64le(e),
+                    bl_load_u32le(e + 8));
+                dict_bytes(s, dict, &sp, &sl);
+                dict_bytes(m, bl_load_u32le(me + 32), &mp, &ml);
+                assert_int_equal(ml, sl);
+                assert_memory_equal(mp, sp, sl);
+                copied[k] = true;
+                used[bl_load_u32le(me + 32)] = true;
+                copies++;
+            }
+        }
+        base += live;
+        free(remap);
+    }
+    for (uint32_t k = 0; k < nb; k++) {
+        uint32_t dict = bl_load_u32le(mix + (size_t)k * BL_STOREIDX_BYTES +
+                                      32);
+
+        if (!copied[k] && dict != BL_NO_DICT && used[dict])
+            fail_msg("block %u was compressed again with a copied "
+                     "dictionary", k);
+    }
+    free(copied);
+    free(used);
+    return copies;
 }
 
 /* Three sources (the sample corpus with one deletion, Reuters file 0,
@@ -316,7 +421,30 @@ static void merge_equals_builder(void **state)
     assert_true(out.field_total[1] == info.field_total[1]);
     m = open_seg(f->dir, "seg-9.byl");
     o = open_seg(f->dir, "oracle.byl");
-    compare(m, o, &live);
+    compare(m, o, &live, false);
+    {
+        /* Reuters file 0 (a dictionary, no deletions) is copied block for
+        ** block; the sample (too small for a dictionary) and the sources
+        ** with deletions are compressed again, with one new dictionary. */
+        bl_segment *s[3];
+        uint32_t copies;
+
+        for (int k = 0; k < 3; k++) {
+            char name[64];
+
+            snprintf(name, sizeof name, "seg-%d.byl", k + 1);
+            s[k] = open_seg(f->dir, name);
+        }
+        assert_int_equal(s[0]->n_dicts, 0);
+        assert_int_equal(s[1]->n_dicts, 1);
+        copies = check_copies(m, s, keep, 3);
+        assert_int_equal(copies, s[1]->n_store_blocks);
+        assert_int_equal(m->n_dicts, 2);
+        print_message("%u of %u blocks copied\n", copies,
+                      m->n_store_blocks);
+        for (int k = 0; k < 3; k++)
+            bl_segment_close(s[k]);
+    }
     {
         /* The made-up article's 5000 body positions all survived. */
         bl_term_info ti;
@@ -326,19 +454,13 @@ static void merge_equals_builder(void **state)
         assert_true(ti.max_tf >= 5000);
     }
     print_message("merged %zu live of %zu articles: %llu bytes "
-                  "(builder %llu), %s dictionary\n", live.n, f->all.n,
+                  "(builder %llu)\n", live.n, f->all.n,
                   (unsigned long long)out.bytes,
-                  (unsigned long long)info.bytes,
-                  m->sec[BL_SEC_STOREDICT].len ==
-                          o->sec[BL_SEC_STOREDICT].len &&
-                      memcmp(m->sec[BL_SEC_STOREDICT].p,
-                             o->sec[BL_SEC_STOREDICT].p,
-                             (size_t)m->sec[BL_SEC_STOREDICT].len) == 0
-                      ? "the same" : "another");
+                  (unsigned long long)info.bytes);
     bl_segment_close(m);
     bl_segment_close(o);
     /* A merge of one source without deletions is the same segment again,
-    ** store aside. */
+    ** its store copied whole. */
     rc = bl_merge_segments(f->dir, &f->ao, &srcs[1], 1, 10, &out, msg,
                            sizeof msg);
     if (rc != BL_OK)
@@ -348,7 +470,11 @@ static void merge_equals_builder(void **state)
     docs_free(&live);
     for (size_t i = cut[1]; i < cut[2]; i++)
         docs_push(&live, f->all.d[i]);
-    compare(m, o, &live);
+    compare(m, o, &live, true);
+    for (int k = BL_SEC_META; k < BL_SEC_COUNT; k++)
+        if (m->sec[k].len != o->sec[k].len ||
+            memcmp(m->sec[k].p, o->sec[k].p, (size_t)m->sec[k].len) != 0)
+            fail_msg("section %s was not copied", bl_sec_name(k));
     bl_segment_close(m);
     bl_segment_close(o);
     docs_free(&live);
@@ -396,7 +522,7 @@ static void all_deleted_writes_nothing(void **state)
     bl_builder_free(b);
     m = open_seg(f->dir, "seg-4.byl");
     o = open_seg(f->dir, "oracle.byl");
-    compare(m, o, &live);
+    compare(m, o, &live, true);
     bl_segment_close(m);
     bl_segment_close(o);
     docs_free(&live);

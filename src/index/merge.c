@@ -7,15 +7,16 @@
 ** renumbered, and written again with the segment/ writers, as a builder's
 ** flush writes them (df, cf and max_tf over the live documents, block
 ** bounds over the merged lengths); lengths, dates, sources (a merged sorted
-** dictionary) and ids are copied per live document; the stored articles
-** stream through a store writer that compresses each block as it fills,
-** on a second thread while the terms are merged (the writer's workers are
-** idle during a merge).
+** dictionary) and ids are copied per live document; the store copies the
+** sources' compressed blocks whose articles all live, with their
+** dictionaries, and compresses the other live articles again, on a second
+** thread while the terms are merged (the writer's workers are idle during
+** a merge).
 ** The result is byte for byte the segment a builder would write from the
-** same live articles in the same order, except the store's compressed bytes
-** (another dictionary). Memory: the output's sections until the file is
-** written, per-document arrays, one term's postings and one store block;
-** never the articles themselves.
+** same live articles in the same order, except the store (other blocks and
+** dictionaries, the same articles). Memory: the output's sections until
+** the file is written, per-document arrays, one term's postings and one
+** store block; never the articles themselves.
 **
 ** The invariant: the merged segment holds every live article of its
 ** sources once, in source order, and nothing else; the sources stay on disk
@@ -526,33 +527,68 @@ static int add_stream(void *ctx, const bl_doc *doc)
     return bl_store_stream_add(ctx, doc);
 }
 
-/* Pass every step-th live article of the sources, in order, to add(ctx,
-** doc), handing back each source's store pages once read; *where names the
-** source being read. BL_EINVAL once *stop is set. */
-static int each_live_doc(merger *g, uint64_t step, const char **where,
-                         const atomic_bool *stop,
-                         int (*add)(void *ctx, const bl_doc *doc), void *ctx)
+/* Whether block b of source s is copied as it is: it was compressed with
+** a dictionary (a block without one comes from a segment too small to
+** train one, and is worth compressing again) and all its articles live. */
+static bool block_copied(const merge_src *s, const bl_store_block *b)
+{
+    if (!b->has_dict)
+        return false;
+    for (uint32_t d = b->first; d < b->first + b->docs; d++)
+        if (s->remap[d] == BL_DOC_END)
+            return false;
+    return true;
+}
+
+/* Walk the sources' store blocks in order: a block copied as it is goes to
+** copy(ctx, seg, b) (skipped when copy is NULL); of the others, every
+** step-th live article goes to add(ctx, doc). Each source's store pages
+** are handed back once read; *where names the source being read. *est,
+** when not NULL, gets the raw bytes of the live articles not copied.
+** BL_EINVAL once *stop is set. */
+static int each_block(merger *g, uint64_t step, const char **where,
+                      const atomic_bool *stop,
+                      int (*add)(void *ctx, const bl_doc *doc),
+                      int (*copy)(void *ctx, const bl_segment *seg,
+                                  uint32_t b),
+                      void *ctx, uint64_t *est)
 {
     uint64_t at = 0;
     int rc = BL_OK;
 
     for (size_t i = 0; i < g->n && rc == BL_OK; i++) {
         const merge_src *s = &g->src[i];
+        uint32_t nb = s->seg->n_store_blocks;
 
         *where = s->name;
-        for (uint32_t d = 0; d < bl_segment_docs(s->seg) && rc == BL_OK;
-             d++) {
-            bl_doc *doc;
+        for (uint32_t b = 0; b < nb && rc == BL_OK; b++) {
+            bl_store_block info;
 
-            if (s->remap[d] == BL_DOC_END || at++ % step != 0)
-                continue;
-            if (atomic_load(stop))
+            rc = bl_store_block_info(s->seg, b, &info);
+            if (rc == BL_OK && atomic_load(stop))
                 rc = BL_EINVAL;
-            if (rc == BL_OK)
+            if (rc != BL_OK)
+                break;
+            if (block_copied(s, &info)) {
+                if (copy != NULL)
+                    rc = copy(ctx, s->seg, b);
+                continue;
+            }
+            for (uint32_t d = info.first;
+                 d < info.first + info.docs && rc == BL_OK; d++) {
+                bl_doc *doc;
+
+                if (s->remap[d] == BL_DOC_END)
+                    continue;
+                if (est != NULL)
+                    *est += info.raw / info.docs;
+                if (add == NULL || at++ % step != 0)
+                    continue;
                 rc = bl_segment_doc(s->seg, d, g->ctx, &doc);
-            if (rc == BL_OK) {
-                rc = add(ctx, doc);
-                bl_doc_free(doc);
+                if (rc == BL_OK) {
+                    rc = add(ctx, doc);
+                    bl_doc_free(doc);
+                }
             }
         }
         drop_pages(s->seg, BL_SEC_STORE);
@@ -560,13 +596,21 @@ static int each_live_doc(merger *g, uint64_t step, const char **where,
     return rc;
 }
 
-/* The stored articles: a dictionary trained on a sample spread over the
-** live articles (as much text as bl_store_finish samples), then every live
-** article streamed through, one store block held at a time. It runs on a
-** thread of its own while the terms are merged (store_main): it reads only
-** the remap arrays, the sources' stores and columns, and writes only the
-** store's sections, the store context and *where, the source it failed on.
-** *stop, set by the other thread, makes it give up early. */
+static int copy_block(void *ctx, const bl_segment *seg, uint32_t b)
+{
+    return bl_store_stream_copy(ctx, seg, b);
+}
+
+/* The stored articles. Blocks compressed with a dictionary whose articles
+** all live are copied as they are, dictionary and all (compressing is
+** most of what a merge would otherwise cost); the live articles of the
+** other blocks are compressed again, as a builder would, in blocks cut as
+** they fill, with a dictionary trained on a sample spread over them (as
+** much text as bl_store_finish samples). It runs on a thread of its own
+** while the terms are merged (store_main): it reads only the remap arrays,
+** the sources' stores and columns, and writes only the store's sections,
+** the store context and *where, the source it failed on. *stop, set by the
+** other thread, makes it give up early. */
 static int merge_store(merger *g, uint64_t expect, const char **where,
                        const atomic_bool *stop)
 {
@@ -577,23 +621,20 @@ static int merge_store(merger *g, uint64_t expect, const char **where,
     int rc;
 
     bl_store_opts_default(&so);
-    /* The live share of the sources' raw stored bytes. */
-    for (size_t i = 0; i < g->n; i++) {
-        const bl_segment *seg = g->src[i].seg;
-
-        if (seg->docs > 0)
-            est += seg->raw_bytes / seg->docs * g->src[i].live;
-    }
+    rc = each_block(g, 1, where, stop, NULL, NULL, NULL, &est);
     if (so.dict_bytes > 0 && est > 16 * (uint64_t)so.dict_bytes)
         step = (est + 16 * so.dict_bytes - 1) / (16 * so.dict_bytes);
-    rc = bl_store_writer_new(&sample);
-    if (rc == BL_OK && so.dict_bytes > 0)
-        rc = each_live_doc(g, step, where, stop, add_sample, sample);
+    if (rc == BL_OK)
+        rc = bl_store_writer_new(&sample);
+    if (rc == BL_OK && so.dict_bytes > 0 && est > 0)
+        rc = each_block(g, step, where, stop, add_sample, NULL, sample,
+                        NULL);
     if (rc == BL_OK)
         rc = bl_store_stream_new(&so, sample, (size_t)expect, &st);
     bl_store_writer_free(sample);
     if (rc == BL_OK)
-        rc = each_live_doc(g, 1, where, stop, add_stream, st);
+        rc = each_block(g, 1, where, stop, add_stream, copy_block, st,
+                        NULL);
     if (rc == BL_OK) {
         *where = NULL;         /* no source to blame from here on */
         rc = bl_store_stream_finish(st, &g->store, &g->storeidx, &g->dict,

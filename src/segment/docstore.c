@@ -2,10 +2,13 @@
 ** the builder appends articles as they are added; at flush they are laid
 ** out column by column in blocks of about block_bytes, a zstd dictionary is
 ** trained on the segment's own articles, and every block is compressed with
-** it. A merge streams its articles instead (bl_store_stream): the same
-** blocks, each compressed as soon as it fills, with a dictionary trained
-** beforehand on a sample. Readers fetch one article through a per-thread
-** bl_store_ctx that caches the last decompressed block.
+** it. A merge streams its articles instead (bl_store_stream): it copies
+** its sources' blocks as they are, compressed, with their dictionaries,
+** when every article in them is live; the others' live articles are cut
+** into new blocks, each compressed as soon as it fills, with a dictionary
+** trained beforehand on a sample of them. Readers fetch one article
+** through a per-thread bl_store_ctx that caches the last decompressed
+** block.
 **
 ** Invariant: an article comes back byte for byte as it was added (every
 ** string and extra field; the id and the date come from COLUMNS). A reader
@@ -232,6 +235,44 @@ static void layout_block(const bl_store_writer *w, uint32_t from, uint32_t to,
     }
 }
 
+/* STOREDICT being written: the dictionaries' lengths and bytes. */
+typedef struct dict_table {
+    bl_buf lens;               /* u32 per dictionary */
+    bl_buf bytes;              /* the dictionaries back to back */
+    uint32_t n;
+} dict_table;
+
+static void table_free(dict_table *t)
+{
+    bl_buf_free(&t->lens);
+    bl_buf_free(&t->bytes);
+}
+
+/* Append a dictionary; *no is its number. */
+static int table_add(dict_table *t, const uint8_t *p, size_t len,
+                     uint32_t *no)
+{
+    if (len == 0 || len > UINT32_MAX || t->n == BL_NO_DICT - 1)
+        return BL_ELIMIT;
+    bl_buf_put_u32le(&t->lens, (uint32_t)len);
+    bl_buf_append(&t->bytes, p, len);
+    if (t->lens.rc != BL_OK || t->bytes.rc != BL_OK)
+        return BL_ENOMEM;
+    *no = t->n++;
+    return BL_OK;
+}
+
+/* The section's bytes (format.h) into the empty out. */
+static int table_write(const dict_table *t, bl_buf *out)
+{
+    if (t->n == 0)
+        return BL_OK;
+    bl_buf_put_u32le(out, t->n);
+    bl_buf_append(out, t->lens.p, t->lens.len);
+    bl_buf_append(out, t->bytes.p, t->bytes.len);
+    return out->rc;
+}
+
 /* Train a dictionary on (a sample of) the documents; *len 0 when training
 ** fails or there is too little text. */
 static int train_dict(const bl_store_writer *w, size_t cap, bl_buf *dict)
@@ -299,6 +340,7 @@ static int train_dict(const bl_store_writer *w, size_t cap, bl_buf *dict)
 typedef struct block_coder {
     ZSTD_CCtx *cctx;
     ZSTD_CDict *cdict;         /* NULL without a dictionary */
+    uint32_t dict_no;          /* its number in STOREDICT, or BL_NO_DICT */
     int level;
 } block_coder;
 
@@ -318,6 +360,7 @@ static int coder_init(block_coder *c, const bl_store_opts *o,
 
     c->level = o->level;
     c->cdict = NULL;
+    c->dict_no = BL_NO_DICT;
     c->cctx = ZSTD_createCCtx();
     if (c->cctx == NULL)
         return BL_ENOMEM;
@@ -340,6 +383,18 @@ static int coder_init(block_coder *c, const bl_store_opts *o,
         coder_free(c);
         rc = BL_ENOMEM;
     }
+    return rc;
+}
+
+/* A coder with the freshly trained dict (none when it is empty), which
+** becomes number 0 of table. */
+static int coder_start(block_coder *c, const bl_store_opts *o,
+                       const bl_buf *dict, dict_table *table)
+{
+    int rc = coder_init(c, o, dict);
+
+    if (rc == BL_OK && dict->len > 0)
+        rc = table_add(table, dict->p, dict->len, &c->dict_no);
     return rc;
 }
 
@@ -383,6 +438,8 @@ static int compress_block(block_coder *c, const bl_store_writer *w,
     bl_store_u32le(e + 16, first);
     bl_store_u32le(e + 20, to - from);
     bl_store_u64le(e + 24, bl_checksum(store->p + store->len, got));
+    bl_store_u32le(e + 32, c->dict_no);
+    bl_store_u32le(e + 36, 0);
     bl_buf_append(index, e, sizeof e);
     store->len += got;
     *raw_total += raw->len;
@@ -393,15 +450,17 @@ int bl_store_finish(bl_store_writer *w, const bl_store_opts *o,
                     bl_buf *store, bl_buf *index, bl_buf *dict,
                     uint64_t *raw_total)
 {
-    block_coder c = {NULL, NULL, 0};
-    bl_buf raw = BL_BUF_INIT;
+    block_coder c = {NULL, NULL, BL_NO_DICT, 0};
+    bl_buf raw = BL_BUF_INIT, trained = BL_BUF_INIT;
+    dict_table table;
     uint32_t from = 0;
     int rc;
 
     *raw_total = 0;
-    rc = train_dict(w, o->dict_bytes, dict);
+    memset(&table, 0, sizeof table);
+    rc = train_dict(w, o->dict_bytes, &trained);
     if (rc == BL_OK)
-        rc = coder_init(&c, o, dict);
+        rc = coder_start(&c, o, &trained, &table);
     while (rc == BL_OK && from < w->docs) {
         uint32_t to = from;
         uint64_t size = 0;
@@ -414,8 +473,12 @@ int bl_store_finish(bl_store_writer *w, const bl_store_opts *o,
                             raw_total);
         from = to;
     }
+    if (rc == BL_OK)
+        rc = table_write(&table, dict);
     coder_free(&c);
     bl_buf_free(&raw);
+    bl_buf_free(&trained);
+    table_free(&table);
     return rc;
 }
 
@@ -428,6 +491,45 @@ void bl_store_reset(bl_store_writer *w)
     w->docs = 0;
 }
 
+/* ---- a written segment's block entries and dictionaries ----------------- */
+
+typedef struct store_entry {
+    uint64_t off;
+    uint32_t comp, raw, first, docs;
+    uint64_t sum;
+    uint32_t dict, zero;
+} store_entry;
+
+static store_entry entry_at(const bl_segment *seg, uint32_t b)
+{
+    const uint8_t *e = seg->sec[BL_SEC_STOREIDX].p +
+                       (size_t)b * BL_STOREIDX_BYTES;
+    store_entry s;
+
+    s.off = bl_load_u64le(e);
+    s.comp = bl_load_u32le(e + 8);
+    s.raw = bl_load_u32le(e + 12);
+    s.first = bl_load_u32le(e + 16);
+    s.docs = bl_load_u32le(e + 20);
+    s.sum = bl_load_u64le(e + 24);
+    s.dict = bl_load_u32le(e + 32);
+    s.zero = bl_load_u32le(e + 36);
+    return s;
+}
+
+/* Dictionary k of STOREDICT, whose table bl_store_load has checked. */
+static void dict_at(const bl_segment *seg, uint32_t k, const uint8_t **p,
+                    uint32_t *len)
+{
+    const uint8_t *t = seg->sec[BL_SEC_STOREDICT].p;
+    uint64_t off = 4 + 4 * (uint64_t)seg->n_dicts;
+
+    for (uint32_t i = 0; i < k; i++)
+        off += bl_load_u32le(t + 4 + 4 * (uint64_t)i);
+    *p = t + off;
+    *len = bl_load_u32le(t + 4 + 4 * (uint64_t)k);
+}
+
 /* ---- streaming writer (merges) ----------------------------------------- */
 
 struct bl_store_stream {
@@ -437,16 +539,20 @@ struct bl_store_stream {
                                   them to cut blocks */
     block_coder coder;
     bl_buf raw;                /* one block laid out */
-    bl_buf store, index, dict; /* the sections so far */
+    bl_buf store, index;       /* the sections so far */
+    dict_table dicts;          /* STOREDICT so far */
+    const bl_segment *src;     /* the segment blocks were last copied from */
+    uint32_t *src_dict;        /* its dictionary k -> ours, or BL_NO_DICT */
     uint64_t raw_total;
     uint32_t first;            /* first document of the block being filled */
-    int sticky;                /* a failed add or finish */
+    int sticky;                /* a failed add, copy or finish */
 };
 
 int bl_store_stream_new(const bl_store_opts *o, const bl_store_writer *sample,
                         size_t expect, bl_store_stream **out)
 {
     bl_store_stream *s;
+    bl_buf trained = BL_BUF_INIT;
     int rc;
 
     *out = NULL;
@@ -458,9 +564,10 @@ int bl_store_stream_new(const bl_store_opts *o, const bl_store_writer *sample,
     if (rc == BL_OK && expect > 0)
         rc = bl_buf_reserve(&s->store, expect);
     if (rc == BL_OK)
-        rc = train_dict(sample, o->dict_bytes, &s->dict);
+        rc = train_dict(sample, o->dict_bytes, &trained);
     if (rc == BL_OK)
-        rc = coder_init(&s->coder, o, &s->dict);
+        rc = coder_start(&s->coder, o, &trained, &s->dicts);
+    bl_buf_free(&trained);
     if (rc != BL_OK) {
         bl_store_stream_free(s);
         return rc;
@@ -499,6 +606,75 @@ int bl_store_stream_add(bl_store_stream *s, const bl_doc *doc)
     return rc;
 }
 
+/* Our number for dictionary k of seg, which joins the table on first use. */
+static int stream_dict(bl_store_stream *s, const bl_segment *seg, uint32_t k,
+                       uint32_t *out)
+{
+    if (s->src != seg) {
+        uint32_t *m = realloc(s->src_dict,
+                              sizeof *m * (seg->n_dicts ? seg->n_dicts : 1));
+
+        if (m == NULL)
+            return BL_ENOMEM;
+        for (uint32_t i = 0; i < seg->n_dicts; i++)
+            m[i] = BL_NO_DICT;
+        s->src_dict = m;
+        s->src = seg;
+    }
+    if (s->src_dict[k] == BL_NO_DICT) {
+        const uint8_t *p;
+        uint32_t len;
+        int rc;
+
+        dict_at(seg, k, &p, &len);
+        rc = table_add(&s->dicts, p, len, &s->src_dict[k]);
+        if (rc != BL_OK)
+            return rc;
+    }
+    *out = s->src_dict[k];
+    return BL_OK;
+}
+
+int bl_store_stream_copy(bl_store_stream *s, const bl_segment *seg,
+                         uint32_t b)
+{
+    store_entry e;
+    uint8_t out[BL_STOREIDX_BYTES];
+    uint32_t dict = BL_NO_DICT;
+    int rc = s->sticky;
+
+    if (rc == BL_OK && s->w->docs > 0)
+        rc = stream_block(s);
+    if (rc == BL_OK && b >= seg->n_store_blocks)
+        rc = BL_EINVAL;
+    if (rc == BL_OK) {
+        e = entry_at(seg, b);
+        if (e.docs > UINT32_MAX - s->first)
+            rc = BL_ELIMIT;
+        else if (e.dict != BL_NO_DICT)
+            rc = stream_dict(s, seg, e.dict, &dict);
+    }
+    if (rc == BL_OK) {
+        bl_store_u64le(out, s->store.len);
+        bl_store_u32le(out + 8, e.comp);
+        bl_store_u32le(out + 12, e.raw);
+        bl_store_u32le(out + 16, s->first);
+        bl_store_u32le(out + 20, e.docs);
+        bl_store_u64le(out + 24, e.sum);
+        bl_store_u32le(out + 32, dict);
+        bl_store_u32le(out + 36, 0);
+        bl_buf_append(&s->index, out, sizeof out);
+        bl_buf_append(&s->store, seg->sec[BL_SEC_STORE].p + e.off, e.comp);
+        rc = s->index.rc != BL_OK ? s->index.rc : s->store.rc;
+    }
+    if (rc == BL_OK) {
+        s->first += e.docs;
+        s->raw_total += e.raw;
+    }
+    s->sticky = rc;
+    return rc;
+}
+
 int bl_store_stream_finish(bl_store_stream *s, bl_buf *store, bl_buf *index,
                            bl_buf *dict, uint64_t *raw)
 {
@@ -508,6 +684,8 @@ int bl_store_stream_finish(bl_store_stream *s, bl_buf *store, bl_buf *index,
     *raw = 0;
     if (rc == BL_OK && s->w->docs > 0)
         rc = stream_block(s);
+    if (rc == BL_OK)
+        rc = table_write(&s->dicts, dict);
     s->sticky = rc != BL_OK ? rc : BL_EINVAL;
     if (rc != BL_OK)
         return rc;
@@ -517,9 +695,6 @@ int bl_store_stream_finish(bl_store_stream *s, bl_buf *store, bl_buf *index,
     t = *index;
     *index = s->index;
     s->index = t;
-    t = *dict;
-    *dict = s->dict;
-    s->dict = t;
     *raw = s->raw_total;
     return BL_OK;
 }
@@ -533,7 +708,8 @@ void bl_store_stream_free(bl_store_stream *s)
     bl_buf_free(&s->raw);
     bl_buf_free(&s->store);
     bl_buf_free(&s->index);
-    bl_buf_free(&s->dict);
+    table_free(&s->dicts);
+    free(s->src_dict);
     free(s);
 }
 
@@ -579,72 +755,119 @@ void bl_store_ctx_free(bl_store_ctx *ctx)
     free(ctx);
 }
 
-typedef struct store_entry {
-    uint64_t off;
-    uint32_t comp, raw, first, docs;
-    uint64_t sum;
-} store_entry;
-
-static store_entry entry_at(const bl_segment *seg, uint32_t b)
+/* The STOREDICT table: a count, lengths that fill the section exactly. */
+static int load_dict_table(bl_segment *seg)
 {
-    const uint8_t *e = seg->sec[BL_SEC_STOREIDX].p +
-                       (size_t)b * BL_STOREIDX_BYTES;
-    store_entry s;
+    const bl_section *sec = &seg->sec[BL_SEC_STOREDICT];
+    uint64_t n, total = 0;
 
-    s.off = bl_load_u64le(e);
-    s.comp = bl_load_u32le(e + 8);
-    s.raw = bl_load_u32le(e + 12);
-    s.first = bl_load_u32le(e + 16);
-    s.docs = bl_load_u32le(e + 20);
-    s.sum = bl_load_u64le(e + 24);
-    return s;
-}
-
-int bl_store_load(bl_segment *seg)
-{
-    const bl_section *ix = &seg->sec[BL_SEC_STOREIDX];
-    const bl_section *dict = &seg->sec[BL_SEC_STOREDICT];
-    uint64_t next_off = 0;
-    uint32_t next_doc = 0;
-
-    if (ix->len != (uint64_t)seg->n_store_blocks * BL_STOREIDX_BYTES)
+    seg->n_dicts = 0;
+    if (sec->len == 0)
+        return BL_OK;
+    if (sec->len < 4)
         return BL_ECORRUPT;
-    for (uint32_t b = 0; b < seg->n_store_blocks; b++) {
-        store_entry e = entry_at(seg, b);
+    n = bl_load_u32le(sec->p);
+    if (n == 0 || n >= BL_NO_DICT || 4 + 4 * n > sec->len)
+        return BL_ECORRUPT;
+    for (uint64_t i = 0; i < n; i++) {
+        uint32_t len = bl_load_u32le(sec->p + 4 + 4 * i);
 
-        if (e.off != next_off || e.first != next_doc || e.docs == 0 ||
-            e.comp > seg->sec[BL_SEC_STORE].len - e.off ||
-            e.docs > seg->docs - e.first)
+        if (len == 0)
             return BL_ECORRUPT;
-        next_off = e.off + e.comp;
-        next_doc = e.first + e.docs;
+        total += len;
     }
-    if (next_doc != seg->docs || next_off != seg->sec[BL_SEC_STORE].len)
+    if (total != sec->len - 4 - 4 * n)
         return BL_ECORRUPT;
-    if (dict->len > 0) {
-        seg->ddict = ZSTD_createDDict(dict->p, (size_t)dict->len);
-        if (seg->ddict == NULL)
+    seg->n_dicts = (uint32_t)n;
+    seg->ddicts = calloc((size_t)n, sizeof *seg->ddicts);
+    if (seg->ddicts == NULL)
+        return BL_ENOMEM;
+    /* By reference: the dictionaries stay in the map while it is open. */
+    for (uint32_t k = 0; k < seg->n_dicts; k++) {
+        const uint8_t *p;
+        uint32_t len;
+
+        dict_at(seg, k, &p, &len);
+        seg->ddicts[k] = ZSTD_createDDict_advanced(
+            p, len, ZSTD_dlm_byRef, ZSTD_dct_auto, ZSTD_defaultCMem);
+        if (seg->ddicts[k] == NULL)
             return BL_ECORRUPT;
     }
     return BL_OK;
 }
 
-void bl_store_unload(bl_segment *seg)
+int bl_store_block_info(const bl_segment *seg, uint32_t b,
+                        bl_store_block *out)
 {
-    ZSTD_freeDDict(seg->ddict);
-    seg->ddict = NULL;
+    store_entry e;
+
+    if (b >= seg->n_store_blocks)
+        return BL_EINVAL;
+    e = entry_at(seg, b);
+    out->first = e.first;
+    out->docs = e.docs;
+    out->raw = e.raw;
+    out->has_dict = e.dict != BL_NO_DICT;
+    return BL_OK;
 }
 
-/* Decompress one frame of exactly comp bytes into dst (raw bytes). */
-static int decode_frame(const bl_segment *seg, bl_store_ctx *ctx,
-                        const uint8_t *src, size_t comp, uint8_t *dst,
-                        size_t raw)
+/* Check STOREIDX and STOREDICT and digest the dictionaries; nothing is
+** left held on failure. */
+int bl_store_load(bl_segment *seg)
+{
+    const bl_section *ix = &seg->sec[BL_SEC_STOREIDX];
+    uint64_t next_off = 0;
+    uint32_t next_doc = 0;
+    int rc = BL_OK;
+
+    if (ix->len != (uint64_t)seg->n_store_blocks * BL_STOREIDX_BYTES)
+        return BL_ECORRUPT;
+    for (uint32_t b = 0; b < seg->n_store_blocks && rc == BL_OK; b++) {
+        store_entry e = entry_at(seg, b);
+
+        if (e.off != next_off || e.first != next_doc || e.docs == 0 ||
+            e.comp > seg->sec[BL_SEC_STORE].len - e.off ||
+            e.docs > seg->docs - e.first || e.zero != 0)
+            rc = BL_ECORRUPT;
+        next_off = e.off + e.comp;
+        next_doc = e.first + e.docs;
+    }
+    if (rc == BL_OK && (next_doc != seg->docs ||
+                        next_off != seg->sec[BL_SEC_STORE].len))
+        rc = BL_ECORRUPT;
+    if (rc == BL_OK)
+        rc = load_dict_table(seg);
+    for (uint32_t b = 0; b < seg->n_store_blocks && rc == BL_OK; b++) {
+        uint32_t dict = entry_at(seg, b).dict;
+
+        if (dict != BL_NO_DICT && dict >= seg->n_dicts)
+            rc = BL_ECORRUPT;
+    }
+    if (rc != BL_OK)
+        bl_store_unload(seg);
+    return rc;
+}
+
+void bl_store_unload(bl_segment *seg)
+{
+    for (uint32_t k = 0; seg->ddicts != NULL && k < seg->n_dicts; k++)
+        ZSTD_freeDDict(seg->ddicts[k]);
+    free(seg->ddicts);
+    seg->ddicts = NULL;
+    seg->n_dicts = 0;
+}
+
+/* Decompress one frame of exactly comp bytes into dst (raw bytes), with
+** dictionary dict (BL_NO_DICT: none). */
+static int decode_frame(const bl_segment *seg, uint32_t dict,
+                        bl_store_ctx *ctx, const uint8_t *src, size_t comp,
+                        uint8_t *dst, size_t raw)
 {
     size_t got;
 
-    if (seg->ddict != NULL)
+    if (dict != BL_NO_DICT)
         got = ZSTD_decompress_usingDDict(ctx->dctx, dst, raw, src, comp,
-                                         seg->ddict);
+                                         seg->ddicts[dict]);
     else
         got = ZSTD_decompressDCtx(ctx->dctx, dst, raw, src, comp);
     return ZSTD_isError(got) || got != raw ? BL_ECORRUPT : BL_OK;
@@ -686,9 +909,9 @@ static int load_block(const bl_segment *seg, uint32_t b, bl_store_ctx *ctx,
         ctx->buf = p;
         ctx->cap = e.raw ? e.raw : 1;
     }
-    rc = decode_frame(seg, ctx, src, c1, ctx->buf, (size_t)head);
+    rc = decode_frame(seg, e.dict, ctx, src, c1, ctx->buf, (size_t)head);
     if (rc == BL_OK && !head_only)
-        rc = decode_frame(seg, ctx, src + c1, c2, ctx->buf + head,
+        rc = decode_frame(seg, e.dict, ctx, src + c1, c2, ctx->buf + head,
                           (size_t)body);
     if (rc != BL_OK)
         return rc;

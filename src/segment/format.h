@@ -1,4 +1,4 @@
-/* format.h - the segment file format, version 3, byte by byte. A segment is
+/* format.h - the segment file format, version 4, byte by byte. A segment is
 ** written once by index/ (builder.c through the writers of segment/) and read
 ** through segment.h. Change this comment, BL_SEG_VERSION and the code
 ** together.
@@ -99,11 +99,11 @@
 **   id before + varint suffix length + suffix bytes. (A hit's id comes
 **   from here, without touching the store.)
 **
-** STORE: two zstd frames per store block, back to back (compressed with
-** the dictionary of STOREDICT when it is not empty): the first holds the
-** block's raw bytes up to the body column, the second the body column, so
-** that a hit shown without a snippet decompresses only the first. A
-** block's raw bytes hold n documents column by column:
+** STORE: two zstd frames per store block, back to back, both compressed
+** with the block's dictionary from STOREDICT (or without one): the first
+** holds the block's raw bytes up to the body column, the second the body
+** column, so that a hit shown without a snippet decompresses only the
+** first. A block's raw bytes hold n documents column by column:
 **   varint n; for the columns title, source, url, lang, body: n varint
 **   byte lengths each; n varint extra counts; per document, per extra field:
 **   varint name length, varint value length; then the bytes of the columns
@@ -113,16 +113,21 @@
 **
 ** STOREIDX: per store block BL_STOREIDX_BYTES { u64 offset in STORE,
 ** u32 compressed bytes (both frames), u32 raw bytes (both frames), u32
-** first doc, u32 docs, u64 XXH3 of the compressed bytes }.
+** first doc, u32 docs, u64 XXH3 of the compressed bytes, u32 dictionary
+** (its number in STOREDICT, or BL_NO_DICT: none), u32 zero }.
 **
-** STOREDICT: the zstd dictionary (may be empty: no dictionary).
+** STOREDICT: the zstd dictionaries the blocks use: empty (none), or u32
+** count (>= 1), count x u32 byte length (each > 0), then the dictionaries
+** back to back. A builder's segment has one, trained on its own articles;
+** a merge copies its sources' blocks compressed as they are, so a merged
+** segment keeps the dictionaries of the blocks it copied (index/merge.c).
 */
 #ifndef BL_FORMAT_H
 #define BL_FORMAT_H
 
 #define BL_SEG_MAGIC "BYLSEG1\n"
 #define BL_SEG_MAGIC_BYTES 8
-#define BL_SEG_VERSION 3
+#define BL_SEG_VERSION 4
 
 enum bl_sec {
     BL_SEC_META = 0,
@@ -144,7 +149,8 @@ enum bl_sec {
 #define BL_TERMS_PER_BLOCK 32
 #define BL_SKIP_BYTES 16
 #define BL_POS_CHUNK 128
-#define BL_STOREIDX_BYTES 32
+#define BL_STOREIDX_BYTES 40
+#define BL_NO_DICT 0xFFFFFFFFu
 #define BL_LENGTHS_HEAD 4
 #define BL_COLUMNS_HEAD 16
 #define BL_IDS_HEAD 16

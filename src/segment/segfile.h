@@ -50,7 +50,8 @@ struct bl_segment {
     const uint8_t *ids_p;      /* the front-coded id bytes */
     uint64_t ids_len;
     /* STORE */
-    void *ddict;               /* ZSTD_DDict, or NULL without dictionary */
+    uint32_t n_dicts;          /* STOREDICT's dictionaries */
+    void **ddicts;             /* ZSTD_DDict of each, by reference */
 };
 
 /* Decode the fixed parts of the sections that open reads (columns.c). */
@@ -182,6 +183,24 @@ typedef struct bl_store_stream bl_store_stream;
 int bl_store_stream_new(const bl_store_opts *o, const bl_store_writer *sample,
                         size_t expect, bl_store_stream **out);
 int bl_store_stream_add(bl_store_stream *s, const bl_doc *doc);
+
+/* Append block b of seg as it is, compressed, with its dictionary, which
+** joins STOREDICT on first use (blocks of one source are copied in a run:
+** after another source's, a segment's dictionaries are added again). Ends
+** the block being filled first, so that blocks stay in document order.
+** seg's checksums are the caller's to check. */
+int bl_store_stream_copy(bl_store_stream *s, const bl_segment *seg,
+                         uint32_t b);
+
+/* What a merge needs to know of store block b: its documents, its raw
+** bytes, whether it was compressed with a dictionary. */
+typedef struct bl_store_block {
+    uint32_t first, docs, raw;
+    bool has_dict;
+} bl_store_block;
+
+int bl_store_block_info(const bl_segment *seg, uint32_t b,
+                        bl_store_block *out);
 
 /* Compress the last block and hand over STORE, STOREIDX and STOREDICT:
 ** store, index and dict must be empty (the caller frees them); *raw is the
