@@ -138,6 +138,29 @@ static void checksum_detects_flips(void **state)
     assert_true(c != bl_checksum(s, sizeof s));
 }
 
+/* The checksum of bytes in pieces equals the checksum of them whole, at
+** every cut (empty pieces included), over more than XXH3's 256-byte
+** stripes. */
+static void checksum_in_pieces(void **state)
+{
+    uint8_t buf[1000];
+    uint64_t whole;
+    (void)state;
+
+    for (size_t i = 0; i < sizeof buf; i++)
+        buf[i] = (uint8_t)(i * 131 + 7);
+    whole = bl_checksum(buf, sizeof buf);
+    for (size_t cut = 0; cut <= sizeof buf; cut += 37) {
+        bl_checksum_stream *st = bl_checksum_begin();
+
+        assert_non_null(st);
+        bl_checksum_add(st, buf, cut);
+        bl_checksum_add(st, buf + cut, 0);
+        bl_checksum_add(st, buf + cut, sizeof buf - cut);
+        assert_true(bl_checksum_end(st) == whole);
+    }
+}
+
 /* An atomic write replaces the file whole and leaves no temporary. */
 static void atomic_write_replaces(void **state)
 {
@@ -235,6 +258,7 @@ int main(void)
         cmocka_unit_test(buf_appends_and_detaches),
         cmocka_unit_test(arena_allocates_aligned),
         cmocka_unit_test(checksum_detects_flips),
+        cmocka_unit_test(checksum_in_pieces),
         cmocka_unit_test(atomic_write_replaces),
         cmocka_unit_test(remove_tree_removes_all),
         cmocka_unit_test(strerror_names_every_code),

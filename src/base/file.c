@@ -57,6 +57,17 @@ void bl_file_unmap(bl_map *m)
     m->len = 0;
 }
 
+void bl_map_drop(const void *p, size_t len)
+{
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t a = (uintptr_t)p, e = a + (uintptr_t)len;
+
+    a = (a + page - 1) & ~(page - 1);
+    e &= ~(page - 1);
+    if (e > a)
+        (void)madvise((void *)a, e - a, MADV_DONTNEED);
+}
+
 int bl_file_read(const char *path, uint8_t **out, size_t *len)
 {
     struct stat st;

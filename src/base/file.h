@@ -18,6 +18,11 @@ typedef struct bl_map {
 int bl_file_map(const char *path, bl_map *out);
 void bl_file_unmap(bl_map *m);
 
+/* Hand back the whole pages inside [p, p + len) of a read-only file map:
+** they stay in the page cache but no longer count in the process's memory
+** (a later read maps them again). Never for heap memory. */
+void bl_map_drop(const void *p, size_t len);
+
 /* Read a whole file into malloc'ed memory with a NUL after it (not counted
 ** in *len). */
 int bl_file_read(const char *path, uint8_t **out, size_t *len);

@@ -17,3 +17,29 @@ uint64_t bl_checksum(const void *p, size_t len)
 {
     return XXH3_64bits_withSeed(p, len, CHECKSUM_SEED);
 }
+
+/* XXH3_state_t is opaque to callers: the stream is the state itself. */
+bl_checksum_stream *bl_checksum_begin(void)
+{
+    XXH3_state_t *st = XXH3_createState();
+
+    if (st != NULL && XXH3_64bits_reset_withSeed(st, CHECKSUM_SEED) != XXH_OK) {
+        XXH3_freeState(st);
+        st = NULL;
+    }
+    return (bl_checksum_stream *)st;
+}
+
+void bl_checksum_add(bl_checksum_stream *st, const void *p, size_t len)
+{
+    if (len > 0)
+        (void)XXH3_64bits_update((XXH3_state_t *)st, p, len);
+}
+
+uint64_t bl_checksum_end(bl_checksum_stream *st)
+{
+    uint64_t sum = XXH3_64bits_digest((XXH3_state_t *)st);
+
+    XXH3_freeState((XXH3_state_t *)st);
+    return sum;
+}

@@ -13,4 +13,12 @@ uint64_t bl_hash(const void *p, size_t len);
 /* 64-bit checksum of a section's bytes as written to disk. */
 uint64_t bl_checksum(const void *p, size_t len);
 
+/* The same checksum over bytes that come in pieces: begin (NULL when out
+** of memory), add each piece in order, end (which frees the state). */
+typedef struct bl_checksum_stream bl_checksum_stream;
+
+bl_checksum_stream *bl_checksum_begin(void);
+void bl_checksum_add(bl_checksum_stream *st, const void *p, size_t len);
+uint64_t bl_checksum_end(bl_checksum_stream *st);
+
 #endif

@@ -15,8 +15,9 @@
 ** The result is byte for byte the segment a builder would write from the
 ** same live articles in the same order, except the store (other blocks and
 ** dictionaries, the same articles). Memory: the output's sections until
-** the file is written, per-document arrays, one term's postings and one
-** store block; never the articles themselves.
+** the file is written, except the copied store blocks (written straight
+** from the sources' maps), per-document arrays, one term's postings and
+** one store block; never the articles themselves.
 **
 ** The invariant: the merged segment holds every live article of its
 ** sources once, in source order, and nothing else; the sources stay on disk
@@ -33,8 +34,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "base/file.h"
 #include "base/hash.h"
@@ -125,6 +124,9 @@ typedef struct merger {
     bl_ids_writer ids;
     bl_termdict_writer tw;
     bl_buf post, pos, lengths, columns, store, storeidx, dict;
+    bl_piece *pieces;          /* STORE: runs of store and of the sources'
+                                  blocks copied as they are */
+    size_t n_pieces;
     /* one term */
     bl_postings *p;
     uint32_t *t_docs, *t_tfs, *t_pos;
@@ -133,24 +135,16 @@ typedef struct merger {
     const char *where;         /* the source being read, for messages */
 } merger;
 
-/* Hand back the pages of a source's section that the merge has read: they
-** stay in the page cache, but no longer count in the process's memory (a
-** later read maps them again). Only whole pages inside the section. */
+/* Hand back the pages of a source's section that the merge has read
+** (bl_map_drop). */
 static void drop_pages(const bl_segment *seg, int sec)
 {
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t a = (uintptr_t)seg->sec[sec].p;
-    uintptr_t e = a + (uintptr_t)seg->sec[sec].len;
-
-    a = (a + page - 1) & ~(page - 1);
-    e &= ~(page - 1);
-    if (e > a)
-        (void)madvise((void *)a, e - a, MADV_DONTNEED);
+    bl_map_drop(seg->sec[sec].p, (size_t)seg->sec[sec].len);
 }
 
 /* Reserve the output's big sections at about the sources' sizes (an eighth
 ** more for slack), so that they never grow by copying. */
-static int reserve_output(merger *g, uint64_t *store)
+static int reserve_output(merger *g)
 {
     static const int secs[] = {BL_SEC_TERMS, BL_SEC_TERMIDX,
                                BL_SEC_POSTINGS, BL_SEC_POSITIONS};
@@ -165,10 +159,6 @@ static int reserve_output(merger *g, uint64_t *store)
             sum += g->src[i].seg->sec[secs[k]].len;
         rc = bl_buf_reserve(bufs[k], (size_t)(sum + sum / 8 + 4096));
     }
-    *store = 0;
-    for (size_t i = 0; i < g->n; i++)
-        *store += g->src[i].seg->sec[BL_SEC_STORE].len;
-    *store += *store / 8 + 4096;
     return rc;
 }
 
@@ -543,9 +533,10 @@ static bool block_copied(const merge_src *s, const bl_store_block *b)
 /* Walk the sources' store blocks in order: a block copied as it is goes to
 ** copy(ctx, seg, b) (skipped when copy is NULL); of the others, every
 ** step-th live article goes to add(ctx, doc). Each source's store pages
-** are handed back once read; *where names the source being read. *est,
-** when not NULL, gets the raw bytes of the live articles not copied.
-** BL_EINVAL once *stop is set. */
+** are handed back once read; *where names the source being read. With est
+** not NULL, est[0] gets the raw bytes of the live articles not copied and
+** est[1] their share of their blocks' compressed bytes. BL_EINVAL once
+** *stop is set. */
 static int each_block(merger *g, uint64_t step, const char **where,
                       const atomic_bool *stop,
                       int (*add)(void *ctx, const bl_doc *doc),
@@ -580,8 +571,10 @@ static int each_block(merger *g, uint64_t step, const char **where,
 
                 if (s->remap[d] == BL_DOC_END)
                     continue;
-                if (est != NULL)
-                    *est += info.raw / info.docs;
+                if (est != NULL) {
+                    est[0] += info.raw / info.docs;
+                    est[1] += info.comp / info.docs + 1;
+                }
                 if (add == NULL || at++ % step != 0)
                     continue;
                 rc = bl_segment_doc(s->seg, d, g->ctx, &doc);
@@ -611,26 +604,28 @@ static int copy_block(void *ctx, const bl_segment *seg, uint32_t b)
 ** the sources' stores and columns, and writes only the store's sections,
 ** the store context and *where, the source it failed on. *stop, set by the
 ** other thread, makes it give up early. */
-static int merge_store(merger *g, uint64_t expect, const char **where,
+static int merge_store(merger *g, const char **where,
                        const atomic_bool *stop)
 {
     bl_store_opts so;
     bl_store_writer *sample = NULL;
     bl_store_stream *st = NULL;
-    uint64_t est = 0, step = 1;
+    uint64_t est[2] = {0, 0}, step = 1;
     int rc;
 
     bl_store_opts_default(&so);
-    rc = each_block(g, 1, where, stop, NULL, NULL, NULL, &est);
-    if (so.dict_bytes > 0 && est > 16 * (uint64_t)so.dict_bytes)
-        step = (est + 16 * so.dict_bytes - 1) / (16 * so.dict_bytes);
+    rc = each_block(g, 1, where, stop, NULL, NULL, NULL, est);
+    if (so.dict_bytes > 0 && est[0] > 16 * (uint64_t)so.dict_bytes)
+        step = (est[0] + 16 * so.dict_bytes - 1) / (16 * so.dict_bytes);
     if (rc == BL_OK)
         rc = bl_store_writer_new(&sample);
-    if (rc == BL_OK && so.dict_bytes > 0 && est > 0)
+    if (rc == BL_OK && so.dict_bytes > 0 && est[0] > 0)
         rc = each_block(g, step, where, stop, add_sample, NULL, sample,
                         NULL);
+    /* What is compressed again, with an eighth more for slack. */
     if (rc == BL_OK)
-        rc = bl_store_stream_new(&so, sample, (size_t)expect, &st);
+        rc = bl_store_stream_new(&so, sample,
+                                 (size_t)(est[1] + est[1] / 8 + 4096), &st);
     bl_store_writer_free(sample);
     if (rc == BL_OK)
         rc = each_block(g, 1, where, stop, add_stream, copy_block, st,
@@ -638,7 +633,7 @@ static int merge_store(merger *g, uint64_t expect, const char **where,
     if (rc == BL_OK) {
         *where = NULL;         /* no source to blame from here on */
         rc = bl_store_stream_finish(st, &g->store, &g->storeidx, &g->dict,
-                                    &g->raw);
+                                    &g->raw, &g->pieces, &g->n_pieces);
     }
     bl_store_stream_free(st);
     return rc;
@@ -646,7 +641,6 @@ static int merge_store(merger *g, uint64_t expect, const char **where,
 
 typedef struct store_job {
     merger *g;
-    uint64_t expect;           /* the store's bytes, foreseen */
     const char *where;         /* the source the store failed on */
     atomic_bool stop;          /* the terms failed: give up */
     int rc;
@@ -656,7 +650,7 @@ static void *store_main(void *arg)
 {
     store_job *j = arg;
 
-    j->rc = merge_store(j->g, j->expect, &j->where, &j->stop);
+    j->rc = merge_store(j->g, &j->where, &j->stop);
     return NULL;
 }
 
@@ -685,6 +679,8 @@ static int merge_write(merger *g, const char *path, uint64_t *bytes)
     parts.sec[BL_SEC_LENGTHS] = &g->lengths;
     parts.sec[BL_SEC_COLUMNS] = &g->columns;
     parts.sec[BL_SEC_STORE] = &g->store;
+    parts.store = g->pieces;
+    parts.n_store = g->n_pieces;
     parts.sec[BL_SEC_STOREIDX] = &g->storeidx;
     parts.sec[BL_SEC_STOREDICT] = &g->dict;
     return bl_segment_write(path, &parts, bytes);
@@ -713,6 +709,7 @@ static void merger_free(merger *g)
     bl_buf_free(&g->store);
     bl_buf_free(&g->storeidx);
     bl_buf_free(&g->dict);
+    free(g->pieces);
     free(g->p);
     free(g->t_docs);
     free(g->t_tfs);
@@ -755,7 +752,7 @@ int bl_merge_segments(const char *dir, const bl_analyzer_opts *opts,
         job.g = &g;
         atomic_init(&job.stop, false);
         g.where = NULL;
-        rc = reserve_output(&g, &job.expect);
+        rc = reserve_output(&g);
         /* The store on a second thread (zstd is most of a merge's time);
         ** on this one if none can be started. */
         if (rc == BL_OK)
@@ -782,7 +779,7 @@ int bl_merge_segments(const char *dir, const bl_analyzer_opts *opts,
         if (threaded)
             pthread_join(th, NULL);
         else if (rc == BL_OK)
-            job.rc = merge_store(&g, job.expect, &job.where, &job.stop);
+            job.rc = merge_store(&g, &job.where, &job.stop);
         if (rc == BL_OK && job.rc != BL_OK) {
             rc = job.rc;
             g.where = job.where;

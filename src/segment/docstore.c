@@ -401,11 +401,12 @@ static int coder_start(block_coder *c, const bl_store_opts *o,
 /* Lay out documents [from, to) of w as one block and append it to store,
 ** as two frames (the raw bytes before the body column, then the bodies),
 ** and its entry to index; first is the segment's number for document
-** from. *raw_total grows by the block's raw bytes; raw is scratch. */
+** from, at the block's offset in STORE. *raw_total grows by the block's
+** raw bytes; raw is scratch. */
 static int compress_block(block_coder *c, const bl_store_writer *w,
                           uint32_t from, uint32_t to, uint32_t first,
-                          bl_buf *raw, bl_buf *store, bl_buf *index,
-                          uint64_t *raw_total)
+                          uint64_t at, bl_buf *raw, bl_buf *store,
+                          bl_buf *index, uint64_t *raw_total)
 {
     size_t bound, got = 0, head = 0;
     uint8_t e[BL_STOREIDX_BYTES];
@@ -432,7 +433,7 @@ static int compress_block(block_coder *c, const bl_store_writer *w,
             return BL_ENOMEM;
         got += n;
     }
-    bl_store_u64le(e, store->len);
+    bl_store_u64le(e, at);
     bl_store_u32le(e + 8, (uint32_t)got);
     bl_store_u32le(e + 12, (uint32_t)raw->len);
     bl_store_u32le(e + 16, first);
@@ -469,8 +470,8 @@ int bl_store_finish(bl_store_writer *w, const bl_store_opts *o,
             size += rec_raw(rec_at(w, to));
             to++;
         }
-        rc = compress_block(&c, w, from, to, from, &raw, store, index,
-                            raw_total);
+        rc = compress_block(&c, w, from, to, from, store->len, &raw, store,
+                            index, raw_total);
         from = to;
     }
     if (rc == BL_OK)
@@ -539,7 +540,9 @@ struct bl_store_stream {
                                   them to cut blocks */
     block_coder coder;
     bl_buf raw;                /* one block laid out */
-    bl_buf store, index;       /* the sections so far */
+    bl_buf store, index;       /* the blocks compressed here, STOREIDX */
+    bl_buf pieces;             /* STORE so far: piece_rec runs */
+    uint64_t at;               /* STORE's bytes so far */
     dict_table dicts;          /* STOREDICT so far */
     const bl_segment *src;     /* the segment blocks were last copied from */
     uint32_t *src_dict;        /* its dictionary k -> ours, or BL_NO_DICT */
@@ -576,13 +579,49 @@ int bl_store_stream_new(const bl_store_opts *o, const bl_store_writer *sample,
     return BL_OK;
 }
 
+/* A run of STORE: bytes of s->store from off (p NULL), or bytes in a
+** source segment's map. */
+typedef struct piece_rec {
+    const uint8_t *p;
+    uint64_t off, len;
+} piece_rec;
+
+/* Add len bytes to STORE: at off in s->store (p NULL) or at p in a map;
+** a run that continues the last one extends it. */
+static int add_piece(bl_store_stream *s, const uint8_t *p, uint64_t off,
+                     uint64_t len)
+{
+    piece_rec *last = s->pieces.len > 0
+                          ? (piece_rec *)(void *)(s->pieces.p +
+                                                  s->pieces.len) - 1
+                          : NULL;
+
+    s->at += len;
+    if (last != NULL && (p == NULL ? last->p == NULL &&
+                                         last->off + last->len == off
+                                   : last->p != NULL &&
+                                         last->p + last->len == p)) {
+        last->len += len;
+        return BL_OK;
+    }
+    {
+        piece_rec r = {p, off, len};
+
+        bl_buf_append(&s->pieces, &r, sizeof r);
+    }
+    return s->pieces.rc;
+}
+
 /* Compress the documents held into one block at the end of the store. */
 static int stream_block(bl_store_stream *s)
 {
     uint32_t n = s->w->docs;
-    int rc = compress_block(&s->coder, s->w, 0, n, s->first, &s->raw,
+    uint64_t off = s->store.len;
+    int rc = compress_block(&s->coder, s->w, 0, n, s->first, s->at, &s->raw,
                             &s->store, &s->index, &s->raw_total);
 
+    if (rc == BL_OK)
+        rc = add_piece(s, NULL, off, s->store.len - off);
     s->first += n;
     s->pending = 0;
     bl_store_reset(s->w);
@@ -655,7 +694,7 @@ int bl_store_stream_copy(bl_store_stream *s, const bl_segment *seg,
             rc = stream_dict(s, seg, e.dict, &dict);
     }
     if (rc == BL_OK) {
-        bl_store_u64le(out, s->store.len);
+        bl_store_u64le(out, s->at);
         bl_store_u32le(out + 8, e.comp);
         bl_store_u32le(out + 12, e.raw);
         bl_store_u32le(out + 16, s->first);
@@ -664,9 +703,10 @@ int bl_store_stream_copy(bl_store_stream *s, const bl_segment *seg,
         bl_store_u32le(out + 32, dict);
         bl_store_u32le(out + 36, 0);
         bl_buf_append(&s->index, out, sizeof out);
-        bl_buf_append(&s->store, seg->sec[BL_SEC_STORE].p + e.off, e.comp);
-        rc = s->index.rc != BL_OK ? s->index.rc : s->store.rc;
+        rc = s->index.rc;
     }
+    if (rc == BL_OK)
+        rc = add_piece(s, seg->sec[BL_SEC_STORE].p + e.off, 0, e.comp);
     if (rc == BL_OK) {
         s->first += e.docs;
         s->raw_total += e.raw;
@@ -676,16 +716,24 @@ int bl_store_stream_copy(bl_store_stream *s, const bl_segment *seg,
 }
 
 int bl_store_stream_finish(bl_store_stream *s, bl_buf *store, bl_buf *index,
-                           bl_buf *dict, uint64_t *raw)
+                           bl_buf *dict, uint64_t *raw, bl_piece **pieces,
+                           size_t *n)
 {
+    size_t np;
+    bl_piece *out = NULL;
     bl_buf t;
     int rc = s->sticky;
 
     *raw = 0;
+    *pieces = NULL;
+    *n = 0;
     if (rc == BL_OK && s->w->docs > 0)
         rc = stream_block(s);
+    np = s->pieces.len / sizeof(piece_rec);
     if (rc == BL_OK)
         rc = table_write(&s->dicts, dict);
+    if (rc == BL_OK && (out = malloc(sizeof *out * (np ? np : 1))) == NULL)
+        rc = BL_ENOMEM;
     s->sticky = rc != BL_OK ? rc : BL_EINVAL;
     if (rc != BL_OK)
         return rc;
@@ -695,6 +743,16 @@ int bl_store_stream_finish(bl_store_stream *s, bl_buf *store, bl_buf *index,
     t = *index;
     *index = s->index;
     s->index = t;
+    /* store no longer moves: its runs become pointers. */
+    for (size_t i = 0; i < np; i++) {
+        const piece_rec *r = (const piece_rec *)(const void *)s->pieces.p + i;
+
+        out[i].p = r->p != NULL ? r->p : store->p + r->off;
+        out[i].len = (size_t)r->len;
+        out[i].mapped = r->p != NULL;
+    }
+    *pieces = out;
+    *n = np;
     *raw = s->raw_total;
     return BL_OK;
 }
@@ -708,6 +766,7 @@ void bl_store_stream_free(bl_store_stream *s)
     bl_buf_free(&s->raw);
     bl_buf_free(&s->store);
     bl_buf_free(&s->index);
+    bl_buf_free(&s->pieces);
     table_free(&s->dicts);
     free(s->src_dict);
     free(s);
@@ -807,6 +866,7 @@ int bl_store_block_info(const bl_segment *seg, uint32_t b,
     out->first = e.first;
     out->docs = e.docs;
     out->raw = e.raw;
+    out->comp = e.comp;
     out->has_dict = e.dict != BL_NO_DICT;
     return BL_OK;
 }

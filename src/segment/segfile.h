@@ -195,18 +195,31 @@ int bl_store_stream_copy(bl_store_stream *s, const bl_segment *seg,
 /* What a merge needs to know of store block b: its documents, its raw
 ** bytes, whether it was compressed with a dictionary. */
 typedef struct bl_store_block {
-    uint32_t first, docs, raw;
+    uint32_t first, docs, raw, comp;
     bool has_dict;
 } bl_store_block;
 
 int bl_store_block_info(const bl_segment *seg, uint32_t b,
                         bl_store_block *out);
 
+/* A run of a section's bytes: the section is written from its pieces in
+** order. mapped: the bytes are in a read-only file map (a merge's source
+** segment), whose pages are handed back once written. */
+typedef struct bl_piece {
+    const uint8_t *p;
+    size_t len;
+    bool mapped;
+} bl_piece;
+
 /* Compress the last block and hand over STORE, STOREIDX and STOREDICT:
 ** store, index and dict must be empty (the caller frees them); *raw is the
-** raw block bytes. The stream can only be freed afterwards. */
+** raw block bytes. STORE is *pieces (*n of them, malloc'ed, the caller
+** frees them): runs of store, which must not change while they are used,
+** and runs of copied blocks, in the maps of the segments they were copied
+** from, which must stay open. The stream can only be freed afterwards. */
 int bl_store_stream_finish(bl_store_stream *s, bl_buf *store, bl_buf *index,
-                           bl_buf *dict, uint64_t *raw);
+                           bl_buf *dict, uint64_t *raw, bl_piece **pieces,
+                           size_t *n);
 void bl_store_stream_free(bl_store_stream *s);
 
 /* Assemble a segment file from its section bytes: written to path.tmp,
@@ -220,6 +233,9 @@ typedef struct bl_segment_parts {
     uint32_t n_store_blocks;
     uint32_t n_sources;
     bl_buf *sec[BL_SEC_COUNT]; /* every section but META */
+    const bl_piece *store;     /* when not NULL, STORE is these pieces and
+                                  sec[BL_SEC_STORE] is not read */
+    size_t n_store;
 } bl_segment_parts;
 
 int bl_segment_write(const char *path, const bl_segment_parts *parts,

@@ -53,6 +53,28 @@ static void meta_encode(const bl_segment_parts *pt, uint8_t *m)
     bl_store_u32le(m + 64, BL_TERMS_PER_BLOCK);
 }
 
+/* Write a section given in pieces; *len and *sum are its bytes and
+** checksum. Mapped pieces are handed back once written. */
+static int write_pieces(int fd, const bl_piece *pc, size_t n, uint64_t *len,
+                        uint64_t *sum)
+{
+    bl_checksum_stream *st = bl_checksum_begin();
+    int rc = st != NULL ? BL_OK : BL_ENOMEM;
+
+    *len = 0;
+    for (size_t i = 0; i < n && rc == BL_OK; i++) {
+        bl_checksum_add(st, pc[i].p, pc[i].len);
+        if (pc[i].len > 0)
+            rc = bl_file_write_all(fd, pc[i].p, pc[i].len);
+        if (pc[i].mapped)
+            bl_map_drop(pc[i].p, pc[i].len);
+        *len += pc[i].len;
+    }
+    if (st != NULL)
+        *sum = bl_checksum_end(st);
+    return rc;
+}
+
 int bl_segment_write(const char *path, const bl_segment_parts *parts,
                      uint64_t *bytes)
 {
@@ -70,15 +92,22 @@ int bl_segment_write(const char *path, const bl_segment_parts *parts,
         return BL_EIO;
     rc = bl_file_write_all(fd, BL_SEG_MAGIC, BL_SEG_MAGIC_BYTES);
     for (int s = 0; s < BL_SEC_COUNT && rc == BL_OK; s++) {
-        const uint8_t *p = s == BL_SEC_META ? meta : parts->sec[s]->p;
-        size_t len = s == BL_SEC_META ? sizeof meta : parts->sec[s]->len;
         uint8_t *e = footer + (size_t)s * BL_TOC_ENTRY_BYTES;
+        uint64_t len = 0, sum = 0;
 
+        if (s == BL_SEC_STORE && parts->store != NULL) {
+            rc = write_pieces(fd, parts->store, parts->n_store, &len, &sum);
+        } else {
+            const uint8_t *p = s == BL_SEC_META ? meta : parts->sec[s]->p;
+
+            len = s == BL_SEC_META ? sizeof meta : parts->sec[s]->len;
+            sum = bl_checksum(p, (size_t)len);
+            if (len > 0)
+                rc = bl_file_write_all(fd, p, (size_t)len);
+        }
         bl_store_u64le(e, off);
         bl_store_u64le(e + 8, len);
-        bl_store_u64le(e + 16, bl_checksum(p, len));
-        if (len > 0)
-            rc = bl_file_write_all(fd, p, len);
+        bl_store_u64le(e + 16, sum);
         off += len;
     }
     if (rc == BL_OK) {
