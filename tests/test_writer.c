@@ -555,14 +555,14 @@ static void analysis_options_persist(void **state)
 
 /* With a tiny RAM budget every article becomes a segment; the commit folds
 ** them (tiered merges) into a few, and a batch replacing every article
-** leaves segments wholly deleted, which are dropped. */
-static void merges_fold_small_segments(void **state)
+** leaves segments wholly deleted, which are dropped. With two threads, two
+** merges run at once. */
+static void fold_small_segments(unsigned threads)
 {
     char *dir = fx_tmpdir(), id[16], body[64];
-    bl_writer *w = open_writer(dir, 1, 1);
+    bl_writer *w = open_writer(dir, threads, 1);
     bl_index *ix;
     bl_stats st;
-    (void)state;
 
     for (int i = 0; i < 100; i++) {
         snprintf(id, sizeof id, "m%d", i);
@@ -621,6 +621,18 @@ static void merges_fold_small_segments(void **state)
     bl_index_close(ix);
     assert_int_equal(bl_index_check(dir, NULL, 0, NULL, NULL), BL_OK);
     fx_rmtree(dir);
+}
+
+static void merges_fold_small_segments(void **state)
+{
+    (void)state;
+    fold_small_segments(1);
+}
+
+static void merges_run_two_at_once(void **state)
+{
+    (void)state;
+    fold_small_segments(2);
 }
 
 /* The batch's bookkeeping of ids (until the commit) counts against the RAM
@@ -764,6 +776,7 @@ int main(void)
         cmocka_unit_test(analysis_options_persist),
         cmocka_unit_test(refresh_while_reading),
         cmocka_unit_test(merges_fold_small_segments),
+        cmocka_unit_test(merges_run_two_at_once),
         cmocka_unit_test(budget_counts_the_batch_ids),
     };
 

@@ -106,6 +106,7 @@ typedef struct merge_src {
     bl_term_cursor cur;        /* the term walk of the current field */
     bl_term_info ti;           /* the cursor's current term */
     bool has_term;             /* the cursor is on a term */
+    uint64_t read[2];          /* postings, positions read up to here */
 } merge_src;
 
 /* Everything one merge holds. */
@@ -465,6 +466,23 @@ static int write_term(merger *g, const uint8_t *key, size_t key_len,
 ** order, each term's live postings gathered from the sources in order (so
 ** that merged doc ids increase) and written once; a term left without
 ** live postings disappears. */
+/* Hand back the pages of s's postings and positions before its current
+** term, a few MB at a time: the walk reads them in order, once. */
+static void hand_back(merge_src *s)
+{
+    static const int secs[2] = {BL_SEC_POSTINGS, BL_SEC_POSITIONS};
+    const uint64_t at[2] = {s->ti.postings_off, s->ti.positions_off};
+
+    for (int k = 0; k < 2; k++) {
+        const bl_section *sec = &s->seg->sec[secs[k]];
+
+        if (at[k] <= sec->len && at[k] >= s->read[k] + ((uint64_t)4 << 20)) {
+            bl_map_drop(sec->p + s->read[k], (size_t)(at[k] - s->read[k]));
+            s->read[k] = at[k];
+        }
+    }
+}
+
 static int merge_field(merger *g, bl_field_id f)
 {
     uint8_t key[1 + BL_MAX_TERM];
@@ -497,6 +515,7 @@ static int merge_field(merger *g, bl_field_id f)
 
             if (!s->has_term || term_cmp(&s->cur, key + 1, len) != 0)
                 continue;
+            hand_back(s);
             rc = gather(g, s, f, &n, &n_pos);
             if (rc == BL_OK)
                 rc = advance(s);

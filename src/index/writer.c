@@ -997,10 +997,10 @@ static int next_manifest(bl_writer *w, bl_manifest *nm)
     return rc;
 }
 
-/* nm with the segments idx[0..n) replaced by merged (dropped when it is
-** empty), placed where the first of them was. */
-static int replace_segments(bl_manifest *nm, const size_t *idx, size_t n,
-                            const bl_manifest_seg *merged)
+/* nm with the segments srcs[0..n) (in nm's order) replaced by merged
+** (dropped when it is empty), placed where the first of them was. */
+static int replace_segments(bl_manifest *nm, const bl_manifest_seg *srcs,
+                            size_t n, const bl_manifest_seg *merged)
 {
     bl_manifest out;
     size_t k = 0;
@@ -1011,7 +1011,7 @@ static int replace_segments(bl_manifest *nm, const size_t *idx, size_t n,
     out.n_segs = out.cap = 0;
     out.docs = out.field_total[0] = out.field_total[1] = 0;
     for (size_t i = 0; i < nm->n_segs && rc == BL_OK; i++) {
-        if (k < n && idx[k] == i) {
+        if (k < n && srcs[k].id == nm->segs[i].id) {
             if (k == 0 && merged->docs > 0)
                 rc = bl_manifest_add(&out, merged);
             k++;
@@ -1019,6 +1019,8 @@ static int replace_segments(bl_manifest *nm, const size_t *idx, size_t n,
         }
         rc = bl_manifest_add(&out, &nm->segs[i]);
     }
+    if (rc == BL_OK && k != n)
+        rc = BL_EINVAL;
     if (rc != BL_OK) {
         bl_manifest_free(&out);
         return rc;
@@ -1066,16 +1068,75 @@ static int renew_builders(bl_writer *w)
     return BL_OK;
 }
 
+/* One merge of a commit: its sources (in manifest order) and what came of
+** it. */
+typedef struct merge_job {
+    const bl_writer *w;
+    bl_manifest_seg *srcs;
+    size_t n;
+    uint64_t id;               /* of the merged segment */
+    bl_manifest_seg merged;
+    char msg[512];
+    int rc;
+} merge_job;
+
+static void *merge_main(void *arg)
+{
+    merge_job *j = arg;
+
+    j->rc = bl_merge_segments(j->w->dir, &j->w->aopts, j->srcs, j->n, j->id,
+                              &j->merged, j->msg, sizeof j->msg);
+    return NULL;
+}
+
+static bool in_job(const merge_job *j, uint64_t id)
+{
+    for (size_t k = 0; j != NULL && k < j->n; k++)
+        if (j->srcs[k].id == id)
+            return true;
+    return false;
+}
+
+/* Pick the next merge of m into j (j->n 0: none), leaving out the segments
+** of other (NULL: none), a merge picked already. */
+static int pick_merge(const bl_manifest *m, const merge_job *other,
+                      uint64_t max_bytes, merge_job *j)
+{
+    bl_manifest view = *m;
+    size_t *idx;
+
+    j->n = 0;
+    view.segs = malloc(sizeof *view.segs * (m->n_segs ? m->n_segs : 1));
+    idx = malloc(sizeof *idx * (m->n_segs ? m->n_segs : 1));
+    j->srcs = malloc(sizeof *j->srcs * (m->n_segs ? m->n_segs : 1));
+    if (view.segs == NULL || idx == NULL || j->srcs == NULL) {
+        free(view.segs);
+        free(idx);
+        return BL_ENOMEM;
+    }
+    view.n_segs = 0;
+    for (size_t i = 0; i < m->n_segs; i++)
+        if (!in_job(other, m->segs[i].id))
+            view.segs[view.n_segs++] = m->segs[i];
+    bl_merge_pick(&view, max_bytes, idx, &j->n);
+    for (size_t i = 0; i < j->n; i++)
+        j->srcs[i] = view.segs[idx[i]];
+    free(view.segs);
+    free(idx);
+    return BL_OK;
+}
+
 /* Apply the merge policy (merge.h) to the manifest about to be committed:
 ** merged segments are written now and named by nm instead of their
-** sources, which the sweep after the commit removes. */
+** sources, which the sweep after the commit removes. With two or more
+** cores, two merges of disjoint segments run at once: a merge is mostly
+** one thread's work since it copies the stored articles compressed, and
+** the builders, idle during a commit, have handed back their share of the
+** memory budget. */
 static int apply_merges(bl_writer *w, bl_manifest *nm)
 {
     uint64_t max_bytes = (uint64_t)w->ram_share * w->threads / 2;
-    size_t *idx = NULL, n;
-    bl_manifest_seg *srcs = NULL, merged;
-    char msg[512];
-    double t0;
+    merge_job jobs[2];
     int rc = BL_OK;
 
     /* A merge holds its output's sections on the heap until it writes
@@ -1085,45 +1146,62 @@ static int apply_merges(bl_writer *w, bl_manifest *nm)
     ** the store was compressed again: 6 segments (61 MB) peak at 76 MB
     ** RSS, 12 (115 MB) at 134 MB, 1.2-1.3 times the sources (the merge
     ** that re-analysed them took 352 and 616 MB); the copied store took
-    ** the peak of two 10^6 segments (259 MB) from 377 to 242 MB. So
-    ** sources up to half the budget, which the workers' builders, idle and
-    ** empty during a commit, hand back before the first merge. Never so
-    ** little that tiny budgets never merge. */
+    ** the peak of two 10^6 segments (259 MB) from 377 to 242 MB. So each
+    ** merge's sources up to half the budget, which the workers' builders,
+    ** idle and empty during a commit, hand back before the first merge.
+    ** Never so little that tiny budgets never merge. */
     if (max_bytes < MERGE_MIN_BYTES)
         max_bytes = MERGE_MIN_BYTES;
-    for (;;) {
-        if (nm->n_segs == 0)
-            break;
-        free(idx);
-        free(srcs);
-        idx = malloc(nm->n_segs * sizeof *idx);
-        srcs = malloc(nm->n_segs * sizeof *srcs);
-        if (idx == NULL || srcs == NULL) {
-            rc = set_error(w, BL_ENOMEM, "merging: out of memory");
+    memset(jobs, 0, sizeof jobs);
+    while (rc == BL_OK) {
+        size_t n_jobs = 0;
+        pthread_t th;
+        bool threaded = false;
+        double t0;
+
+        for (int k = 0; k < 2; k++) {
+            free(jobs[k].srcs);
+            memset(&jobs[k], 0, sizeof jobs[k]);
+            jobs[k].w = w;
+        }
+        rc = pick_merge(nm, NULL, max_bytes, &jobs[0]);
+        if (rc == BL_OK && jobs[0].n > 0 && w->threads > 1)
+            rc = pick_merge(nm, &jobs[0], max_bytes, &jobs[1]);
+        if (rc != BL_OK) {
+            set_error(w, rc, "merging: out of memory");
             break;
         }
-        bl_merge_pick(nm, max_bytes, idx, &n);
-        if (n == 0)
+        n_jobs = jobs[0].n == 0 ? 0 : jobs[1].n == 0 ? 1 : 2;
+        if (n_jobs == 0)
             break;
         release_builders(w);
-        for (size_t i = 0; i < n; i++)
-            srcs[i] = nm->segs[idx[i]];
+        for (size_t k = 0; k < n_jobs; k++)
+            jobs[k].id = w->next_id++;
         t0 = now_s();
-        rc = bl_merge_segments(w->dir, &w->aopts, srcs, n, w->next_id++,
-                               &merged, msg, sizeof msg);
+        if (n_jobs == 2)
+            threaded = pthread_create(&th, NULL, merge_main, &jobs[1]) == 0;
+        merge_main(&jobs[0]);
+        if (threaded)
+            pthread_join(th, NULL);
+        else if (n_jobs == 2)
+            merge_main(&jobs[1]);
         w->stats.merge_seconds += now_s() - t0;
-        w->stats.merges++;
-        w->stats.merged_segments += n;
-        if (rc == BL_OK)
-            rc = replace_segments(nm, idx, n, &merged);
-        if (rc != BL_OK) {
-            set_error(w, rc, "%s", msg);
-            break;
+        for (size_t k = 0; k < n_jobs && rc == BL_OK; k++) {
+            merge_job *j = &jobs[k];
+
+            w->stats.merges++;
+            w->stats.merged_segments += j->n;
+            rc = j->rc;
+            if (rc == BL_OK)
+                rc = replace_segments(nm, j->srcs, j->n, &j->merged);
+            if (rc != BL_OK)
+                set_error(w, rc, "%s",
+                          j->rc != BL_OK ? j->msg : bl_strerror(rc));
         }
     }
+    for (int k = 0; k < 2; k++)
+        free(jobs[k].srcs);
     nm->next_id = w->next_id;
-    free(idx);
-    free(srcs);
     if (rc == BL_OK)
         rc = renew_builders(w);
     return rc;
