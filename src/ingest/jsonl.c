@@ -169,9 +169,13 @@ int ing_jsonl_next(bl_ingest *in)
             continue;          /* a blank line */
         in->n_rec++;
         ing_doc_reset(in);
-        if (!ing_utf8_valid(p + i, len - i)) {
-            /* Bytes that are not UTF-8 (a Latin-1 dump): read them as
-            ** Windows-1252 rather than lose the article. */
+        root = json_loadb((const char *)p + i, len - i, 0, &jerr);
+        if (root == NULL && json_error_code(&jerr) == json_error_invalid_utf8 &&
+            !ing_utf8_valid(p + i, len - i)) {
+            /* Bytes that are not UTF-8 (a Latin-1 dump), which jansson
+            ** refuses: read them as Windows-1252 rather than lose the
+            ** article. (jansson checks UTF-8 as it reads: a line that is
+            ** valid is not scanned twice.) */
             const char *fixed = ing_clean(&in->arena, p + i, len - i, 0);
 
             if (fixed == NULL)
@@ -181,8 +185,8 @@ int ing_jsonl_next(bl_ingest *in)
             i = 0;
             ing_warn(in, in->rd.line, "bytes that are not UTF-8 read as "
                      "Windows-1252");
+            root = json_loadb((const char *)p, len, 0, &jerr);
         }
-        root = json_loadb((const char *)p + i, len - i, 0, &jerr);
         if (root == NULL) {
             in->warn[0] = '\0';
             return ing_fail(in, BL_EFORMAT, in->rd.line,
