@@ -467,7 +467,7 @@ static int write_term(merger *g, const uint8_t *key, size_t key_len,
 ** that merged doc ids increase) and written once; a term left without
 ** live postings disappears. */
 /* Hand back the pages of s's postings and positions before its current
-** term, a few MB at a time: the walk reads them in order, once. */
+** term, a MB at a time: the walk reads them in order, once. */
 static void hand_back(merge_src *s)
 {
     static const int secs[2] = {BL_SEC_POSTINGS, BL_SEC_POSITIONS};
@@ -476,7 +476,7 @@ static void hand_back(merge_src *s)
     for (int k = 0; k < 2; k++) {
         const bl_section *sec = &s->seg->sec[secs[k]];
 
-        if (at[k] <= sec->len && at[k] >= s->read[k] + ((uint64_t)4 << 20)) {
+        if (at[k] <= sec->len && at[k] >= s->read[k] + ((uint64_t)1 << 20)) {
             bl_map_drop(sec->p + s->read[k], (size_t)(at[k] - s->read[k]));
             s->read[k] = at[k];
         }
