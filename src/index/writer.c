@@ -1129,10 +1129,10 @@ static int pick_merge(const bl_manifest *m, const merge_job *other,
 /* Apply the merge policy (merge.h) to the manifest about to be committed:
 ** merged segments are written now and named by nm instead of their
 ** sources, which the sweep after the commit removes. With two or more
-** cores, two merges of disjoint segments run at once: a merge is mostly
-** one thread's work since it copies the stored articles compressed, and
-** the builders, idle during a commit, have handed back their share of the
-** memory budget. */
+** writer threads (the cores, by default), two merges of disjoint segments
+** run at once: a merge is mostly one thread's work since it copies the
+** stored articles compressed, and the builders, idle during a commit,
+** have handed back their share of the memory budget. */
 static int apply_merges(bl_writer *w, bl_manifest *nm)
 {
     uint64_t max_bytes = (uint64_t)w->ram_share * w->threads / 2;
