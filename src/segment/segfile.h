@@ -173,11 +173,13 @@ void bl_store_reset(bl_store_writer *w);
 /* The document store written as a stream, for merges: documents are added
 ** one at a time and each block is compressed as soon as it is full (the
 ** same blocks bl_store_finish would cut), so only one block's documents
-** are held raw. The dictionary cannot wait for every document: it is
-** trained at creation on sample, a writer the caller filled (bl_store_add)
-** with a spread of the documents to come, which the stream only reads.
-** expect, the compressed bytes foreseen (0: unknown), is reserved at once
-** so that the store does not grow by copies. */
+** are held raw; between them, whole blocks of other segments can be copied
+** as they are (bl_store_stream_copy). The dictionary of the blocks
+** compressed here cannot wait for every document: it is trained at
+** creation on sample, a writer the caller filled (bl_store_add) with a
+** spread of the documents to come, which the stream only reads. expect,
+** the bytes those blocks are foreseen to take (0: unknown), is reserved at
+** once so that they do not grow by copies. */
 typedef struct bl_store_stream bl_store_stream;
 
 int bl_store_stream_new(const bl_store_opts *o, const bl_store_writer *sample,
