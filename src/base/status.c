@@ -16,7 +16,8 @@ const char *bl_strerror(int rc)
     case BL_ENOTFOUND: return "not found";
     case BL_EFORMAT:   return "malformed input";
     case BL_EQUERY:    return "malformed query";
-    case BL_EVERSION:  return "unsupported format version";
+    case BL_EVERSION:  return "unsupported format version (written by another "
+                              "version of byline: index the articles again)";
     case BL_ELIMIT:    return "limit exceeded";
     case BL_EBUSY:     return "index is locked by another writer";
     default:           return "unknown error";
