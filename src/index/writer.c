@@ -804,6 +804,8 @@ int bl_writer_add(bl_writer *w, const bl_doc *doc)
     while (w->rc == BL_OK && (w->q_len == w->q_cap ||
                               (w->q_len > 0 &&
                                w->q_bytes + it.bytes > QUEUE_BYTES))) {
+        if (w->idle > 0)
+            pthread_cond_broadcast(&w->not_empty);
         w->caller_waits = true;
         pthread_cond_wait(&w->not_full, &w->mu);
         w->caller_waits = false;
@@ -813,7 +815,11 @@ int bl_writer_add(bl_writer *w, const bl_doc *doc)
         w->queue[(w->q_head + w->q_len) % w->q_cap] = it;
         w->q_len++;
         w->q_bytes += it.bytes;
-        if (w->idle > 0)
+        /* An idle worker is woken for a batch, not for each article (it
+        ** took one, added it and slept again: 0.6 context switches an
+        ** article at 10^6), or before this caller would wait; a commit
+        ** and a close wake them all. */
+        if (w->idle > 0 && w->q_len >= POP_BATCH)
             pthread_cond_signal(&w->not_empty);
     }
     pthread_mutex_unlock(&w->mu);
