@@ -324,8 +324,6 @@ static bool pend_room(bl_writer *w)
     return true;
 }
 
-/* Flush the worker's builder into a new segment and list it as pending.
-** Runs without mu. */
 /* The bytes a builder may hold before it flushes: its share of the budget
 ** less its share of the batch's bookkeeping (never under a quarter of the
 ** share), and a quarter of that left for the flush's output. */
@@ -339,6 +337,8 @@ static size_t builder_limit(const bl_writer *w)
     return share / 4 * 3;
 }
 
+/* Flush the worker's builder into a new segment and list it as pending.
+** Runs without mu. */
 static void worker_flush(worker *k)
 {
     bl_writer *w = k->w;
@@ -1160,7 +1160,7 @@ static int apply_merges(bl_writer *w, bl_manifest *nm)
         max_bytes = MERGE_MIN_BYTES;
     memset(jobs, 0, sizeof jobs);
     while (rc == BL_OK) {
-        size_t n_jobs = 0;
+        size_t n_jobs;
         pthread_t th;
         bool threaded = false;
         double t0;

@@ -398,6 +398,62 @@ static int coder_start(block_coder *c, const bl_store_opts *o,
     return rc;
 }
 
+/* ---- block entries (STOREIDX) and dictionaries (STOREDICT) ------------- */
+
+typedef struct store_entry {
+    uint64_t off;
+    uint32_t comp, raw, first, docs;
+    uint64_t sum;
+    uint32_t dict, zero;
+} store_entry;
+
+static store_entry entry_at(const bl_segment *seg, uint32_t b)
+{
+    const uint8_t *e = seg->sec[BL_SEC_STOREIDX].p +
+                       (size_t)b * BL_STOREIDX_BYTES;
+    store_entry s;
+
+    s.off = bl_load_u64le(e);
+    s.comp = bl_load_u32le(e + 8);
+    s.raw = bl_load_u32le(e + 12);
+    s.first = bl_load_u32le(e + 16);
+    s.docs = bl_load_u32le(e + 20);
+    s.sum = bl_load_u64le(e + 24);
+    s.dict = bl_load_u32le(e + 32);
+    s.zero = bl_load_u32le(e + 36);
+    return s;
+}
+
+/* Append e to STOREIDX (its zero field is written as 0). */
+static int put_entry(bl_buf *index, const store_entry *e)
+{
+    uint8_t b[BL_STOREIDX_BYTES];
+
+    bl_store_u64le(b, e->off);
+    bl_store_u32le(b + 8, e->comp);
+    bl_store_u32le(b + 12, e->raw);
+    bl_store_u32le(b + 16, e->first);
+    bl_store_u32le(b + 20, e->docs);
+    bl_store_u64le(b + 24, e->sum);
+    bl_store_u32le(b + 32, e->dict);
+    bl_store_u32le(b + 36, 0);
+    bl_buf_append(index, b, sizeof b);
+    return index->rc;
+}
+
+/* Dictionary k of STOREDICT, whose table bl_store_load has checked. */
+static void dict_at(const bl_segment *seg, uint32_t k, const uint8_t **p,
+                    uint32_t *len)
+{
+    const uint8_t *t = seg->sec[BL_SEC_STOREDICT].p;
+    uint64_t off = 4 + 4 * (uint64_t)seg->n_dicts;
+
+    for (uint32_t i = 0; i < k; i++)
+        off += bl_load_u32le(t + 4 + 4 * (uint64_t)i);
+    *p = t + off;
+    *len = bl_load_u32le(t + 4 + 4 * (uint64_t)k);
+}
+
 /* Lay out documents [from, to) of w as one block and append it to store,
 ** as two frames (the raw bytes before the body column, then the bodies),
 ** and its entry to index; first is the segment's number for document
@@ -409,7 +465,7 @@ static int compress_block(block_coder *c, const bl_store_writer *w,
                           bl_buf *index, uint64_t *raw_total)
 {
     size_t bound, got = 0, head = 0;
-    uint8_t e[BL_STOREIDX_BYTES];
+    store_entry e;
 
     layout_block(w, from, to, raw, &head);
     if (raw->rc != BL_OK)
@@ -433,18 +489,16 @@ static int compress_block(block_coder *c, const bl_store_writer *w,
             return BL_ENOMEM;
         got += n;
     }
-    bl_store_u64le(e, at);
-    bl_store_u32le(e + 8, (uint32_t)got);
-    bl_store_u32le(e + 12, (uint32_t)raw->len);
-    bl_store_u32le(e + 16, first);
-    bl_store_u32le(e + 20, to - from);
-    bl_store_u64le(e + 24, bl_checksum(store->p + store->len, got));
-    bl_store_u32le(e + 32, c->dict_no);
-    bl_store_u32le(e + 36, 0);
-    bl_buf_append(index, e, sizeof e);
+    e.off = at;
+    e.comp = (uint32_t)got;
+    e.raw = (uint32_t)raw->len;
+    e.first = first;
+    e.docs = to - from;
+    e.sum = bl_checksum(store->p + store->len, got);
+    e.dict = c->dict_no;
     store->len += got;
     *raw_total += raw->len;
-    return index->rc;
+    return put_entry(index, &e);
 }
 
 int bl_store_finish(bl_store_writer *w, const bl_store_opts *o,
@@ -490,45 +544,6 @@ void bl_store_reset(bl_store_writer *w)
     bl_buf_reset(&w->recs);
     bl_buf_reset(&w->elens);
     w->docs = 0;
-}
-
-/* ---- a written segment's block entries and dictionaries ----------------- */
-
-typedef struct store_entry {
-    uint64_t off;
-    uint32_t comp, raw, first, docs;
-    uint64_t sum;
-    uint32_t dict, zero;
-} store_entry;
-
-static store_entry entry_at(const bl_segment *seg, uint32_t b)
-{
-    const uint8_t *e = seg->sec[BL_SEC_STOREIDX].p +
-                       (size_t)b * BL_STOREIDX_BYTES;
-    store_entry s;
-
-    s.off = bl_load_u64le(e);
-    s.comp = bl_load_u32le(e + 8);
-    s.raw = bl_load_u32le(e + 12);
-    s.first = bl_load_u32le(e + 16);
-    s.docs = bl_load_u32le(e + 20);
-    s.sum = bl_load_u64le(e + 24);
-    s.dict = bl_load_u32le(e + 32);
-    s.zero = bl_load_u32le(e + 36);
-    return s;
-}
-
-/* Dictionary k of STOREDICT, whose table bl_store_load has checked. */
-static void dict_at(const bl_segment *seg, uint32_t k, const uint8_t **p,
-                    uint32_t *len)
-{
-    const uint8_t *t = seg->sec[BL_SEC_STOREDICT].p;
-    uint64_t off = 4 + 4 * (uint64_t)seg->n_dicts;
-
-    for (uint32_t i = 0; i < k; i++)
-        off += bl_load_u32le(t + 4 + 4 * (uint64_t)i);
-    *p = t + off;
-    *len = bl_load_u32le(t + 4 + 4 * (uint64_t)k);
 }
 
 /* ---- streaming writer (merges) ----------------------------------------- */
@@ -677,8 +692,7 @@ static int stream_dict(bl_store_stream *s, const bl_segment *seg, uint32_t k,
 int bl_store_stream_copy(bl_store_stream *s, const bl_segment *seg,
                          uint32_t b)
 {
-    store_entry e;
-    uint8_t out[BL_STOREIDX_BYTES];
+    store_entry e, out;
     uint32_t dict = BL_NO_DICT;
     int rc = s->sticky;
 
@@ -694,16 +708,12 @@ int bl_store_stream_copy(bl_store_stream *s, const bl_segment *seg,
             rc = stream_dict(s, seg, e.dict, &dict);
     }
     if (rc == BL_OK) {
-        bl_store_u64le(out, s->at);
-        bl_store_u32le(out + 8, e.comp);
-        bl_store_u32le(out + 12, e.raw);
-        bl_store_u32le(out + 16, s->first);
-        bl_store_u32le(out + 20, e.docs);
-        bl_store_u64le(out + 24, e.sum);
-        bl_store_u32le(out + 32, dict);
-        bl_store_u32le(out + 36, 0);
-        bl_buf_append(&s->index, out, sizeof out);
-        rc = s->index.rc;
+        /* The same bytes, at their new place. */
+        out = e;
+        out.off = s->at;
+        out.first = s->first;
+        out.dict = dict;
+        rc = put_entry(&s->index, &out);
     }
     if (rc == BL_OK)
         rc = add_piece(s, seg->sec[BL_SEC_STORE].p + e.off, 0, e.comp);
@@ -842,15 +852,15 @@ static int load_dict_table(bl_segment *seg)
     if (seg->ddicts == NULL)
         return BL_ENOMEM;
     /* By reference: the dictionaries stay in the map while it is open. */
-    for (uint32_t k = 0; k < seg->n_dicts; k++) {
-        const uint8_t *p;
-        uint32_t len;
+    for (uint64_t k = 0, off = 4 + 4 * n; k < n; k++) {
+        uint32_t len = bl_load_u32le(sec->p + 4 + 4 * k);
 
-        dict_at(seg, k, &p, &len);
         seg->ddicts[k] = ZSTD_createDDict_advanced(
-            p, len, ZSTD_dlm_byRef, ZSTD_dct_auto, ZSTD_defaultCMem);
+            sec->p + off, len, ZSTD_dlm_byRef, ZSTD_dct_auto,
+            ZSTD_defaultCMem);
         if (seg->ddicts[k] == NULL)
             return BL_ECORRUPT;
+        off += len;
     }
     return BL_OK;
 }

@@ -304,7 +304,6 @@ int bl_postings_open(const bl_segment *seg, bl_field_id field,
         fail(p);
         return rc;
     }
-    p->i = UINT32_MAX;
     return BL_OK;
 }
 
