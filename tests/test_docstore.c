@@ -349,7 +349,8 @@ static void corrupt_blocks_are_refused(void **state)
     }
     /* A store index whose blocks do not tile the documents, a block whose
     ** dictionary is not in the table or whose padding is not zero, a
-    ** table whose count or lengths do not fill its section. */
+    ** table whose count or lengths do not fill its section, a damaged
+    ** dictionary. */
     {
         static const size_t at[] = {16, 32, 33, 36};
 
@@ -364,6 +365,29 @@ static void corrupt_blocks_are_refused(void **state)
             st.dict.p[i] ^= 1;
             assert_int_equal(bl_store_load(&st.seg), BL_ECORRUPT);
             st.dict.p[i] ^= 1;
+        }
+        /* The dictionary's frame, digested on first use: a damaged byte
+        ** past its header is refused by its checksum or by zstd, never
+        ** used; the articles of its blocks fail to load, and check names
+        ** the dictionary. */
+        for (size_t i = 8 + 16; i < st.dict.len; i += 97) {
+            bl_store_ctx *ctx;
+            bl_doc *out;
+            char msg[128];
+
+            st.dict.p[i] ^= 0x20;
+            assert_int_equal(bl_store_load(&st.seg), BL_OK);
+            assert_int_equal(bl_store_ctx_new(&ctx), BL_OK);
+            assert_int_equal(bl_segment_doc(&st.seg, 0, ctx, &out),
+                             BL_ECORRUPT);
+            assert_null(out);
+            assert_int_equal(bl_store_verify(&st.seg, msg, sizeof msg),
+                             BL_ECORRUPT);
+            assert_string_equal(msg, "store: dictionary 0 does not decode "
+                                     "or fails its checksum");
+            bl_store_ctx_free(ctx);
+            bl_store_unload(&st.seg);
+            st.dict.p[i] ^= 0x20;
         }
         st.seg.sec[BL_SEC_STOREDICT].len = 3;
         assert_int_equal(bl_store_load(&st.seg), BL_ECORRUPT);

@@ -1,4 +1,4 @@
-/* format.h - the segment file format, version 4, byte by byte. A segment is
+/* format.h - the segment file format, version 5, byte by byte. A segment is
 ** written once by index/ (builder.c through the writers of segment/) and read
 ** through segment.h. Change this comment, BL_SEG_VERSION and the code
 ** together.
@@ -118,7 +118,8 @@
 **
 ** STOREDICT: the zstd dictionaries the blocks use: empty (none), or u32
 ** count (>= 1), count x u32 byte length (each > 0), then the dictionaries
-** back to back. A builder's segment has one, trained on its own articles;
+** back to back, each compressed as one zstd frame (without a dictionary)
+** that records its content size and carries its XXH64 checksum. A builder's segment has one, trained on its own articles;
 ** a merge copies its sources' blocks compressed as they are, so a merged
 ** segment keeps the dictionaries of the blocks it copied (index/merge.c).
 */
@@ -127,7 +128,7 @@
 
 #define BL_SEG_MAGIC "BYLSEG1\n"
 #define BL_SEG_MAGIC_BYTES 8
-#define BL_SEG_VERSION 4
+#define BL_SEG_VERSION 5
 
 enum bl_sec {
     BL_SEC_META = 0,

@@ -51,7 +51,7 @@ struct bl_segment {
     uint64_t ids_len;
     /* STORE */
     uint32_t n_dicts;          /* STOREDICT's dictionaries */
-    void **ddicts;             /* ZSTD_DDict of each, by reference */
+    struct bl_ddicts *ddicts;  /* each digested on first use (docstore.c) */
 };
 
 /* Decode the fixed parts of the sections that open reads (columns.c). */
