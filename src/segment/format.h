@@ -1,4 +1,4 @@
-/* format.h - the segment file format, version 5, byte by byte. A segment is
+/* format.h - the segment file format, version 6, byte by byte. A segment is
 ** written once by index/ (builder.c through the writers of segment/) and read
 ** through segment.h. Change this comment, BL_SEG_VERSION and the code
 ** together.
@@ -25,7 +25,7 @@
 ** META (fixed, BL_META_BYTES)
 **   u32 docs, u32 term blocks, u64 terms, u64 postings, u64 positions,
 **   u64 title length total, u64 body length total, u64 raw stored bytes,
-**   u32 store blocks, u32 sources, u32 terms per dictionary block (32),
+**   u32 store blocks, u32 sources, u32 terms per dictionary block (16),
 **   u32 zero
 **
 ** "pfor(n)" is a patched frame-of-reference run of n values (bitpack.h):
@@ -128,7 +128,7 @@
 
 #define BL_SEG_MAGIC "BYLSEG1\n"
 #define BL_SEG_MAGIC_BYTES 8
-#define BL_SEG_VERSION 5
+#define BL_SEG_VERSION 6
 
 enum bl_sec {
     BL_SEC_META = 0,
@@ -147,7 +147,11 @@ enum bl_sec {
 #define BL_TOC_ENTRY_BYTES 24
 #define BL_FOOTER_BYTES (BL_SEC_COUNT * BL_TOC_ENTRY_BYTES + 4 + 4 + 8 + 8)
 #define BL_META_BYTES 72
-#define BL_TERMS_PER_BLOCK 32
+/* A lookup walks half a block on average, and a query looks up each word
+** in both text fields of every segment: 16 rather than 32 terms a block
+** cut the median AND query's instructions by 27% at 10^6 articles (15% on
+** Reuters-21578) for 8% more TERMS bytes (0.4% of the index). */
+#define BL_TERMS_PER_BLOCK 16
 #define BL_SKIP_BYTES 16
 #define BL_POS_CHUNK 128
 #define BL_STOREIDX_BYTES 40
