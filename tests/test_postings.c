@@ -35,6 +35,7 @@ static void mem_init(mem *m, uint32_t docs, uint32_t *field_len)
         m->seg.len_p[0] = m->lengths.p + BL_LENGTHS_HEAD;
         m->seg.len_p[1] = m->seg.len_p[0] +
                           bl_bitpack_bytes(docs, m->seg.len_w[0]);
+        m->seg.len_end = m->lengths.p + m->lengths.len;
     }
 }
 

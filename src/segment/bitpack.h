@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Bytes of a run of n values of w bits. */
 static inline size_t bl_bitpack_bytes(size_t n, unsigned w)
@@ -71,5 +72,27 @@ void bl_bitwriter_flush(bl_bitwriter *bw);
 /* Value i of a packed run of w-bit values (w <= 64) at p. The caller has
 ** checked that the run is inside its bytes. */
 uint64_t bl_bitpack_get(const uint8_t *p, uint64_t i, unsigned w);
+
+/* The same, as one little-endian word load when the 8 bytes from the
+** value's first byte lie before end (the end of the run's section) and
+** w <= 56: a column read for every scored document (field lengths) takes
+** 8 instructions instead of about 40. */
+static inline uint64_t bl_bitpack_get_in(const uint8_t *p, const uint8_t *end,
+                                         uint64_t i, unsigned w)
+{
+    uint64_t bit = i * w;
+    const uint8_t *q = p + bit / 8;
+
+    if (w <= 56 && end - q >= 8) {
+        uint64_t v;
+
+        memcpy(&v, q, 8);
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+        v = __builtin_bswap64(v);
+#endif
+        return (v >> (bit % 8)) & (((uint64_t)1 << w) - 1);
+    }
+    return bl_bitpack_get(p, i, w);
+}
 
 #endif

@@ -208,6 +208,7 @@ int bl_columns_load(bl_segment *seg)
     }
     if (need != ls->len)
         return BL_ECORRUPT;
+    seg->len_end = ls->p + ls->len;
     /* COLUMNS: head, source names, two runs. */
     if (cs->len < BL_COLUMNS_HEAD)
         return BL_ECORRUPT;
@@ -223,7 +224,7 @@ int bl_columns_load(bl_segment *seg)
     if (seg->source_names == NULL)
         return BL_ENOMEM;
     p = cs->p + BL_COLUMNS_HEAD;
-    end = cs->p + cs->len;
+    end = seg->col_end = cs->p + cs->len;
     for (uint32_t i = 0; i < seg->n_sources; i++) {
         const uint8_t *nul = memchr(p, 0, (size_t)(end - p));
 
@@ -272,8 +273,8 @@ uint32_t bl_segment_field_len(const bl_segment *seg, bl_field_id field,
 {
     if ((unsigned)field >= BL_N_TEXT_FIELDS || doc >= seg->docs)
         return 0;
-    return (uint32_t)bl_bitpack_get(seg->len_p[field], doc,
-                                    seg->len_w[field]);
+    return (uint32_t)bl_bitpack_get_in(seg->len_p[field], seg->len_end, doc,
+                                       seg->len_w[field]);
 }
 
 int64_t bl_segment_date(const bl_segment *seg, uint32_t doc)
@@ -282,7 +283,7 @@ int64_t bl_segment_date(const bl_segment *seg, uint32_t doc)
 
     if (doc >= seg->docs || seg->date_w == 0)
         return doc >= seg->docs ? BL_NO_DATE : seg->date_base;
-    v = bl_bitpack_get(seg->date_p, doc, seg->date_w);
+    v = bl_bitpack_get_in(seg->date_p, seg->col_end, doc, seg->date_w);
     none = seg->date_w == 64 ? UINT64_MAX
                              : ((uint64_t)1 << seg->date_w) - 1;
     if (v == none)
@@ -296,7 +297,8 @@ uint32_t bl_segment_source_ord(const bl_segment *seg, uint32_t doc)
 
     if (doc >= seg->docs)
         return 0;
-    ord = (uint32_t)bl_bitpack_get(seg->ord_p, doc, seg->ord_w);
+    ord = (uint32_t)bl_bitpack_get_in(seg->ord_p, seg->col_end, doc,
+                                      seg->ord_w);
     return ord < seg->n_sources ? ord : 0;
 }
 
@@ -320,13 +322,17 @@ int bl_segment_id(const bl_segment *seg, uint32_t doc, bl_buf *out)
     bl_buf_reset(out);
     if (doc >= seg->docs)
         return BL_ENOTFOUND;
-    from = bl_bitpack_get(seg->ids_start_p, g, seg->ids_w);
-    to = g + 1 < groups ? bl_bitpack_get(seg->ids_start_p, g + 1, seg->ids_w)
+    from = bl_bitpack_get_in(seg->ids_start_p, seg->col_end, g, seg->ids_w);
+    to = g + 1 < groups ? bl_bitpack_get_in(seg->ids_start_p, seg->col_end,
+                                            g + 1, seg->ids_w)
                         : seg->ids_len;
     if (from > to || to > seg->ids_len)
         return BL_ECORRUPT;
     p = seg->ids_p + from;
     end = seg->ids_p + to;
+    /* No id of the group is longer than the group's bytes. */
+    if (bl_buf_reserve(out, (size_t)(to - from) + 1) != BL_OK)
+        return out->rc;
     for (uint32_t i = 0; i <= doc % BL_IDS_PER_GROUP; i++) {
         uint64_t keep = 0, n;
 
@@ -334,13 +340,10 @@ int bl_segment_id(const bl_segment *seg, uint32_t doc, bl_buf *out)
             bl_varint_get(&p, end, &n) != BL_OK || keep > out->len ||
             n > (uint64_t)(end - p))
             return BL_ECORRUPT;
-        out->len = (size_t)keep;
-        bl_buf_append(out, p, (size_t)n);
+        memcpy(out->p + keep, p, (size_t)n);
+        out->len = (size_t)(keep + n);
         p += n;
     }
-    bl_buf_putc(out, 0);
-    if (out->rc != BL_OK)
-        return out->rc;
-    out->len--;
+    out->p[out->len] = 0;
     return BL_OK;
 }

@@ -40,11 +40,13 @@ struct bl_segment {
     /* LENGTHS */
     unsigned len_w[BL_N_TEXT_FIELDS];
     const uint8_t *len_p[BL_N_TEXT_FIELDS];
+    const uint8_t *len_end;    /* the end of LENGTHS */
     /* COLUMNS */
     int64_t date_base;
     unsigned date_w, ord_w;
     const char **source_names; /* n_sources pointers into the map */
     const uint8_t *date_p, *ord_p;
+    const uint8_t *col_end;    /* the end of COLUMNS */
     unsigned ids_w;            /* width of the group starts */
     const uint8_t *ids_start_p; /* packed group starts */
     const uint8_t *ids_p;      /* the front-coded id bytes */
