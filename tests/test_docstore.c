@@ -1,11 +1,13 @@
 /* test_docstore.c - the document store (segment/docstore.c): articles
 ** written by the store writer come back byte for byte through
 ** bl_segment_doc, with and without a trained dictionary, across block
-** sizes; extra fields, empty strings, large bodies and UTF-8 included; a
-** corrupted block is BL_ECORRUPT, never a crash.
+** sizes; extra fields, empty strings, large bodies and UTF-8 included;
+** threads share a segment's dictionary; a corrupted block or dictionary is
+** BL_ECORRUPT, never a crash.
 */
 #include "fixture.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,6 +278,72 @@ static void few_docs_no_dictionary(void **state)
     bl_buf_free(&dict);
 }
 
+/* One thread's reads of every article, compared without cmocka (which is
+** not thread-safe): the mismatches counted in bad. */
+typedef struct reader {
+    store *st;
+    const docs *s;
+    int first;                 /* where this thread starts */
+    int bad;
+} reader;
+
+static void *read_all(void *arg)
+{
+    reader *r = arg;
+    bl_store_ctx *ctx;
+
+    if (bl_store_ctx_new(&ctx) != BL_OK) {
+        r->bad = N;
+        return NULL;
+    }
+    for (int k = 0; k < N; k++) {
+        int i = (r->first + k * 37) % N;
+        bl_doc *out;
+
+        if (bl_segment_doc(&r->st->seg, (uint32_t)i, ctx, &out) != BL_OK) {
+            r->bad++;
+            continue;
+        }
+        if (strcmp(out->id, r->s->d[i].id) != 0 ||
+            strcmp(out->body, r->s->d[i].body) != 0)
+            r->bad++;
+        bl_doc_free(out);
+    }
+    bl_store_ctx_free(ctx);
+    return NULL;
+}
+
+/* The dictionary is digested on first use by whichever thread comes first:
+** four threads reading at once right after the segment opens all get every
+** article right, and the digest is made once (a second one would leak, and
+** LeakSanitizer would say so). */
+static void threads_share_the_dictionary(void **state)
+{
+    docs *s = make_docs(4);
+    bl_store_opts o;
+    store st;
+    pthread_t th[4];
+    reader r[4];
+    (void)state;
+
+    bl_store_opts_default(&o);
+    o.block_bytes = 4096;
+    o.dict_bytes = 16384;
+    o.level = 3;
+    build(&st, s, &o);
+    assert_int_equal(st.seg.n_dicts, 1);
+    for (int t = 0; t < 4; t++) {
+        r[t] = (reader){&st, s, t * 101, 0};
+        assert_int_equal(pthread_create(&th[t], NULL, read_all, &r[t]), 0);
+    }
+    for (int t = 0; t < 4; t++) {
+        assert_int_equal(pthread_join(th[t], NULL), 0);
+        assert_int_equal(r[t].bad, 0);
+    }
+    unbuild(&st);
+    free_docs(s);
+}
+
 /* A flipped byte in a block: that block's articles are BL_ECORRUPT (its
 ** checksum); with the checksum patched, zstd or the parser refuses it or
 ** the article differs; never a crash. A bad index is refused by load. */
@@ -403,6 +471,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(round_trips_byte_for_byte),
         cmocka_unit_test(few_docs_no_dictionary),
+        cmocka_unit_test(threads_share_the_dictionary),
         cmocka_unit_test(corrupt_blocks_are_refused),
     };
 

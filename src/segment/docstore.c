@@ -403,8 +403,9 @@ static int coder_init(block_coder *c, const bl_store_opts *o,
 ** dictionary is text and compresses to about 0.4 of itself (110 KiB ->
 ** 45 KiB on Reuters-21578, 3 ms at level 9; level 19 saves 2 KiB more for
 ** 40 ms; 192 KiB -> 77 KiB), which on a small segment is a few hundredths
-** of the text (BBC's two segments with 110 KiB ones: 0.664 -> 0.638). With a checksum, so that a damaged
-** dictionary is refused as it is read, not used. */
+** of the text (BBC's two segments with 110 KiB ones: 0.664 -> 0.638).
+** With a checksum, so that a damaged dictionary is refused as it is read,
+** not used. */
 static int table_add_raw(dict_table *t, const bl_buf *dict, uint32_t *no)
 {
     size_t cap = ZSTD_compressBound(dict->len), n;
@@ -1035,8 +1036,9 @@ static int decode_frame(const bl_segment *seg, uint32_t dict,
         if (rc != BL_OK)
             return rc;
         got = ZSTD_decompress_usingDDict(ctx->dctx, dst, raw, src, comp, dd);
-    } else
+    } else {
         got = ZSTD_decompressDCtx(ctx->dctx, dst, raw, src, comp);
+    }
     return ZSTD_isError(got) || got != raw ? BL_ECORRUPT : BL_OK;
 }
 

@@ -119,9 +119,10 @@
 ** STOREDICT: the zstd dictionaries the blocks use: empty (none), or u32
 ** count (>= 1), count x u32 byte length (each > 0), then the dictionaries
 ** back to back, each compressed as one zstd frame (without a dictionary)
-** that records its content size and carries its XXH64 checksum. A builder's segment has one, trained on its own articles;
-** a merge copies its sources' blocks compressed as they are, so a merged
-** segment keeps the dictionaries of the blocks it copied (index/merge.c).
+** that records its content size and carries its XXH64 checksum. A
+** builder's segment has one, trained on its own articles; a merge copies
+** its sources' blocks compressed as they are, so a merged segment keeps
+** the dictionaries of the blocks it copied (index/merge.c).
 */
 #ifndef BL_FORMAT_H
 #define BL_FORMAT_H
