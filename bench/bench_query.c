@@ -273,7 +273,7 @@ static int build(const char *dir)
     rc = bl_writer_open(dir, &wo, &w, NULL, 0);
     if (rc != BL_OK)
         return rc;
-    rc = bl_ingest_open(paths, 1, BL_FORMAT_REUTERS, &in);
+    rc = bl_ingest_open(paths, 1, BL_FORMAT_AUTO, &in);
     if (rc != BL_OK) {
         bl_writer_close(w);
         return rc;
