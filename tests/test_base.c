@@ -15,25 +15,33 @@
 #include "base/varint.h"
 #include "byline.h"
 
-/* Every boundary of the 7-bit groups round-trips, and lengths agree. */
+/* Every boundary of the 7-bit groups round-trips, and lengths agree, both
+** when the varint ends its input and when more bytes follow (the inline
+** decoders of bl_varint_get look ahead). */
 static void varint_round_trips_boundaries(void **state)
 {
-    uint8_t b[BL_VARINT_MAX];
+    uint8_t b[2 * BL_VARINT_MAX];
     (void)state;
 
+    memset(b, 0xff, sizeof b);
     for (unsigned bit = 0; bit < 64; bit++) {
         uint64_t vals[3] = {(uint64_t)1 << bit, ((uint64_t)1 << bit) - 1,
                             ((uint64_t)1 << bit) + 1};
 
         for (int i = 0; i < 3; i++) {
-            const uint8_t *p = b;
-            uint64_t v;
             size_t n = bl_varint_put(b, vals[i]);
 
             assert_int_equal(n, bl_varint_len(vals[i]));
-            assert_int_equal(bl_varint_get(&p, b + n, &v), BL_OK);
-            assert_true(v == vals[i]);
-            assert_ptr_equal(p, b + n);
+            for (int room = 0; room < 2; room++) {
+                const uint8_t *p = b;
+                uint64_t v;
+
+                assert_int_equal(bl_varint_get(&p, room ? b + sizeof b
+                                                        : b + n, &v),
+                                 BL_OK);
+                assert_true(v == vals[i]);
+                assert_ptr_equal(p, b + n);
+            }
         }
     }
     {
@@ -64,6 +72,24 @@ static void varint_rejects_bad_bytes(void **state)
     n = bl_varint_put(b, 1ULL << 32);
     assert_int_equal(bl_varint_get32(&p, b + n, &v32), BL_ECORRUPT);
     assert_int_equal(bl_varint_get(&p, b, &v), BL_ECORRUPT);
+    /* A tenth byte may only hold bit 63, with room to spare or not. */
+    memset(b, 0x80, sizeof b);
+    for (int last = 0; last < 4; last++) {
+        b[9] = (uint8_t)(last == 3 ? 0x81 : last);
+        for (int room = 0; room < 2; room++) {
+            const uint8_t *q = b;
+            int rc = bl_varint_get(&q, room ? b + sizeof b : b + 10, &v);
+
+            if (last < 2) {
+                assert_int_equal(rc, BL_OK);
+                assert_true(v == (uint64_t)last << 63);
+                assert_ptr_equal(q, b + 10);
+            } else {
+                assert_int_equal(rc, BL_ECORRUPT);
+                assert_ptr_equal(q, b);
+            }
+        }
+    }
 }
 
 static void fixed_width_round_trips(void **state)

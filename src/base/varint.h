@@ -18,10 +18,11 @@ size_t bl_varint_put(uint8_t *p, uint64_t v);
 
 /* Read a varint from [*p, end); advance *p. BL_OK, or BL_ECORRUPT when the
 ** bytes run out or the value overflows 64 bits (then *p is unchanged).
-** One- and two-byte values (most lengths, gaps and list sizes) are decoded
-** inline: the term dictionary's lookups, hot in every query, decode several
-** per entry (two-byte values inline: the median AND query 5% fewer
-** instructions at 10^6 articles). */
+** Values of up to three bytes (most lengths, gaps and list sizes, and the
+** document of a df-1 term in a segment of up to 2^21 articles) are decoded
+** inline: the term dictionary's lookups, hot in every query, decode
+** several per entry (two-byte values inline: the median AND query 5% fewer
+** instructions at 10^6 articles; three-byte ones 6% fewer again). */
 int bl_varint_get_long(const uint8_t **p, const uint8_t *end, uint64_t *out);
 
 static inline int bl_varint_get(const uint8_t **p, const uint8_t *end,
@@ -34,6 +35,12 @@ static inline int bl_varint_get(const uint8_t **p, const uint8_t *end,
     if (end - *p >= 2 && (*p)[1] < 0x80) {
         *out = ((uint64_t)(*p)[0] & 0x7f) | (uint64_t)(*p)[1] << 7;
         *p += 2;
+        return BL_OK;
+    }
+    if (end - *p >= 3 && (*p)[2] < 0x80) {
+        *out = ((uint64_t)(*p)[0] & 0x7f) | ((uint64_t)(*p)[1] & 0x7f) << 7 |
+               (uint64_t)(*p)[2] << 14;
+        *p += 3;
         return BL_OK;
     }
     return bl_varint_get_long(p, end, out);
