@@ -95,15 +95,6 @@ void bl_topk_push(bl_topk *t, const bl_topk_hit *h)
     t->heap[i] = *h;
 }
 
-double bl_topk_threshold(const bl_topk *t)
-{
-    if (t->k == 0)
-        return INFINITY;
-    if (t->n < t->k)
-        return -INFINITY;
-    return t->heap[0].score;
-}
-
 bl_topk_hit *bl_topk_sorted(bl_topk *t)
 {
     /* heap sort: repeatedly move the worst to the end */

@@ -6,6 +6,7 @@
 #ifndef BL_TOPK_H
 #define BL_TOPK_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,8 +38,16 @@ bool bl_topk_better(const bl_topk *t, const bl_topk_hit *a,
 void bl_topk_push(bl_topk *t, const bl_topk_hit *h);
 
 /* For relevance: a score a new hit must exceed to enter (-infinity while
-** fewer than k are held; +infinity when k is 0). */
-double bl_topk_threshold(const bl_topk *t);
+** fewer than k are held; +infinity when k is 0). Inline: the scoring loops
+** ask for it at every candidate. */
+static inline double bl_topk_threshold(const bl_topk *t)
+{
+    if (t->k == 0)
+        return INFINITY;
+    if (t->n < t->k)
+        return -INFINITY;
+    return t->heap[0].score;
+}
 
 /* Sort the held hits best first, in place (the heap is no longer a heap:
 ** call last). Returns the array of t->n hits. */

@@ -613,7 +613,10 @@ static void run_tree(query *q, bl_iter *it, const seg_pred *p, uint32_t base,
                 h.score = bl_iter_score(it);
             else
                 h.date = bl_segment_date(p->seg, d);
-            bl_topk_push(&c->topk, &h);
+            /* A score that does not beat the threshold cannot enter (hits
+            ** come in doc order, ties never enter: topk.h). */
+            if (!scored || h.score > bl_topk_threshold(&c->topk))
+                bl_topk_push(&c->topk, &h);
         }
         d = bl_iter_next(it);
     }
@@ -674,6 +677,8 @@ static int run_maxscore(query *q, bl_iter **kids, size_t n, double boost,
     (void)q;
     if (l == NULL || cum == NULL || s == NULL)
         return BL_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        s[i] = 0;               /* kept zeroed between candidates */
     for (size_t i = 0; i < n; i++) {
         l[i].it = kids[i];
         l[i].idx = i;
@@ -723,11 +728,8 @@ static int run_maxscore(query *q, bl_iter **kids, size_t n, double boost,
             skip = true;
         for (size_t i = 0; i < n_excl && !skip; i++)
             skip = bl_iter_seek(excl[i], d) == d;
-        if (!skip)
-            c->total++;
         if (!skip) {
-            for (size_t i = 0; i < n; i++)
-                s[i] = 0;
+            c->total++;
             for (size_t i = ne; i < n; i++)
                 if (l[i].it->doc == d) {
                     s[l[i].idx] = bl_iter_score(l[i].it);
@@ -744,11 +746,17 @@ static int run_maxscore(query *q, bl_iter **kids, size_t n, double boost,
                 }
             }
         }
-        if (!skip) {
+        /* The scores summed in clause order, whatever order they came in
+        ** (the same sum as exhaustive scoring), and s left zeroed. */
+        for (size_t i = 0; i < n; i++) {
+            total += s[i];
+            s[i] = 0;
+        }
+        /* Hits arrive in doc order and a tie never enters (topk.h): one
+        ** that does not beat theta is not offered. */
+        if (!skip && boost * total > theta) {
             bl_topk_hit h;
 
-            for (size_t i = 0; i < n; i++)
-                total += s[i];
             h.score = boost * total;
             h.doc = (uint64_t)base + d;
             h.date = BL_NO_DATE;
