@@ -327,6 +327,9 @@ static int verify_ids(const bl_segment *seg, char *msg, size_t cap)
                  !s.found)
             rc = bl_seg_fail(msg, cap, "columns: doc %u's id is not in its "
                              "id postings", d);
+        else if (rc == BL_ECORRUPT)    /* the lookup met bad terms */
+            rc = bl_seg_fail(msg, cap, "terms: looking up the id of doc %u "
+                             "meets a corrupt term dictionary", d);
     }
     bl_buf_free(&id);
     return rc;
