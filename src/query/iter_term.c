@@ -68,12 +68,12 @@ int bl_iter_ctx_status(const bl_iter_ctx *ctx)
 
 typedef struct term_iter {
     bl_iter it;
-    const bl_segment *seg;
     const bl_bm25 *m;
     double weight;             /* boost * idf */
     size_t n;                  /* field cursors: 1 or 2 */
     bl_field_id field[BL_N_TEXT_FIELDS];
     bl_postings *p[BL_N_TEXT_FIELDS];
+    bl_field_lengths len[BL_N_TEXT_FIELDS];  /* each cursor's field's */
 } term_iter;
 
 static uint32_t term_min(term_iter *t)
@@ -118,7 +118,7 @@ static double term_score(bl_iter *it)
         if (t->p[i]->doc == it->doc)
             tft += bl_bm25_field_tf(
                 t->m, t->field[i], (double)bl_postings_freq(t->p[i]),
-                bl_segment_field_len(t->seg, t->field[i], it->doc));
+                bl_field_lengths_get(&t->len[i], it->doc));
     return bl_bm25_saturate(t->m, t->weight, tft);
 }
 
@@ -180,6 +180,7 @@ bl_iter *bl_iter_term_new(bl_iter_ctx *ctx, const char *term,
         t->p[t->n] = bl_iter_ctx_postings(ctx, fields[i], &ti, false);
         if (t->p[t->n] == NULL)
             return NULL;
+        bl_segment_field_lengths(ctx->seg, fields[i], &t->len[t->n]);
         t->field[t->n++] = fields[i];
         t->it.cost += ti.df;
         tft += bl_bm25_field_bound(ctx->bm25, fields[i], ti.max_tf, 1);
@@ -188,7 +189,6 @@ bl_iter *bl_iter_term_new(bl_iter_ctx *ctx, const char *term,
         return NULL;
     t->it.ops = &term_ops;
     t->it.doc = BL_ITER_UNSET;
-    t->seg = ctx->seg;
     t->m = ctx->bm25;
     t->weight = weight;
     t->it.max_score = bl_bm25_saturate(ctx->bm25, weight, tft);

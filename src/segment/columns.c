@@ -268,13 +268,25 @@ void bl_columns_unload(bl_segment *seg)
     seg->source_names = NULL;
 }
 
+void bl_segment_field_lengths(const bl_segment *seg, bl_field_id field,
+                              bl_field_lengths *out)
+{
+    memset(out, 0, sizeof *out);
+    if ((unsigned)field >= BL_N_TEXT_FIELDS)
+        return;                /* docs 0: every length reads 0 */
+    out->p = seg->len_p[field];
+    out->end = seg->len_end;
+    out->w = seg->len_w[field];
+    out->docs = seg->docs;
+}
+
 uint32_t bl_segment_field_len(const bl_segment *seg, bl_field_id field,
                               uint32_t doc)
 {
-    if ((unsigned)field >= BL_N_TEXT_FIELDS || doc >= seg->docs)
-        return 0;
-    return (uint32_t)bl_bitpack_get_in(seg->len_p[field], seg->len_end, doc,
-                                       seg->len_w[field]);
+    bl_field_lengths l;
+
+    bl_segment_field_lengths(seg, field, &l);
+    return bl_field_lengths_get(&l, doc);
 }
 
 int64_t bl_segment_date(const bl_segment *seg, uint32_t doc)

@@ -23,6 +23,7 @@
 
 #include "base/buf.h"
 #include "byline.h"
+#include "segment/bitpack.h"
 
 #define BL_DOC_END UINT32_MAX  /* returned once a cursor is exhausted */
 #define BL_BLOCK_DOCS 128      /* documents per postings block */
@@ -203,6 +204,27 @@ void bl_postings_block_bound(bl_postings *p, uint32_t target, uint32_t *last,
 /* Length in tokens of a text field of doc (stopwords included). */
 uint32_t bl_segment_field_len(const bl_segment *seg, bl_field_id field,
                               uint32_t doc);
+
+/* A text field's lengths, for a loop that reads many (scoring reads one
+** for every candidate posting): bl_segment_field_lengths fills it, and
+** bl_field_lengths_get(l, doc) equals bl_segment_field_len(seg, field,
+** doc) without a call. */
+typedef struct bl_field_lengths {
+    const uint8_t *p, *end;    /* the packed run, the end of its section */
+    unsigned w;                /* bits a length */
+    uint32_t docs;
+} bl_field_lengths;
+
+void bl_segment_field_lengths(const bl_segment *seg, bl_field_id field,
+                              bl_field_lengths *out);
+
+static inline uint32_t bl_field_lengths_get(const bl_field_lengths *l,
+                                            uint32_t doc)
+{
+    return doc < l->docs ? (uint32_t)bl_bitpack_get_in(l->p, l->end, doc,
+                                                       l->w)
+                         : 0;
+}
 
 /* The date column: seconds since the epoch, or BL_NO_DATE. */
 int64_t bl_segment_date(const bl_segment *seg, uint32_t doc);
