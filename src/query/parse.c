@@ -155,9 +155,13 @@ static void skip_ws(parser *p)
 /* An operator word (AND, OR, NOT, &&, ||) standing alone at p->i. */
 static bool at_op(const parser *p, const char *op)
 {
-    size_t n = strlen(op);
+    size_t n;
     char after;
 
+    /* Asked at every word for each operator: most fail on the first byte. */
+    if (p->i >= p->len || p->s[p->i] != op[0])
+        return false;
+    n = strlen(op);
     if (p->len - p->i < n || memcmp(p->s + p->i, op, n) != 0)
         return false;
     after = p->i + n < p->len ? p->s[p->i + n] : '\0';
