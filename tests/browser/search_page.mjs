@@ -61,9 +61,21 @@ try {
   check(await page.evaluate(() => document.activeElement.id) === 'q',
         'the search box has the focus');
 
+  // A slow typist: the list for the first letter is showing when the next
+  // ones come; at once, before any new answer, it keeps only the words
+  // that still complete what is typed.
+  const items = page.locator('#suggestions li');
+  await page.locator('#q').pressSequentially(prefix.slice(0, 1));
+  await items.first().waitFor({ state: 'visible', timeout: 15000 });
+  await page.locator('#q').pressSequentially(prefix.slice(1));
+  const pruned = await items.allInnerTexts();
+  check(pruned.every((t) => t.toLowerCase().startsWith(prefix.toLowerCase())),
+        `typing on prunes the list shown: ${pruned.join(' | ')}`);
+  await page.locator('#q').fill('');
+  await page.waitForTimeout(300);
+
   // Autocomplete, from /suggest, debounced.
   await page.locator('#q').pressSequentially(prefix, { delay: 60 });
-  const items = page.locator('#suggestions li');
   await items.first().waitFor({ state: 'visible', timeout: 15000 });
   const texts = await items.allInnerTexts();
   check(texts.length > 0, `suggestions for "${prefix}": ${texts.join(' | ')}`);

@@ -229,8 +229,14 @@
       return;
     }
     if (q.value !== text || document.activeElement !== q) return;
+    showSuggestions(body.suggestions, text);
+  }
+
+  // The list for text: the words that complete it (not text itself), the
+  // completion in bold.
+  function showSuggestions(words, text) {
     const typed = text.toLowerCase();
-    const items = body.suggestions
+    const items = words
       .filter((w) => w.toLowerCase() !== typed.trim())
       .map((w, i) => {
         const li = document.createElement('li');
@@ -252,11 +258,21 @@
       });
     list.replaceChildren(...items);
     active = -1;
+    q.removeAttribute('aria-activedescendant');
     list.hidden = items.length === 0;
     q.setAttribute('aria-expanded', items.length ? 'true' : 'false');
   }
 
   q.addEventListener('input', () => {
+    // Until the new suggestions come, keep only those of the list shown
+    // that still complete what is typed (a slow answer for a shorter
+    // prefix must not stand for this one).
+    if (!list.hidden) {
+      const typed = q.value.toLowerCase();
+      showSuggestions([...list.children].map((li) => li.dataset.value)
+                        .filter((w) => w.toLowerCase().startsWith(typed)),
+                      q.value);
+    }
     clearTimeout(suggestTimer);
     suggestTimer = setTimeout(suggest, 120);
   });
