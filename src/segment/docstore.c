@@ -864,27 +864,32 @@ void bl_store_ctx_free(bl_store_ctx *ctx)
     free(ctx);
 }
 
-/* Digest one dictionary of STOREDICT: exactly one zstd frame of len bytes,
-** with its size and checksum, that holds a dictionary (raw is scratch);
-** the DDict keeps its own copy. */
-static int load_dict(const uint8_t *p, uint32_t len, bl_buf *raw,
-                     ZSTD_DDict **ddict)
+/* Digest dictionary k of STOREDICT: exactly one zstd frame, with its size
+** and checksum, that holds a dictionary; the DDict keeps its own copy. */
+static int load_dict(const bl_segment *seg, uint32_t k, ZSTD_DDict **ddict)
 {
-    unsigned long long size = ZSTD_getFrameContentSize(p, len);
+    const uint8_t *p;
+    uint32_t len;
+    unsigned long long size;
+    uint8_t *raw;
     size_t got;
 
+    dict_at(seg, k, &p, &len);
+    size = ZSTD_getFrameContentSize(p, len);
     if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR ||
         size == 0 || size > MAX_DICT_RAW ||
         ZSTD_findFrameCompressedSize(p, len) != len)
         return BL_ECORRUPT;
-    bl_buf_reset(raw);
-    if (bl_buf_reserve(raw, (size_t)size) != BL_OK)
+    raw = malloc((size_t)size);
+    if (raw == NULL)
         return BL_ENOMEM;
-    got = ZSTD_decompress(raw->p, (size_t)size, p, len);
-    if (ZSTD_isError(got) || got != size)
-        return BL_ECORRUPT;
-    *ddict = ZSTD_createDDict_advanced(raw->p, got, ZSTD_dlm_byCopy,
-                                       ZSTD_dct_auto, ZSTD_defaultCMem);
+    got = ZSTD_decompress(raw, (size_t)size, p, len);
+    *ddict = ZSTD_isError(got) || got != size
+                 ? NULL
+                 : ZSTD_createDDict_advanced(raw, got, ZSTD_dlm_byCopy,
+                                             ZSTD_dct_auto,
+                                             ZSTD_defaultCMem);
+    free(raw);
     return *ddict != NULL ? BL_OK : BL_ECORRUPT;
 }
 
@@ -942,13 +947,7 @@ static int get_ddict(const bl_segment *seg, uint32_t k, ZSTD_DDict **out)
     pthread_mutex_lock(&t->mu);
     *out = atomic_load_explicit(&t->d[k], memory_order_relaxed);
     if (*out == NULL) {
-        bl_buf raw = BL_BUF_INIT;
-        const uint8_t *p;
-        uint32_t len;
-
-        dict_at(seg, k, &p, &len);
-        rc = load_dict(p, len, &raw, out);
-        bl_buf_free(&raw);
+        rc = load_dict(seg, k, out);
         if (rc == BL_OK)
             atomic_store_explicit(&t->d[k], *out, memory_order_release);
     }
