@@ -10,7 +10,8 @@
 ** footer) and the offset within it (mod its length) of the valid file
 ** locate the byte; op % 4 is 0 xor, 1 set, 2 add, 3 cut the file there.
 ** The copy is written to a file and opened; everything a query can read
-** is then walked: every term of every field, its postings with positions
+** is then walked: every term of every field (looked up alone and in all
+** fields at once), its postings with positions
 ** and block bounds, seeks, the columns and every stored article.
 ** None of it may crash, leak or hang; errors must be BL_ECORRUPT (or
 ** BL_EVERSION from open), never anything else.
@@ -177,6 +178,14 @@ static void walk(const bl_segment *seg)
                        strlen(c.term) <= c.term_len, "term length");
             check_rc(bl_segment_term(seg, field, c.term, c.term_len, &t2),
                      "term");
+            {
+                bl_term_info all[BL_N_FIELDS];
+                unsigned found;
+
+                check_rc(bl_segment_term_fields(seg, c.term, c.term_len,
+                                                (1u << BL_N_FIELDS) - 1,
+                                                &found, all), "term fields");
+            }
             if (bl_postings_open(seg, field, &ti, field < BL_N_TEXT_FIELDS,
                                  post) != BL_OK)
                 continue;

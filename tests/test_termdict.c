@@ -1,8 +1,10 @@
 /* test_termdict.c - the term dictionary (segment/termdict.c) written by
 ** bl_termdict_add and read over an in-memory segment: exact lookups and
 ** prefix cursors against a sorted array of keys, for dictionaries of every
-** size around the block boundaries; keys sharing long prefixes, the longest
-** keys, bytes 0x00 and 0xff; disorder refused; corrupted bytes harmless.
+** size around the block boundaries, and lookups of a term in several fields
+** at once; keys sharing long prefixes, the longest keys, bytes 0x00 and 0xff
+** (which part a term's fields in the key order); disorder refused;
+** corrupted bytes harmless.
 */
 #include "fixture.h"
 
@@ -11,6 +13,7 @@
 
 #include "segment/segfile.h"
 
+/* A dictionary key (format.h): term bytes, then the field byte. */
 typedef struct key {
     uint8_t b[1 + BL_MAX_TERM];
     size_t len;
@@ -29,6 +32,16 @@ static int key_cmp(const void *x, const void *y)
     return a->len < b->len ? -1 : a->len > b->len;
 }
 
+#define FIELD(k) ((k)->b[(k)->len - 1])
+#define TERM(k) ((const char *)(k)->b)
+#define TERM_LEN(k) ((k)->len - 1)
+
+/* Look k up in the dictionary as the sorted array a of n keys would. */
+static const key *find_key(const key *k, const key *a, size_t n)
+{
+    return bsearch(k, a, n, sizeof *a, key_cmp);
+}
+
 /* n sorted unique keys over the four fields with plausible statistics. */
 static key *make_keys(fx_rng *r, size_t n)
 {
@@ -38,8 +51,8 @@ static key *make_keys(fx_rng *r, size_t n)
     while (m < n) {
         key *e = &k[m];
         size_t len;
+        uint8_t field = (uint8_t)fx_rng_below(r, BL_N_FIELDS);
 
-        e->b[0] = (uint8_t)fx_rng_below(r, BL_N_FIELDS);
         switch (fx_rng_below(r, 6)) {
         case 0:
             len = BL_MAX_TERM;                    /* the longest */
@@ -54,12 +67,13 @@ static key *make_keys(fx_rng *r, size_t n)
             /* Few letters: long shared prefixes; sometimes 0x00 / 0xff. */
             uint64_t c = fx_rng_below(r, 40);
 
-            e->b[1 + i] = c == 0 ? 0x00 : c == 1 ? 0xff
-                          : (uint8_t)('a' + c % 3);
+            e->b[i] = c == 0 ? 0x00 : c == 1 ? 0xff
+                      : (uint8_t)('a' + c % 3);
         }
+        e->b[len] = field;
         e->len = 1 + len;
         e->df = 1 + (uint32_t)(fx_rng_below(r, 3) ? 0 : fx_rng_below(r, 500));
-        if (e->b[0] < BL_N_TEXT_FIELDS) {
+        if (field < BL_N_TEXT_FIELDS) {
             e->cf = e->df + (fx_rng_below(r, 2) ? 0 : fx_rng_below(r, 900));
             e->max_tf = e->cf == e->df ? 1
                         : e->df == 1 ? (uint32_t)e->cf
@@ -149,34 +163,34 @@ static void run_size(size_t want, uint64_t seed)
         bl_term_info ti;
         key probe = k[i];
 
-        assert_int_equal(bl_segment_term(&d.seg, k[i].b[0],
-                                         (const char *)k[i].b + 1,
-                                         k[i].len - 1, &ti), BL_OK);
+        assert_int_equal(bl_segment_term(&d.seg, FIELD(&k[i]), TERM(&k[i]),
+                                         TERM_LEN(&k[i]), &ti), BL_OK);
         check_info(k, i, &ti, po, xo);
         po += k[i].post;
         xo += k[i].pos;
-        /* A longer key (if absent) and a shorter one (if absent). */
+        /* A longer term (if absent) and a shorter one (if absent). */
         if (probe.len < sizeof probe.b) {
-            probe.b[probe.len++] = 'z';
-            if (!bsearch(&probe, k, n, sizeof *k, key_cmp))
-                assert_int_equal(bl_segment_term(&d.seg, probe.b[0],
-                                                 (const char *)probe.b + 1,
-                                                 probe.len - 1, &ti),
+            probe.b[probe.len - 1] = 'z';
+            probe.b[probe.len++] = FIELD(&k[i]);
+            if (!find_key(&probe, k, n))
+                assert_int_equal(bl_segment_term(&d.seg, FIELD(&probe),
+                                                 TERM(&probe),
+                                                 TERM_LEN(&probe), &ti),
                                  BL_ENOTFOUND);
         }
-        /* One byte up or down at a random place: found exactly when the
-        ** sorted array holds it (the lookup skips entries by their shared
-        ** prefix, which this exercises). */
+        /* One byte up or down at a random place of the term: found
+        ** exactly when the sorted array holds it (the lookup skips entries
+        ** by their shared prefix, which this exercises). */
         for (int dir = -1; dir <= 1; dir += 2) {
-            size_t at = 1 + fx_rng_below(&r, probe.len - 1);
+            size_t at = fx_rng_below(&r, TERM_LEN(&k[i]));
             const key *hit;
 
             probe = k[i];
             probe.b[at] = (uint8_t)(probe.b[at] + dir);
-            hit = bsearch(&probe, k, n, sizeof *k, key_cmp);
-            assert_int_equal(bl_segment_term(&d.seg, probe.b[0],
-                                             (const char *)probe.b + 1,
-                                             probe.len - 1, &ti),
+            hit = find_key(&probe, k, n);
+            assert_int_equal(bl_segment_term(&d.seg, FIELD(&probe),
+                                             TERM(&probe), TERM_LEN(&probe),
+                                             &ti),
                              hit ? BL_OK : BL_ENOTFOUND);
             if (hit)
                 assert_int_equal(ti.df, hit->df);
@@ -184,39 +198,70 @@ static void run_size(size_t want, uint64_t seed)
         probe = k[i];
         if (probe.len > 2) {
             probe.len--;
-            if (!bsearch(&probe, k, n, sizeof *k, key_cmp))
-                assert_int_equal(bl_segment_term(&d.seg, probe.b[0],
-                                                 (const char *)probe.b + 1,
-                                                 probe.len - 1, &ti),
+            probe.b[probe.len - 1] = FIELD(&k[i]);
+            if (!find_key(&probe, k, n))
+                assert_int_equal(bl_segment_term(&d.seg, FIELD(&probe),
+                                                 TERM(&probe),
+                                                 TERM_LEN(&probe), &ti),
                                  BL_ENOTFOUND);
         }
     }
-    /* Prefix cursors over random prefixes of random keys, and "". */
+    /* Every term in random sets of fields at once: each field's answer is
+    ** the sorted array's, whatever lies between the term's keys. */
+    for (size_t i = 0; i < n; i++) {
+        unsigned mask = (unsigned)fx_rng_below(&r, 1u << BL_N_FIELDS), found;
+        bl_term_info all[BL_N_FIELDS];
+
+        if (i % 3 == 0)
+            mask |= 1u << FIELD(&k[i]);
+        assert_int_equal(bl_segment_term_fields(&d.seg, TERM(&k[i]),
+                                                TERM_LEN(&k[i]), mask, &found,
+                                                all), BL_OK);
+        assert_int_equal(found & ~mask, 0);
+        for (unsigned f = 0; f < BL_N_FIELDS; f++) {
+            key probe = k[i];
+            const key *hit;
+
+            if (!(mask & (1u << f)))
+                continue;
+            probe.b[probe.len - 1] = (uint8_t)f;
+            hit = find_key(&probe, k, n);
+            assert_int_equal(!!(found & (1u << f)), hit != NULL);
+            if (hit) {
+                assert_int_equal(all[f].df, hit->df);
+                assert_int_equal(all[f].cf, hit->cf);
+                assert_int_equal(all[f].max_tf, hit->max_tf);
+            }
+        }
+    }
+    /* Prefix cursors over random prefixes of random terms, and "", in one
+    ** field and in all. */
     for (int round = 0; round < 60 && n > 0; round++) {
         const key *src = &k[fx_rng_below(&r, n)];
         size_t pl = round == 0 ? 0 : fx_rng_below(&r, src->len);
-        uint8_t field = src->b[0];
+        unsigned field = round % 4 == 3 ? BL_ANY_FIELD : FIELD(src);
         bl_term_cursor c;
         bl_term_info ti;
         size_t j = 0, got = 0;
         uint64_t p2 = 0, x2 = 0;
 
-        assert_int_equal(bl_term_cursor_open(&d.seg, field,
-                                             (const char *)src->b + 1, pl,
-                                             &c), BL_OK);
+        assert_int_equal(bl_term_cursor_open(&d.seg, (bl_field_id)field,
+                                             TERM(src), pl, &c), BL_OK);
         while (bl_term_cursor_next(&c, &ti) == BL_OK) {
             /* The next key of this field with the prefix, in order. */
             for (; j < n; j++) {
-                if (k[j].b[0] == field && k[j].len - 1 >= pl &&
-                    memcmp(k[j].b + 1, src->b + 1, pl) == 0)
+                if ((field == BL_ANY_FIELD || FIELD(&k[j]) == field) &&
+                    TERM_LEN(&k[j]) >= pl &&
+                    memcmp(TERM(&k[j]), TERM(src), pl) == 0)
                     break;
                 p2 += k[j].post;
                 x2 += k[j].pos;
             }
             assert_true(j < n);
-            assert_int_equal(c.term_len, k[j].len - 1);
-            assert_memory_equal(c.term, k[j].b + 1, c.term_len);
+            assert_int_equal(c.term_len, TERM_LEN(&k[j]));
+            assert_memory_equal(c.term, TERM(&k[j]), c.term_len);
             assert_int_equal(c.term[c.term_len], '\0');
+            assert_int_equal(c.term_field, FIELD(&k[j]));
             check_info(k, j, &ti, p2, x2);
             p2 += k[j].post;
             x2 += k[j].pos;
@@ -225,8 +270,9 @@ static void run_size(size_t want, uint64_t seed)
         }
         assert_int_equal(c.rc, BL_DONE);
         for (; j < n; j++)
-            assert_false(k[j].b[0] == field && k[j].len - 1 >= pl &&
-                         memcmp(k[j].b + 1, src->b + 1, pl) == 0);
+            assert_false((field == BL_ANY_FIELD || FIELD(&k[j]) == field) &&
+                         TERM_LEN(&k[j]) >= pl &&
+                         memcmp(TERM(&k[j]), TERM(src), pl) == 0);
         assert_true(got >= 1);
     }
     unbuild(&d);
@@ -261,6 +307,17 @@ static void empty_dictionary(void **state)
     assert_int_equal(bl_term_cursor_next(&c, &ti), BL_DONE);
     assert_int_equal(bl_segment_term(&d.seg, BL_N_FIELDS, "a", 1, &ti),
                      BL_EINVAL);
+    {
+        bl_term_info all[BL_N_FIELDS];
+        unsigned found = 7;
+
+        assert_int_equal(bl_segment_term_fields(&d.seg, "a", 1, 3, &found,
+                                                all), BL_OK);
+        assert_int_equal(found, 0);
+        assert_int_equal(bl_segment_term_fields(&d.seg, "a", 1,
+                                                1u << BL_N_FIELDS, &found,
+                                                all), BL_EINVAL);
+    }
     unbuild(&d);
 }
 
@@ -268,12 +325,13 @@ static void empty_dictionary(void **state)
 static void writer_refuses_bad_keys(void **state)
 {
     bl_termdict_writer w;
-    uint8_t k1[3] = {1, 'b', 'b'}, k2[3] = {1, 'a', 'z'}, k3[1] = {1};
+    uint8_t k1[3] = {'b', 'b', 1}, k2[3] = {'a', 'z', 1}, k3[1] = {1};
+    uint8_t k4[2] = {'c', BL_N_FIELDS};
     uint8_t big[2 + BL_MAX_TERM];
     (void)state;
 
     memset(big, 'x', sizeof big);
-    big[0] = 1;
+    big[sizeof big - 1] = 1;
     bl_termdict_writer_init(&w);
     assert_int_equal(bl_termdict_add(&w, k1, 3, 1, 1, 1, 0, 1, 0), BL_OK);
     assert_int_equal(bl_termdict_add(&w, k1, 3, 1, 1, 1, 0, 1, 0),
@@ -281,6 +339,8 @@ static void writer_refuses_bad_keys(void **state)
     assert_int_equal(bl_termdict_add(&w, k2, 3, 1, 1, 1, 0, 1, 0),
                      BL_EINVAL);
     assert_int_equal(bl_termdict_add(&w, k3, 1, 1, 1, 1, 0, 1, 0),
+                     BL_EINVAL);
+    assert_int_equal(bl_termdict_add(&w, k4, 2, 1, 1, 1, 0, 1, 0),
                      BL_EINVAL);
     assert_int_equal(bl_termdict_add(&w, big, sizeof big, 1, 1, 1, 0, 1, 0),
                      BL_EINVAL);
@@ -310,12 +370,13 @@ static void corrupt_bytes_never_crash(void **state)
         /* As an open of the damaged file would see it. */
         bl_termdict_unload(&d.seg);
         assert_int_equal(bl_termdict_load(&d.seg), BL_OK);
-        for (int f = 0; f < BL_N_FIELDS; f++) {
+        for (int f = 0; f <= BL_ANY_FIELD; f++) {
             bl_term_cursor c;
             bl_term_info ti;
             int guard = 0;
 
-            if (bl_term_cursor_open(&d.seg, f, "", 0, &c) == BL_OK)
+            if (bl_term_cursor_open(&d.seg, (bl_field_id)f, "", 0, &c) ==
+                BL_OK)
                 while (bl_term_cursor_next(&c, &ti) == BL_OK &&
                        guard++ < 5000)
                     assert_true(c.term_len <= BL_MAX_TERM);
@@ -324,8 +385,12 @@ static void corrupt_bytes_never_crash(void **state)
             const key *e = &k[fx_rng_below(&r, n)];
             bl_term_info ti;
 
-            bl_segment_term(&d.seg, e->b[0], (const char *)e->b + 1,
-                            e->len - 1, &ti);
+            bl_term_info all[BL_N_FIELDS];
+            unsigned found;
+
+            bl_segment_term(&d.seg, FIELD(e), TERM(e), TERM_LEN(e), &ti);
+            bl_segment_term_fields(&d.seg, TERM(e), TERM_LEN(e),
+                                   (1u << BL_N_FIELDS) - 1, &found, all);
         }
         target->p[at] = old;
         bl_termdict_unload(&d.seg);

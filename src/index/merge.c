@@ -417,22 +417,30 @@ static int advance(merge_src *s)
     return rc == BL_DONE ? BL_OK : rc;
 }
 
-/* Compare a cursor's term with the term bytes t[0..len). */
-static int term_cmp(const bl_term_cursor *c, const uint8_t *t, size_t len)
+/* The key (term, then field byte: format.h) of a cursor's current term in
+** key; returns its length. */
+static size_t cursor_key(const bl_term_cursor *c, uint8_t *key)
 {
-    size_t m = c->term_len < len ? c->term_len : len;
-    int r = memcmp(c->term, t, m);
+    memcpy(key, c->term, c->term_len);
+    key[c->term_len] = (uint8_t)c->term_field;
+    return c->term_len + 1;
+}
+
+static int key_cmp(const uint8_t *a, size_t alen, const uint8_t *b,
+                   size_t blen)
+{
+    int r = memcmp(a, b, alen < blen ? alen : blen);
 
     if (r != 0)
         return r;
-    return c->term_len < len ? -1 : c->term_len > len;
+    return alen < blen ? -1 : alen > blen;
 }
 
 /* Write the gathered term (key, n documents, n_pos positions). */
 static int write_term(merger *g, const uint8_t *key, size_t key_len,
                       uint32_t n, size_t n_pos)
 {
-    bl_field_id f = (bl_field_id)key[0];
+    bl_field_id f = (bl_field_id)key[key_len - 1];
     bool text = f < BL_N_TEXT_FIELDS;
     size_t p0 = g->post.len, x0 = g->pos.len;
     uint32_t max_tf = 0;
@@ -462,10 +470,6 @@ static int write_term(merger *g, const uint8_t *key, size_t key_len,
     return rc;
 }
 
-/* The terms of field f: the sources' dictionaries walked together in byte
-** order, each term's live postings gathered from the sources in order (so
-** that merged doc ids increase) and written once; a term left without
-** live postings disappears. */
 /* Hand back the pages of s's postings and positions before its current
 ** term, a MB at a time: the walk reads them in order, once. */
 static void hand_back(merge_src *s)
@@ -483,45 +487,53 @@ static void hand_back(merge_src *s)
     }
 }
 
-static int merge_field(merger *g, bl_field_id f)
+/* The terms of every field: the sources' dictionaries walked together in
+** key order, each term's live postings gathered from the sources in order
+** (so that merged doc ids increase) and written once; a term left without
+** live postings disappears. */
+static int merge_terms(merger *g)
 {
-    uint8_t key[1 + BL_MAX_TERM];
+    uint8_t key[1 + BL_MAX_TERM], other[1 + BL_MAX_TERM];
     int rc = BL_OK;
 
     for (size_t i = 0; i < g->n && rc == BL_OK; i++) {
         g->where = g->src[i].name;
-        rc = bl_term_cursor_open(g->src[i].seg, f, "", 0, &g->src[i].cur);
+        rc = bl_term_cursor_open(g->src[i].seg, BL_ANY_FIELD, "", 0,
+                                 &g->src[i].cur);
         if (rc == BL_OK)
             rc = advance(&g->src[i]);
     }
     while (rc == BL_OK) {
-        const bl_term_cursor *best = NULL;
+        size_t len = 0, olen;
         uint32_t n = 0;
-        size_t n_pos = 0, len;
+        size_t n_pos = 0;
 
-        for (size_t i = 0; i < g->n; i++)
-            if (g->src[i].has_term &&
-                (best == NULL ||
-                 term_cmp(&g->src[i].cur, (const uint8_t *)best->term,
-                          best->term_len) < 0))
-                best = &g->src[i].cur;
-        if (best == NULL)
+        for (size_t i = 0; i < g->n; i++) {
+            if (!g->src[i].has_term)
+                continue;
+            olen = cursor_key(&g->src[i].cur, other);
+            if (len == 0 || key_cmp(other, olen, key, len) < 0) {
+                memcpy(key, other, olen);
+                len = olen;
+            }
+        }
+        if (len == 0)
             break;
-        key[0] = (uint8_t)f;
-        len = best->term_len;
-        memcpy(key + 1, best->term, len);
         for (size_t i = 0; i < g->n && rc == BL_OK; i++) {
             merge_src *s = &g->src[i];
 
-            if (!s->has_term || term_cmp(&s->cur, key + 1, len) != 0)
+            if (!s->has_term)
+                continue;
+            olen = cursor_key(&s->cur, other);
+            if (key_cmp(other, olen, key, len) != 0)
                 continue;
             hand_back(s);
-            rc = gather(g, s, f, &n, &n_pos);
+            rc = gather(g, s, s->cur.term_field, &n, &n_pos);
             if (rc == BL_OK)
                 rc = advance(s);
         }
         if (rc == BL_OK && n > 0)
-            rc = write_term(g, key, 1 + len, n, n_pos);
+            rc = write_term(g, key, len, n, n_pos);
     }
     return rc;
 }
@@ -780,8 +792,8 @@ int bl_merge_segments(const char *dir, const bl_analyzer_opts *opts,
             rc = merge_sources(&g);
         if (rc == BL_OK)
             rc = merge_columns(&g);
-        for (int f = 0; f < BL_N_FIELDS && rc == BL_OK; f++)
-            rc = merge_field(&g, (bl_field_id)f);
+        if (rc == BL_OK)
+            rc = merge_terms(&g);
         if (rc == BL_OK) {
             g.where = NULL;
             for (size_t i = 0; i < g.n; i++)

@@ -132,16 +132,18 @@ static const tcache_ent *tcache_find(const query *q, size_t seg,
     return NULL;
 }
 
-static int tcache_lookup(query *q, size_t seg, bl_field_id field,
-                         const char *term, const tcache_ent **out)
+/* The entries of term in segment seg for the nf fields f (at most two), in
+** out: from the cache, else the dictionary, the missing fields in one
+** lookup. */
+static int tcache_lookup(query *q, size_t seg, const bl_field_id *f,
+                         size_t nf, const char *term,
+                         const tcache_ent **out)
 {
-    tcache_ent *e;
+    bl_term_info all[BL_N_FIELDS];
+    unsigned want = 0, found;
     int rc;
 
-    *out = tcache_find(q, seg, field, term);
-    if (*out != NULL)
-        return BL_OK;
-    if (q->n_tc == q->cap_tc) {
+    if (q->n_tc + nf > q->cap_tc) {
         size_t cap = q->cap_tc ? q->cap_tc * 2 : 16;
         tcache_ent *v = bl_arena_alloc(q->arena, cap * sizeof *v);
 
@@ -152,17 +154,30 @@ static int tcache_lookup(query *q, size_t seg, bl_field_id field,
         q->tc = v;
         q->cap_tc = cap;
     }
-    e = &q->tc[q->n_tc];
-    rc = bl_segment_term(bl_snapshot_segment(q->snap, seg), field, term,
-                         strlen(term), &e->ti);
-    if (rc != BL_OK && rc != BL_ENOTFOUND)
+    for (size_t i = 0; i < nf; i++) {
+        out[i] = tcache_find(q, seg, f[i], term);
+        if (out[i] == NULL)
+            want |= 1u << f[i];
+    }
+    if (want == 0)
+        return BL_OK;
+    rc = bl_segment_term_fields(bl_snapshot_segment(q->snap, seg), term,
+                                strlen(term), want, &found, all);
+    if (rc != BL_OK)
         return rc;
-    e->term = term;
-    e->field = field;
-    e->seg = seg;
-    e->rc = rc;
-    q->n_tc++;
-    *out = e;
+    for (size_t i = 0; i < nf; i++) {
+        tcache_ent *e;
+
+        if (out[i] != NULL)
+            continue;
+        e = &q->tc[q->n_tc++];
+        e->term = term;
+        e->field = f[i];
+        e->seg = seg;
+        e->rc = found & (1u << f[i]) ? BL_OK : BL_ENOTFOUND;
+        e->ti = all[f[i]];
+        out[i] = e;
+    }
     return BL_OK;
 }
 
@@ -171,25 +186,24 @@ static int tcache_lookup(query *q, size_t seg, bl_field_id field,
 static int df_of(query *q, const bl_qnode *n, const char *term, uint64_t *df)
 {
     const bl_field_id *f;
+    uint64_t d[2] = {0, 0};
     size_t nf;
 
     *df = 0;
     node_fields(n, &f, &nf);
-    for (size_t i = 0; i < nf; i++) {
-        uint64_t d = 0;
+    for (size_t sg = 0; sg < bl_snapshot_segment_count(q->snap); sg++) {
+        const tcache_ent *e[2];
+        int rc = tcache_lookup(q, sg, f, nf, term, e);
 
-        for (size_t sg = 0; sg < bl_snapshot_segment_count(q->snap); sg++) {
-            const tcache_ent *e;
-            int rc = tcache_lookup(q, sg, f[i], term, &e);
-
-            if (rc != BL_OK)
-                return rc;
-            if (e->rc == BL_OK)
-                d += e->ti.df;
-        }
-        if (d > *df)
-            *df = d;
+        if (rc != BL_OK)
+            return rc;
+        for (size_t i = 0; i < nf; i++)
+            if (e[i]->rc == BL_OK)
+                d[i] += e[i]->ti.df;
     }
+    for (size_t i = 0; i < nf; i++)
+        if (d[i] > *df)
+            *df = d[i];
     return BL_OK;
 }
 
@@ -248,34 +262,39 @@ static int expand_prefix(query *q, bl_qnode *n)
     bool truncated = false;
     const bl_field_id *f;
     size_t nf;
+    unsigned mask = 0;
 
     node_fields(n, &f, &nf);
+    for (size_t i = 0; i < nf; i++)
+        mask |= 1u << f[i];
+    /* One walk per segment over every field's terms (a term's fields are
+    ** neighbours in the dictionary): the node's, each once. */
     for (size_t s = 0; s < bl_snapshot_segment_count(q->snap); s++) {
         const bl_segment *seg = bl_snapshot_segment(q->snap, s);
+        bl_term_cursor c;
+        bl_term_info ti;
+        const char *last = NULL;
+        size_t got = 0;
+        int rc = bl_term_cursor_open(seg, BL_ANY_FIELD, pre, plen, &c);
 
-        for (size_t i = 0; i < nf; i++) {
-            bl_term_cursor c;
-            bl_term_info ti;
-            size_t got = 0;
-            int rc = bl_term_cursor_open(seg, f[i], pre, plen, &c);
+        while (rc == BL_OK && (rc = bl_term_cursor_next(&c, &ti)) == BL_OK) {
+            char *t;
 
-            while (rc == BL_OK && (rc = bl_term_cursor_next(&c, &ti)) ==
-                                      BL_OK) {
-                char *t;
-
-                if (got == max) {
-                    truncated = true;
-                    break;
-                }
-                t = bl_arena_strndup(q->arena, c.term, c.term_len);
-                if (t == NULL ||
-                    !push_str(q->arena, &v, &cnt, &cap, t))
-                    return BL_ENOMEM;
-                got++;
+            if (!(mask & (1u << c.term_field)) ||
+                (last != NULL && strcmp(last, c.term) == 0))
+                continue;
+            if (got == max) {
+                truncated = true;
+                break;
             }
-            if (rc != BL_OK && rc != BL_DONE && rc != BL_ENOTFOUND)
-                return rc;
+            t = bl_arena_strndup(q->arena, c.term, c.term_len);
+            if (t == NULL || !push_str(q->arena, &v, &cnt, &cap, t))
+                return BL_ENOMEM;
+            last = t;
+            got++;
         }
+        if (rc != BL_OK && rc != BL_DONE && rc != BL_ENOTFOUND)
+            return rc;
     }
     if (cnt > 0)
         qsort(v, cnt, sizeof *v, cmp_str);

@@ -1,4 +1,4 @@
-/* format.h - the segment file format, version 6, byte by byte. A segment is
+/* format.h - the segment file format, version 7, byte by byte. A segment is
 ** written once by index/ (builder.c through the writers of segment/) and read
 ** through segment.h. Change this comment, BL_SEG_VERSION and the code
 ** together.
@@ -33,8 +33,10 @@
 ** every value's low b bits, then per exception u8 index and
 ** varint(value >> b).
 **
-** TERMS: the term dictionary. Keys are (field byte, term bytes), sorted by
-** memcmp of the whole key (shorter first on a tie), unique. Keys are cut
+** TERMS: the term dictionary. Keys are (term bytes, field byte), sorted by
+** memcmp of the whole key (shorter first on a tie), unique: a term's entries
+** in its fields sit side by side (the field bytes, 0 to 3, sort below the
+** bytes of any text term), so that one lookup finds them all. Keys are cut
 ** into blocks of BL_TERMS_PER_BLOCK (the last may be shorter). A block:
 **   varint postings base   offset in POSTINGS of the block's first term
 **   varint positions base  offset in POSITIONS of the block's first term
@@ -129,7 +131,7 @@
 
 #define BL_SEG_MAGIC "BYLSEG1\n"
 #define BL_SEG_MAGIC_BYTES 8
-#define BL_SEG_VERSION 6
+#define BL_SEG_VERSION 7
 
 enum bl_sec {
     BL_SEC_META = 0,

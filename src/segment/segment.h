@@ -90,11 +90,22 @@ typedef struct bl_term_info {
 int bl_segment_term(const bl_segment *seg, bl_field_id field,
                     const char *term, size_t len, bl_term_info *out);
 
-/* A cursor over the terms of one field that start with a prefix, in byte
-** order. Caller-allocated; holds no heap memory. */
+/* Look up an exact term in each field f of the mask `fields` (bit 1 << f)
+** in one walk (a term's entries in its fields are neighbours): *found gets
+** the mask of those present, each with out[f] filled. BL_OK (whatever was
+** found), BL_EINVAL for a bit past the fields, or BL_ECORRUPT. */
+int bl_segment_term_fields(const bl_segment *seg, const char *term,
+                           size_t len, unsigned fields, unsigned *found,
+                           bl_term_info out[BL_N_FIELDS]);
+
+/* A cursor over the terms that start with a prefix, in one field or in all
+** (BL_ANY_FIELD), in key order: by term bytes, then by field. Caller-
+** allocated; holds no heap memory. */
+#define BL_ANY_FIELD BL_N_FIELDS
+
 typedef struct bl_term_cursor {
     const bl_segment *seg;     /* private */
-    bl_field_id field;         /* private */
+    bl_field_id field;         /* private: the field, or BL_ANY_FIELD */
     const char *prefix;        /* private: borrowed from the caller */
     size_t prefix_len;         /* private */
     uint64_t block;            /* private: dictionary block */
@@ -102,13 +113,14 @@ typedef struct bl_term_cursor {
     uint32_t left;             /* private: terms left in the block */
     char term[256 + 1];        /* the current term, NUL-terminated */
     size_t term_len;           /* its length */
+    bl_field_id term_field;    /* its field */
     int rc;                    /* private: sticky error */
     uint64_t post_off;         /* private: next term's postings offset */
     uint64_t pos_off;          /* private: next term's positions offset */
 } bl_term_cursor;
 
-/* Position c before the first term >= prefix in field. The prefix is
-** borrowed and must outlive the cursor. */
+/* Position c before the first term >= prefix in field (a field, or
+** BL_ANY_FIELD). The prefix is borrowed and must outlive the cursor. */
 int bl_term_cursor_open(const bl_segment *seg, bl_field_id field,
                         const char *prefix, size_t len, bl_term_cursor *c);
 

@@ -2,11 +2,13 @@
 ** used at flush, exact lookup and prefix cursors for the query side, and the
 ** walk of bl_segment_verify that also checks every term's lists.
 **
-** Keys are (field byte, term bytes) in memcmp order, front-coded in blocks
+** Keys are (term bytes, field byte) in memcmp order, front-coded in blocks
 ** of BL_TERMS_PER_BLOCK; the sparse index holds each block's offset and
-** lookups binary-search the blocks' first keys. Invariant: no decoder reads
-** past the TERMS section or builds a key longer than 1 + BL_MAX_TERM bytes,
-** whatever the bytes say (BL_ECORRUPT instead).
+** lookups binary-search the blocks' first keys. A term's entries in its
+** fields are neighbours, so one walk looks a term up in all the fields a
+** query searches. Invariant: no decoder reads past the TERMS section or
+** builds a key longer than 1 + BL_MAX_TERM bytes, whatever the bytes say
+** (BL_ECORRUPT instead).
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,8 +48,8 @@ int bl_termdict_add(bl_termdict_writer *w, const uint8_t *key, size_t len,
 {
     size_t shared = 0;
 
-    if (len < 2 || len > KEY_MAX || key[0] >= BL_N_FIELDS || df == 0 ||
-        cf < df || max_tf == 0)
+    if (len < 2 || len > KEY_MAX || key[len - 1] >= BL_N_FIELDS ||
+        df == 0 || cf < df || max_tf == 0)
         return BL_EINVAL;
     if (w->n_terms > 0 && key_cmp(w->prev, w->prev_len, key, len) >= 0)
         return BL_EINVAL;
@@ -73,7 +75,7 @@ int bl_termdict_add(bl_termdict_writer *w, const uint8_t *key, size_t len,
             bl_buf_put_varint(&w->terms, suffix - 15);
         bl_buf_append(&w->terms, key + shared, suffix);
     }
-    if (key[0] < BL_N_TEXT_FIELDS) {
+    if (key[len - 1] < BL_N_TEXT_FIELDS) {
         bl_buf_put_varint(&w->terms, (uint64_t)df << 1 | (cf == df));
         if (cf != df)
             bl_buf_put_varint(&w->terms, cf - df - 1);
@@ -134,8 +136,9 @@ static int block_span(const bl_segment *seg, uint64_t b, uint64_t *start,
 }
 
 /* The head of the entry at *q: the bytes its key shares with the key
-** before it and its suffix's length; *q is left at the suffix, which is
-** known to lie before end. */
+** before it and its suffix's length (at least 1: the keys are sorted and
+** unique, so the last byte, the field, is always new); *q is left at the
+** suffix, which is known to lie before end. */
 static inline int read_head(const uint8_t **q, const uint8_t *end,
                             uint64_t *shared, uint64_t *suffix)
 {
@@ -151,7 +154,7 @@ static inline int read_head(const uint8_t **q, const uint8_t *end,
         *suffix += v;
     }
     if (*suffix > KEY_MAX - *shared || *shared + *suffix < 2 ||
-        *suffix > (uint64_t)(end - *q))
+        *suffix == 0 || *suffix > (uint64_t)(end - *q))
         return BL_ECORRUPT;
     return BL_OK;
 }
@@ -201,7 +204,7 @@ static inline int skip_stats(const uint8_t **q, const uint8_t *end,
     return BL_OK;
 }
 
-/* Decode the statistics after an entry's key (field: its first byte) into
+/* Decode the statistics after an entry's key (field: its last byte) into
 ** e, given the running offsets. */
 static int decode_stats(const uint8_t **q, const uint8_t *end, uint8_t field,
                         entry *e, uint64_t *post_off, uint64_t *pos_off)
@@ -282,7 +285,8 @@ static int decode_entry(const uint8_t **q, const uint8_t *end, entry *e,
     memcpy(e->key + shared, *q, (size_t)suffix);
     e->key_len = (size_t)(shared + suffix);
     *q += suffix;
-    return decode_stats(q, end, e->key[0], e, post_off, pos_off);
+    return decode_stats(q, end, e->key[e->key_len - 1], e, post_off,
+                        pos_off);
 }
 
 /* Start block b: *q at its first entry, the running offsets set. */
@@ -424,69 +428,137 @@ static inline int cmp_entry(const uint8_t *key, size_t len,
     return suffix[m] < key[shared + m] ? -1 : 1;
 }
 
-int bl_segment_term(const bl_segment *seg, bl_field_id field,
-                    const char *term, size_t len, bl_term_info *out)
+/* Walk block b for the keys term || f, term being key's first len bytes,
+** for each field f in *want in increasing order: a key found fills out[f]
+** and joins *found; a key passed or found leaves *want. Returns with *want
+** holding the fields whose keys are past the block's last entry. */
+static int scan_block(const bl_segment *seg, uint64_t b, uint8_t *key,
+                      size_t len, unsigned *want, unsigned *found,
+                      bl_term_info out[BL_N_FIELDS])
 {
-    uint8_t key[KEY_MAX];
-    uint64_t b, po, xo;
+    uint64_t po, xo;
     const uint8_t *q, *end;
-    entry e;
     uint32_t n;
     size_t prev_len = 0, match = 0;
-    uint8_t fb = 0;
+    unsigned f = (unsigned)__builtin_ctz(*want);
 
-    memset(out, 0, sizeof *out);
-    if ((unsigned)field >= BL_N_FIELDS)
-        return BL_EINVAL;
-    if (len > BL_MAX_TERM || len == 0 || seg->n_terms == 0)
-        return BL_ENOTFOUND;
-    key[0] = (uint8_t)field;
-    memcpy(key + 1, term, len);
-    if (find_block(seg, key, len + 1, &b) != BL_OK ||
-        open_block(seg, b, &q, &end, &po, &xo) != BL_OK)
+    if (open_block(seg, b, &q, &end, &po, &xo) != BL_OK)
         return BL_ECORRUPT;
     n = block_terms(seg, b);
+    key[len] = (uint8_t)f;
     for (uint32_t i = 0; i < n; i++) {
         uint64_t shared, suffix;
         const uint8_t *sfx;
-        int c;
+        uint8_t fb;
 
         if (read_head(&q, end, &shared, &suffix) != BL_OK ||
             shared > prev_len)
             return BL_ECORRUPT;
         sfx = q;
         q += suffix;
-        if (shared == 0)
-            fb = sfx[0];
+        fb = sfx[suffix - 1];
         prev_len = (size_t)(shared + suffix);
-        c = cmp_entry(key, len + 1, shared, sfx, suffix, &match);
-        if (c > 0)
-            break;
-        if (c < 0) {
-            if (skip_stats(&q, end, fb, &po, &xo) != BL_OK)
-                return BL_ECORRUPT;
+        for (;;) {
+            size_t before = match;
+            int c = cmp_entry(key, len + 1, shared, sfx, suffix, &match);
+
+            if (c < 0) {
+                if (skip_stats(&q, end, fb, &po, &xo) != BL_OK)
+                    return BL_ECORRUPT;
+                break;
+            }
+            if (c == 0) {
+                entry e;
+
+                if (decode_stats(&q, end, fb, &e, &po, &xo) != BL_OK)
+                    return BL_ECORRUPT;
+                out[f] = e.ti;
+                *found |= 1u << f;
+                /* This entry agrees with the next key on the term only. */
+                match = len;
+            } else {
+                /* Past key: f is absent. The entry before still agrees
+                ** with the next key on `before` bytes (at most len, and
+                ** below the field byte there), and this one is compared
+                ** again. */
+                match = before;
+            }
+            *want &= ~(1u << f);
+            if (*want == 0)
+                return BL_OK;
+            f = (unsigned)__builtin_ctz(*want);
+            key[len] = (uint8_t)f;
+            if (c == 0)
+                break;
+        }
+    }
+    return BL_OK;
+}
+
+int bl_segment_term_fields(const bl_segment *seg, const char *term,
+                           size_t len, unsigned fields, unsigned *found,
+                           bl_term_info out[BL_N_FIELDS])
+{
+    uint8_t key[KEY_MAX];
+    uint64_t last = UINT64_MAX;
+
+    *found = 0;
+    for (unsigned f = 0; f < BL_N_FIELDS; f++)
+        if (fields & (1u << f))
+            memset(&out[f], 0, sizeof out[f]);
+    if (fields >= 1u << BL_N_FIELDS)
+        return BL_EINVAL;
+    if (len > BL_MAX_TERM || len == 0 || seg->n_terms == 0)
+        return BL_OK;
+    memcpy(key, term, len);
+    while (fields != 0) {
+        unsigned f = (unsigned)__builtin_ctz(fields);
+        uint64_t b;
+
+        key[len] = (uint8_t)f;
+        if (find_block(seg, key, len + 1, &b) != BL_OK)
+            return BL_ECORRUPT;
+        if (b == last) {
+            /* The block just walked ended before this key: absent. */
+            fields &= ~(1u << f);
             continue;
         }
-        if (decode_stats(&q, end, fb, &e, &po, &xo) != BL_OK)
+        if (scan_block(seg, b, key, len, &fields, found, out) != BL_OK)
             return BL_ECORRUPT;
-        *out = e.ti;
-        return BL_OK;
+        last = b;
     }
-    return BL_ENOTFOUND;
+    return BL_OK;
+}
+
+int bl_segment_term(const bl_segment *seg, bl_field_id field,
+                    const char *term, size_t len, bl_term_info *out)
+{
+    bl_term_info all[BL_N_FIELDS];
+    unsigned found;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((unsigned)field >= BL_N_FIELDS)
+        return BL_EINVAL;
+    rc = bl_segment_term_fields(seg, term, len, 1u << field, &found, all);
+    if (rc != BL_OK)
+        return rc;
+    if (found == 0)
+        return BL_ENOTFOUND;
+    *out = all[field];
+    return BL_OK;
 }
 
 int bl_term_cursor_open(const bl_segment *seg, bl_field_id field,
                         const char *prefix, size_t len, bl_term_cursor *c)
 {
-    uint8_t key[KEY_MAX];
-
     memset(c, 0, sizeof *c);
     c->seg = seg;
     c->field = field;
     c->prefix = prefix;
     c->prefix_len = len;
     c->rc = BL_OK;
-    if ((unsigned)field >= BL_N_FIELDS) {
+    if ((unsigned)field > BL_N_FIELDS) {
         c->rc = BL_EINVAL;
         return BL_EINVAL;
     }
@@ -494,10 +566,8 @@ int bl_term_cursor_open(const bl_segment *seg, bl_field_id field,
         c->rc = BL_DONE;
         return BL_OK;
     }
-    key[0] = (uint8_t)field;
-    if (len > 0)
-        memcpy(key + 1, prefix, len);
-    if (find_block(seg, key, len + 1, &c->block) != BL_OK) {
+    /* The prefix itself sorts before every key that starts with it. */
+    if (find_block(seg, (const uint8_t *)prefix, len, &c->block) != BL_OK) {
         c->rc = BL_ECORRUPT;
         return BL_ECORRUPT;
     }
@@ -515,17 +585,14 @@ int bl_term_cursor_next(bl_term_cursor *c, bl_term_info *info)
     memset(info, 0, sizeof *info);
     if (c->rc != BL_OK)
         return c->rc;
-    /* The previous key, for front coding: the last term returned. */
-    if (c->off == UINT64_MAX) {
-        e.key_len = 0;
-    } else {
-        e.key[0] = (uint8_t)c->field;
-        memcpy(e.key + 1, c->term, c->term_len);
-        e.key_len = 1 + c->term_len;
-    }
+    /* The previous key, for front coding: the last key read. */
+    memcpy(e.key, c->term, c->term_len);
+    e.key[c->term_len] = (uint8_t)c->term_field;
+    e.key_len = c->term_len + 1;
     for (;;) {
         const uint8_t *q, *end;
         uint64_t start, stop;
+        size_t kl, m;
         int cmp;
 
         if (c->left == 0) {
@@ -536,7 +603,6 @@ int bl_term_cursor_next(bl_term_cursor *c, bl_term_info *info)
             c->block++;
             c->left = block_terms(seg, c->block);
             c->off = UINT64_MAX;
-            e.key_len = 0;
         }
         if (c->off == UINT64_MAX) {
             if (open_block(seg, c->block, &q, &end, &c->post_off,
@@ -554,29 +620,24 @@ int bl_term_cursor_next(bl_term_cursor *c, bl_term_info *info)
             goto corrupt;
         c->off = (uint64_t)(q - base);
         c->left--;
-        /* Compare (field, prefix) with the key's first bytes. */
-        if (e.key[0] != (uint8_t)c->field) {
-            cmp = e.key[0] < (uint8_t)c->field ? -1 : 1;
-        } else {
-            size_t kl = e.key_len - 1;
-            size_t m = kl < c->prefix_len ? kl : c->prefix_len;
-
-            cmp = m > 0 ? memcmp(e.key + 1, c->prefix, m) : 0;
-            if (cmp == 0 && kl < c->prefix_len)
-                cmp = -1;
-        }
+        kl = e.key_len - 1;
+        memcpy(c->term, e.key, kl);
+        c->term[kl] = '\0';
+        c->term_len = kl;
+        c->term_field = (bl_field_id)e.key[kl];
+        /* Compare the prefix with the term's first bytes. */
+        m = kl < c->prefix_len ? kl : c->prefix_len;
+        cmp = m > 0 ? memcmp(e.key, c->prefix, m) : 0;
         if (cmp > 0) {
             c->rc = BL_DONE;
             return BL_DONE;
         }
-        if (cmp == 0) {
-            c->term_len = e.key_len - 1;
-            memcpy(c->term, e.key + 1, c->term_len);
-            c->term[c->term_len] = '\0';
+        if (cmp == 0 && kl >= c->prefix_len &&
+            (c->field == BL_ANY_FIELD || c->term_field == c->field)) {
             *info = e.ti;
             return BL_OK;
         }
-        /* Before the prefix: e stays the previous key for the next. */
+        /* Before the prefix, or another field's. */
     }
 corrupt:
     c->rc = BL_ECORRUPT;
@@ -634,9 +695,10 @@ int bl_termdict_verify(const bl_segment *seg, char *msg, size_t cap)
             if (decode_entry(&q, end, &e, &po, &xo) != BL_OK)
                 return bl_seg_fail(msg, cap, "terms: block %llu entry %u "
                                    "is corrupt", (unsigned long long)b, i);
-            snprintf(label, sizeof label, "%s:%.*s", field_name(e.key[0]),
+            snprintf(label, sizeof label, "%s:%.*s",
+                     field_name(e.key[e.key_len - 1]),
                      (int)(e.key_len - 1 > 64 ? 64 : e.key_len - 1),
-                     (const char *)e.key + 1);
+                     (const char *)e.key);
             if (terms > 0 && key_cmp(prev, prev_len, e.key, e.key_len) >= 0)
                 return bl_seg_fail(msg, cap, "terms: term '%s' (block %llu) "
                                    "is not after the term before it",
@@ -649,7 +711,8 @@ int bl_termdict_verify(const bl_segment *seg, char *msg, size_t cap)
                     seg->sec[BL_SEC_POSITIONS].len)
                 return bl_seg_fail(msg, cap, "terms: term '%s' lists run "
                                    "past their sections", label);
-            rc = bl_postings_verify(seg, (bl_field_id)e.key[0], &e.ti,
+            rc = bl_postings_verify(seg, (bl_field_id)e.key[e.key_len - 1],
+                                    &e.ti,
                                     e.post_len, e.pos_len, sub, sizeof sub);
             if (rc != BL_OK) {
                 const char *colon = strstr(sub, ": ");
@@ -662,7 +725,7 @@ int bl_termdict_verify(const bl_segment *seg, char *msg, size_t cap)
             }
             terms++;
             postings += e.ti.df;
-            if (e.key[0] < BL_N_TEXT_FIELDS)
+            if (e.key[e.key_len - 1] < BL_N_TEXT_FIELDS)
                 positions += e.ti.cf;
         }
         if (q != end)
