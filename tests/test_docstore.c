@@ -1,7 +1,8 @@
 /* test_docstore.c - the document store (segment/docstore.c): articles
 ** written by the store writer come back byte for byte through
 ** bl_segment_doc, with and without a trained dictionary, across block
-** sizes; extra fields, empty strings, large bodies and UTF-8 included;
+** sizes (a large store compressed by two threads); extra fields, empty
+** strings, large bodies and UTF-8 included;
 ** threads share a segment's dictionary; a corrupted block or dictionary is
 ** BL_ECORRUPT, never a crash.
 */
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zstd.h>
 
 #include "base/buf.h"
 #include "base/hash.h"
@@ -246,6 +248,17 @@ static void round_trips_byte_for_byte(void **state)
                 assert_int_equal(st.dict.len, 0);
             else
                 assert_true(st.dict.len > 0);
+            /* Every block's frames use the dictionary, those compressed
+            ** by the second thread (a store of 16 blocks or more is split
+            ** in two halves) as well as the first half's. */
+            for (size_t e = 0; e < st.index.len; e += BL_STOREIDX_BYTES) {
+                uint64_t off = bl_load_u64le(st.index.p + e);
+                uint32_t comp = bl_load_u32le(st.index.p + e + 8);
+                unsigned id = ZSTD_getDictID_fromFrame(st.data.p + off,
+                                                       comp);
+
+                assert_true(with_dict ? id != 0 : id == 0);
+            }
             if (blocks[b] == 1)
                 assert_int_equal(st.seg.n_store_blocks, N);
             check_all(&st, s);

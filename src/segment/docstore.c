@@ -2,7 +2,8 @@
 ** the builder appends articles as they are added; at flush they are laid
 ** out column by column in blocks of about block_bytes, a zstd dictionary is
 ** trained on the segment's own articles, and every block is compressed with
-** it. A merge streams its articles instead (bl_store_stream): it copies
+** it (a large store's second half on a second thread). A merge streams its
+** articles instead (bl_store_stream): it copies
 ** its sources' blocks as they are, compressed, with their dictionaries,
 ** when every article in them is live; the others' live articles are cut
 ** into new blocks, each compressed as soon as it fills, with a dictionary
@@ -541,22 +542,64 @@ static int compress_block(block_coder *c, const bl_store_writer *w,
     return put_entry(index, &e);
 }
 
+/* A run of blocks that bl_store_finish hands to a second thread: blocks
+** [b, n_blocks) of the cut, compressed into their own STORE and STOREIDX
+** (offsets from 0, moved when appended). */
+typedef struct block_run {
+    const bl_store_writer *w;
+    const uint32_t *cut;       /* block k: documents [cut[k], cut[k + 1]) */
+    size_t b, n_blocks;
+    block_coder c;             /* its cdict is the first coder's */
+    bl_buf raw, store, index;
+    uint64_t raw_total;
+    int rc;
+} block_run;
+
+static int compress_run(block_coder *c, const bl_store_writer *w,
+                        const uint32_t *cut, size_t b, size_t end,
+                        bl_buf *raw, bl_buf *store, bl_buf *index,
+                        uint64_t *raw_total)
+{
+    int rc = BL_OK;
+
+    for (size_t k = b; k < end && rc == BL_OK; k++)
+        rc = compress_block(c, w, cut[k], cut[k + 1], cut[k], store->len,
+                            raw, store, index, raw_total);
+    return rc;
+}
+
+static void *run_main(void *arg)
+{
+    block_run *r = arg;
+
+    r->rc = compress_run(&r->c, r->w, r->cut, r->b, r->n_blocks, &r->raw,
+                         &r->store, &r->index, &r->raw_total);
+    return NULL;
+}
+
+/* Blocks below which a segment's store is compressed on one thread. */
+#define SPLIT_MIN_BLOCKS 16
+
 int bl_store_finish(bl_store_writer *w, const bl_store_opts *o,
                     bl_buf *store, bl_buf *index, bl_buf *dict,
                     uint64_t *raw_total)
 {
     block_coder c = {NULL, NULL, BL_NO_DICT, 0};
-    bl_buf raw = BL_BUF_INIT, trained = BL_BUF_INIT;
+    bl_buf raw = BL_BUF_INIT, trained = BL_BUF_INIT, cuts = BL_BUF_INIT;
+    block_run run;
+    pthread_t th;
+    bool threaded = false;
     dict_table table;
+    const uint32_t *cut;
+    size_t n_blocks = 0, half;
     uint32_t from = 0;
     int rc;
 
     *raw_total = 0;
     memset(&table, 0, sizeof table);
-    rc = train_dict(w, o->dict_bytes, &trained);
-    if (rc == BL_OK)
-        rc = coder_start(&c, o, &trained, &table);
-    while (rc == BL_OK && from < w->docs) {
+    memset(&run, 0, sizeof run);
+    /* Where the blocks begin, as the documents' raw bytes cut them. */
+    while (from < w->docs) {
         uint32_t to = from;
         uint64_t size = 0;
 
@@ -564,15 +607,71 @@ int bl_store_finish(bl_store_writer *w, const bl_store_opts *o,
             size += rec_raw(rec_at(w, to));
             to++;
         }
-        rc = compress_block(&c, w, from, to, from, store->len, &raw, store,
-                            index, raw_total);
+        bl_buf_append(&cuts, &from, sizeof from);
+        n_blocks++;
         from = to;
+    }
+    bl_buf_append(&cuts, &from, sizeof from);
+    rc = cuts.rc;
+    cut = (const uint32_t *)(const void *)cuts.p;
+    if (rc == BL_OK)
+        rc = train_dict(w, o->dict_bytes, &trained);
+    if (rc == BL_OK)
+        rc = coder_start(&c, o, &trained, &table);
+    /* The second half of a large store on a second thread, with its own
+    ** context on the same digested dictionary: a thread whose segment is
+    ** written last (the two builders of a 2-thread index flush together,
+    ** one usually fuller) then uses the other core. */
+    half = n_blocks;
+    if (rc == BL_OK && n_blocks >= SPLIT_MIN_BLOCKS) {
+        half = n_blocks / 2;
+        run.w = w;
+        run.cut = cut;
+        run.b = half;
+        run.n_blocks = n_blocks;
+        run.c.cctx = ZSTD_createCCtx();
+        run.c.cdict = c.cdict;             /* borrowed: freed with c */
+        run.c.dict_no = c.dict_no;
+        run.c.level = c.level;
+        if (run.c.cctx != NULL &&
+            (c.cdict == NULL ||
+             (!ZSTD_isError(ZSTD_CCtx_refCDict(run.c.cctx, c.cdict)) &&
+              !ZSTD_isError(ZSTD_CCtx_setParameter(
+                  run.c.cctx, ZSTD_c_forceAttachDict,
+                  ZSTD_dictForceAttach)))))
+            threaded = pthread_create(&th, NULL, run_main, &run) == 0;
+        if (!threaded)
+            half = n_blocks;
+    }
+    if (rc == BL_OK)
+        rc = compress_run(&c, w, cut, 0, half, &raw, store, index,
+                          raw_total);
+    if (threaded) {
+        pthread_join(th, NULL);
+        if (rc == BL_OK)
+            rc = run.rc;
+        if (rc == BL_OK) {
+            /* Its blocks after ours: offsets moved by our STORE bytes. */
+            for (size_t i = 0; i + BL_STOREIDX_BYTES <= run.index.len;
+                 i += BL_STOREIDX_BYTES)
+                bl_store_u64le(run.index.p + i,
+                               bl_load_u64le(run.index.p + i) + store->len);
+            bl_buf_append(store, run.store.p, run.store.len);
+            bl_buf_append(index, run.index.p, run.index.len);
+            *raw_total += run.raw_total;
+            rc = store->rc != BL_OK ? store->rc : index->rc;
+        }
     }
     if (rc == BL_OK)
         rc = table_write(&table, dict);
+    ZSTD_freeCCtx(run.c.cctx);
+    bl_buf_free(&run.raw);
+    bl_buf_free(&run.store);
+    bl_buf_free(&run.index);
     coder_free(&c);
     bl_buf_free(&raw);
     bl_buf_free(&trained);
+    bl_buf_free(&cuts);
     table_free(&table);
     return rc;
 }
