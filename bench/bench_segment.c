@@ -251,7 +251,9 @@ int main(int argc, char **argv)
             for (size_t di = 0; di < 2; di++)
                 for (size_t li = 0; li < 5; li++) {
                     bl_store_writer *w;
-                    bl_store_opts so = {levels[li], blocks[bi], dicts[di]};
+                    bl_store_opts so = {.level = levels[li],
+                                        .block_bytes = blocks[bi],
+                                        .dict_bytes = dicts[di]};
                     bl_buf s = BL_BUF_INIT, ix = BL_BUF_INIT,
                            dc = BL_BUF_INIT;
                     uint64_t raw;

@@ -151,6 +151,7 @@ typedef struct bl_store_writer bl_store_writer;
 
 typedef struct bl_store_opts {
     int level;                 /* zstd level */
+    int min_match;             /* with a dictionary; 0: the level's */
     size_t block_bytes;        /* raw bytes per block */
     size_t dict_bytes;         /* dictionary capacity; 0 = no dictionary */
 } bl_store_opts;
