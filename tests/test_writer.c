@@ -458,6 +458,7 @@ static void same_statistics_across_segmentations(void **state)
     static term_df ref[2048], other[2048];
     const struct { unsigned threads; size_t ram; } runs[] = {
         {1, 512u << 20}, {1, 64u << 10}, {2, 64u << 10}, {2, 512u << 20},
+        {4, 64u << 10},        /* three builders wait for half a queue */
     };
     size_t n_ref = 0;
     uint64_t docs = 0, total[2] = {0, 0};

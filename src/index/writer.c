@@ -109,10 +109,12 @@ struct bl_writer {
     /* Shared with the workers, under mu. */
     pthread_mutex_t mu;
     pthread_cond_t not_empty, not_full, answered;
+    pthread_cond_t first_work;  /* worker 0 waits here, the others on
+                                   not_empty */
     item *queue;
     size_t q_cap, q_head, q_len, q_bytes;
     bool stop;
-    unsigned idle;             /* workers waiting on not_empty */
+    unsigned idle;             /* workers waiting for work */
     bool first_idle;           /* worker 0 among them */
     bool caller_waits;         /* the caller waits on not_full */
     uint64_t flush_req;        /* incremented by each commit */
@@ -446,6 +448,13 @@ static bool has_work(const bl_writer *w, const worker *k)
     return k->first ? w->q_len > 0 : queue_half(w);
 }
 
+/* Wake every worker (a commit, a close, a caller about to wait). */
+static void wake_workers(bl_writer *w)
+{
+    pthread_cond_broadcast(&w->first_work);
+    pthread_cond_broadcast(&w->not_empty);
+}
+
 static void *worker_main(void *arg)
 {
     worker *k = arg;
@@ -457,12 +466,10 @@ static void *worker_main(void *arg)
                w->flush_req == k->flush_seen) {
             w->idle++;
             w->first_idle |= k->first;
-            pthread_cond_wait(&w->not_empty, &w->mu);
+            pthread_cond_wait(k->first ? &w->first_work : &w->not_empty,
+                              &w->mu);
             w->idle--;
             w->first_idle &= !k->first;
-            /* Woken for work another worker must take: pass it on. */
-            if (w->q_len > 0 && !has_work(w, k))
-                pthread_cond_signal(&w->not_empty);
         }
         if (w->q_len > 0) {
             /* Take a few at a time: fewer lock round trips. */
@@ -689,6 +696,7 @@ int bl_writer_open(const char *dir, const bl_writer_opts *o, bl_writer **out,
     atomic_init(&w->batch_bytes, 0);
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->not_empty, NULL);
+    pthread_cond_init(&w->first_work, NULL);
     pthread_cond_init(&w->not_full, NULL);
     pthread_cond_init(&w->answered, NULL);
     bl_manifest_init(&w->m);
@@ -736,7 +744,7 @@ static void stop_workers(bl_writer *w)
         return;
     pthread_mutex_lock(&w->mu);
     w->stop = true;   /* queued articles are dropped, not added */
-    pthread_cond_broadcast(&w->not_empty);
+    wake_workers(w);
     pthread_cond_broadcast(&w->not_full);
     pthread_mutex_unlock(&w->mu);
     for (unsigned i = 0; i < w->threads; i++) {
@@ -778,6 +786,7 @@ void bl_writer_close(bl_writer *w)
         close(w->lock_fd);   /* releases the flock */
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->not_empty);
+    pthread_cond_destroy(&w->first_work);
     pthread_cond_destroy(&w->not_full);
     pthread_cond_destroy(&w->answered);
     free(w->dir);
@@ -832,7 +841,7 @@ int bl_writer_add(bl_writer *w, const bl_doc *doc)
                               (w->q_len > 0 &&
                                w->q_bytes + it.bytes > QUEUE_BYTES))) {
         if (w->idle > 0)
-            pthread_cond_broadcast(&w->not_empty);
+            wake_workers(w);
         w->caller_waits = true;
         pthread_cond_wait(&w->not_full, &w->mu);
         w->caller_waits = false;
@@ -846,8 +855,9 @@ int bl_writer_add(bl_writer *w, const bl_doc *doc)
         ** took one, added it and slept again: 0.6 context switches an
         ** article at 10^6), or before this caller would wait; a commit
         ** and a close wake them all. */
-        if ((w->first_idle && w->q_len >= POP_BATCH) ||
-            (w->idle > (unsigned)w->first_idle && queue_half(w)))
+        if (w->first_idle && w->q_len >= POP_BATCH)
+            pthread_cond_signal(&w->first_work);
+        if (w->idle > (unsigned)w->first_idle && queue_half(w))
             pthread_cond_signal(&w->not_empty);
     }
     pthread_mutex_unlock(&w->mu);
@@ -879,7 +889,7 @@ static int flush_all(bl_writer *w)
     pthread_mutex_lock(&w->mu);
     w->flush_req++;
     w->flush_answers = 0;
-    pthread_cond_broadcast(&w->not_empty);
+    wake_workers(w);
     while (w->flush_answers < w->threads)
         pthread_cond_wait(&w->answered, &w->mu);
     rc = w->rc;
