@@ -3,8 +3,9 @@
 ** bl_segment_doc, with and without a trained dictionary, across block
 ** sizes (a large store compressed by two threads); extra fields, empty
 ** strings, large bodies and UTF-8 included;
-** threads share a segment's dictionary; a corrupted block or dictionary is
-** BL_ECORRUPT, never a crash.
+** threads share a segment's dictionary; a merge's stream keeps its
+** dictionary; a corrupted block or dictionary is BL_ECORRUPT, never a
+** crash.
 */
 #include "fixture.h"
 
@@ -268,6 +269,75 @@ static void round_trips_byte_for_byte(void **state)
     free_docs(s);
 }
 
+/* A merge's stream trains its dictionary when it starts and compresses
+** with it long after: the memory the training used may serve other
+** allocations meanwhile (here, buffers of its size filled with garbage)
+** without changing a block. It did change them when the digested
+** dictionary referred to the freed training buffer: libzstd's reads of
+** freed memory are out of ASan's sight, so this test fails in the plain
+** build. */
+static void stream_dictionary_outlives_training(void **state)
+{
+    docs *s = make_docs(7);
+    bl_store_writer *sample;
+    bl_store_stream *st;
+    bl_store_opts o;
+    bl_piece *pieces = NULL;
+    size_t n_pieces = 0;
+    void *junk[64];
+    store out;
+    (void)state;
+
+    bl_store_opts_default(&o);
+    o.dict_bytes = 16384;
+    o.level = 3;
+    assert_int_equal(bl_store_writer_new(&sample), BL_OK);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(bl_store_add(sample, &s->d[i]), BL_OK);
+    assert_int_equal(bl_store_stream_new(&o, sample, 0, &st), BL_OK);
+    bl_store_writer_free(sample);
+    for (int k = 0; k < 64; k++) {
+        junk[k] = malloc(o.dict_bytes);
+        assert_non_null(junk[k]);
+        memset(junk[k], 0xa5 ^ k, o.dict_bytes);
+    }
+    for (int i = 0; i < N; i++)
+        assert_int_equal(bl_store_stream_add(st, &s->d[i]), BL_OK);
+    memset(&out, 0, sizeof out);
+    assert_int_equal(bl_store_stream_finish(st, &out.data, &out.index,
+                                            &out.dict, &out.raw, &pieces,
+                                            &n_pieces), BL_OK);
+    assert_true(out.dict.len > 0);
+    /* Only compressed here: STORE is the stream's own bytes. */
+    {
+        size_t total = 0;
+
+        for (size_t k = 0; k < n_pieces; k++) {
+            assert_false(pieces[k].mapped);
+            total += pieces[k].len;
+        }
+        assert_int_equal(total, out.data.len);
+    }
+    free(pieces);
+    out.seg.docs = N;
+    out.seg.n_store_blocks = (uint32_t)(out.index.len / BL_STOREIDX_BYTES);
+    out.seg.sec[BL_SEC_STORE].p = out.data.p;
+    out.seg.sec[BL_SEC_STORE].len = out.data.len;
+    out.seg.sec[BL_SEC_STOREIDX].p = out.index.p;
+    out.seg.sec[BL_SEC_STOREIDX].len = out.index.len;
+    out.seg.sec[BL_SEC_STOREDICT].p = out.dict.p;
+    out.seg.sec[BL_SEC_STOREDICT].len = out.dict.len;
+    out.seg.uid = 777;
+    build_columns(&out, s);
+    assert_int_equal(bl_store_load(&out.seg), BL_OK);
+    check_all(&out, s);
+    unbuild(&out);
+    bl_store_stream_free(st);
+    for (int k = 0; k < 64; k++)
+        free(junk[k]);
+    free_docs(s);
+}
+
 /* Too few documents to train on: no dictionary, still a round trip. */
 static void few_docs_no_dictionary(void **state)
 {
@@ -479,14 +549,23 @@ static void corrupt_blocks_are_refused(void **state)
     free_docs(s);
 }
 
-int main(void)
+/* With an argument, only the tests whose names contain it (CMake runs the
+** stream test alone under valgrind's memcheck, which sees libzstd's reads
+** that ASan does not). */
+int main(int argc, char **argv)
 {
-    const struct CMUnitTest tests[] = {
+    const struct CMUnitTest all[] = {
         cmocka_unit_test(round_trips_byte_for_byte),
         cmocka_unit_test(few_docs_no_dictionary),
+        cmocka_unit_test(stream_dictionary_outlives_training),
         cmocka_unit_test(threads_share_the_dictionary),
         cmocka_unit_test(corrupt_blocks_are_refused),
     };
+    struct CMUnitTest tests[sizeof all / sizeof all[0]];
+    size_t n = 0;
 
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (argc < 2 || strstr(all[i].name, argv[1]) != NULL)
+            tests[n++] = all[i];
+    return _cmocka_run_group_tests("test_docstore", tests, n, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 #include <malloc.h>
 #endif
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -692,7 +693,7 @@ static void budget_counts_the_batch_ids(void **state)
 ** and replaces one), nothing crashes (run it under ASan). */
 typedef struct reader_arg {
     bl_index *ix;
-    volatile int *stop;
+    atomic_int *stop;
     int found, missing;
 } reader_arg;
 
@@ -700,7 +701,7 @@ static void *reader_main(void *p)
 {
     reader_arg *a = p;
 
-    while (!*a->stop) {
+    while (!atomic_load(a->stop)) {
         for (int i = 0; i < 20; i++) {
             char id[16];
             bl_doc *d;
@@ -722,7 +723,7 @@ static void refresh_while_reading(void **state)
     char *dir = fx_tmpdir(), id[16], body[64];
     bl_writer *w = open_writer(dir, 2, 0);
     bl_index *ix;
-    volatile int stop = 0;
+    atomic_int stop = 0;
     reader_arg args[2];
     pthread_t th[2];
     (void)state;
@@ -750,7 +751,7 @@ static void refresh_while_reading(void **state)
         assert_int_equal(bl_index_refresh(ix, &changed), BL_OK);
         assert_true(changed);
     }
-    stop = 1;
+    atomic_store(&stop, 1);
     for (int t = 0; t < 2; t++) {
         pthread_join(th[t], NULL);
         assert_int_equal(args[t].missing, 0);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages byline builds with, if any is missing; with the
 # argument `test`, also what the test suite needs (chromium, node and npm,
-# and playwright-core from npm for the browser test in tests/browser).
+# and playwright-core from npm for the browser test in tests/browser;
+# valgrind for the memcheck run of the store's stream test).
 # Quiet when everything is already there. Needs root (or sudo) only to install.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libstemmer-dev libutf8proc-dev
@@ -9,7 +10,7 @@ pkgs=(build-essential cmake pkg-config libstemmer-dev libutf8proc-dev
       libsqlite3-dev libcmocka-dev)
 with_tests=false
 [ "${1:-}" = test ] && with_tests=true
-$with_tests && pkgs+=(chromium)
+$with_tests && pkgs+=(chromium valgrind)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

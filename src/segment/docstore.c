@@ -374,7 +374,10 @@ static int train_dict(const bl_store_writer *w, size_t cap, bl_buf *dict)
 ** than compressing), at the store's level, with tables sized for one block
 ** plus the dictionary, and always attached, never copied: for a frame over
 ** 32 KiB zstd would otherwise copy its tables into the context (3 MiB a
-** frame), which a third of BBC's body frames are. */
+** frame), which a third of BBC's body frames are. The digest holds its own
+** copy of the dictionary's bytes: a merge's stream frees the training
+** buffer long before its last block (the digest once referred to it, and
+** compressed against whatever the freed memory came to hold). */
 typedef struct block_coder {
     ZSTD_CCtx *cctx;
     ZSTD_CDict *cdict;         /* NULL without a dictionary */
@@ -413,7 +416,7 @@ static int coder_init(block_coder *c, const bl_store_opts *o,
         !ZSTD_isError(ZSTD_CCtxParams_setParameter(p, ZSTD_c_minMatch,
                                                    o->min_match)))
         c->cdict = ZSTD_createCDict_advanced2(dict->p, dict->len,
-                                              ZSTD_dlm_byRef, ZSTD_dct_auto,
+                                              ZSTD_dlm_byCopy, ZSTD_dct_auto,
                                               p, ZSTD_defaultCMem);
     ZSTD_freeCCtxParams(p);
     if (c->cdict == NULL ||
