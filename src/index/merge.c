@@ -426,16 +426,6 @@ static size_t cursor_key(const bl_term_cursor *c, uint8_t *key)
     return c->term_len + 1;
 }
 
-static int key_cmp(const uint8_t *a, size_t alen, const uint8_t *b,
-                   size_t blen)
-{
-    int r = memcmp(a, b, alen < blen ? alen : blen);
-
-    if (r != 0)
-        return r;
-    return alen < blen ? -1 : alen > blen;
-}
-
 /* Write the gathered term (key, n documents, n_pos positions). */
 static int write_term(merger *g, const uint8_t *key, size_t key_len,
                       uint32_t n, size_t n_pos)
@@ -512,7 +502,8 @@ static int merge_terms(merger *g)
             if (!g->src[i].has_term)
                 continue;
             olen = cursor_key(&g->src[i].cur, other);
-            if (len == 0 || key_cmp(other, olen, key, len) < 0) {
+            if (len == 0 ||
+                bl_termdict_key_cmp(other, olen, key, len) < 0) {
                 memcpy(key, other, olen);
                 len = olen;
             }
@@ -525,7 +516,7 @@ static int merge_terms(merger *g)
             if (!s->has_term)
                 continue;
             olen = cursor_key(&s->cur, other);
-            if (key_cmp(other, olen, key, len) != 0)
+            if (bl_termdict_key_cmp(other, olen, key, len) != 0)
                 continue;
             hand_back(s);
             rc = gather(g, s, s->cur.term_field, &n, &n_pos);

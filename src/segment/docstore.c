@@ -393,6 +393,15 @@ static void coder_free(block_coder *c)
     c->cctx = NULL;
 }
 
+/* Refer cctx to the digested dictionary, attached (NULL: none). */
+static bool attach(ZSTD_CCtx *cctx, const ZSTD_CDict *cdict)
+{
+    return cdict == NULL ||
+           (!ZSTD_isError(ZSTD_CCtx_refCDict(cctx, cdict)) &&
+            !ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_forceAttachDict,
+                                                 ZSTD_dictForceAttach)));
+}
+
 static int coder_init(block_coder *c, const bl_store_opts *o,
                       const bl_buf *dict)
 {
@@ -419,10 +428,7 @@ static int coder_init(block_coder *c, const bl_store_opts *o,
                                               ZSTD_dlm_byCopy, ZSTD_dct_auto,
                                               p, ZSTD_defaultCMem);
     ZSTD_freeCCtxParams(p);
-    if (c->cdict == NULL ||
-        ZSTD_isError(ZSTD_CCtx_refCDict(c->cctx, c->cdict)) ||
-        ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_forceAttachDict,
-                                            ZSTD_dictForceAttach))) {
+    if (c->cdict == NULL || !attach(c->cctx, c->cdict)) {
         coder_free(c);
         rc = BL_ENOMEM;
     }
@@ -662,12 +668,7 @@ int bl_store_finish(bl_store_writer *w, const bl_store_opts *o,
         run.c.cdict = c.cdict;             /* borrowed: freed with c */
         run.c.dict_no = c.dict_no;
         run.c.level = c.level;
-        if (run.c.cctx != NULL &&
-            (c.cdict == NULL ||
-             (!ZSTD_isError(ZSTD_CCtx_refCDict(run.c.cctx, c.cdict)) &&
-              !ZSTD_isError(ZSTD_CCtx_setParameter(
-                  run.c.cctx, ZSTD_c_forceAttachDict,
-                  ZSTD_dictForceAttach)))))
+        if (run.c.cctx != NULL && attach(run.c.cctx, c.cdict))
             threaded = pthread_create(&th, NULL, run_main, &run) == 0;
         if (!threaded)
             half = n_blocks;

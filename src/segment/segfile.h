@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "base/buf.h"
 #include "base/file.h"
@@ -104,7 +105,19 @@ typedef struct bl_termdict_writer {
 void bl_termdict_writer_init(bl_termdict_writer *w);
 void bl_termdict_writer_free(bl_termdict_writer *w);
 
-/* Add key (field byte + term, 2 .. 1 + BL_MAX_TERM bytes) with its
+/* The dictionary's order of keys (term + field byte, format.h): memcmp,
+** the shorter first on a tie. */
+static inline int bl_termdict_key_cmp(const uint8_t *a, size_t alen,
+                                      const uint8_t *b, size_t blen)
+{
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+
+    if (c != 0)
+        return c;
+    return alen < blen ? -1 : alen > blen;
+}
+
+/* Add key (term + field byte, 2 .. 1 + BL_MAX_TERM bytes) with its
 ** statistics and the bytes its lists took; doc is the only document of a
 ** df-1 term (whose postings take no bytes). BL_EINVAL when out of order. */
 int bl_termdict_add(bl_termdict_writer *w, const uint8_t *key, size_t len,

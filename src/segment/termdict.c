@@ -32,16 +32,6 @@ void bl_termdict_writer_free(bl_termdict_writer *w)
     bl_buf_free(&w->index);
 }
 
-static int key_cmp(const uint8_t *a, size_t alen, const uint8_t *b,
-                   size_t blen)
-{
-    int c = memcmp(a, b, alen < blen ? alen : blen);
-
-    if (c != 0)
-        return c;
-    return alen < blen ? -1 : alen > blen;
-}
-
 int bl_termdict_add(bl_termdict_writer *w, const uint8_t *key, size_t len,
                     uint32_t df, uint64_t cf, uint32_t max_tf,
                     uint64_t post_len, uint64_t pos_len, uint32_t doc)
@@ -51,7 +41,8 @@ int bl_termdict_add(bl_termdict_writer *w, const uint8_t *key, size_t len,
     if (len < 2 || len > KEY_MAX || key[len - 1] >= BL_N_FIELDS ||
         df == 0 || cf < df || max_tf == 0)
         return BL_EINVAL;
-    if (w->n_terms > 0 && key_cmp(w->prev, w->prev_len, key, len) >= 0)
+    if (w->n_terms > 0 &&
+        bl_termdict_key_cmp(w->prev, w->prev_len, key, len) >= 0)
         return BL_EINVAL;
     if (w->in_block == 0) {
         if (w->terms.len > UINT32_MAX)
@@ -389,7 +380,7 @@ static int find_block(const bl_segment *seg, const uint8_t *key, size_t len,
         } else {
             if (block_head(seg, mid, &head, &head_len) != BL_OK)
                 return BL_ECORRUPT;
-            c = key_cmp(head, head_len, key, len);
+            c = bl_termdict_key_cmp(head, head_len, key, len);
         }
         if (c <= 0)
             lo = mid;
@@ -699,7 +690,8 @@ int bl_termdict_verify(const bl_segment *seg, char *msg, size_t cap)
                      field_name(e.key[e.key_len - 1]),
                      (int)(e.key_len - 1 > 64 ? 64 : e.key_len - 1),
                      (const char *)e.key);
-            if (terms > 0 && key_cmp(prev, prev_len, e.key, e.key_len) >= 0)
+            if (terms > 0 &&
+                bl_termdict_key_cmp(prev, prev_len, e.key, e.key_len) >= 0)
                 return bl_seg_fail(msg, cap, "terms: term '%s' (block %llu) "
                                    "is not after the term before it",
                                    label, (unsigned long long)b);
