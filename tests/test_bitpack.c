@@ -51,6 +51,31 @@ static void packs_every_width(void **state)
             if (bytes > 0)
                 assert_int_equal(bl_bitpack_decode(buf, bytes - 1, n, w,
                                                    out), BL_ECORRUPT);
+            /* The decoder reads a value's 8 bytes at once where they lie
+            ** inside what it is given: from a buffer of exactly the run
+            ** (an over-read is an AddressSanitizer error) and from one
+            ** with random bytes after it (which must not leak in). */
+            {
+                uint8_t *exact = malloc(bytes ? bytes : 1);
+                uint8_t *more = malloc(bytes + 16);
+
+                memcpy(exact, buf, bytes);
+                memcpy(more, buf, bytes);
+                for (size_t i = 0; i < 16; i++)
+                    more[bytes + i] = (uint8_t)fx_rng_next(&r);
+                memset(out, 0xa5, sizeof *out * (n + 1));
+                assert_int_equal(bl_bitpack_decode(exact, bytes, n, w, out),
+                                 BL_OK);
+                if (n > 0)
+                    assert_memory_equal(v, out, n * sizeof *v);
+                memset(out, 0xa5, sizeof *out * (n + 1));
+                assert_int_equal(bl_bitpack_decode(more, bytes + 16, n, w,
+                                                   out), BL_OK);
+                if (n > 0)
+                    assert_memory_equal(v, out, n * sizeof *v);
+                free(exact);
+                free(more);
+            }
             free(v);
             free(out);
             free(buf);
