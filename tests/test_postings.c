@@ -161,6 +161,50 @@ static void check_list(mem *m, bl_field_id field, const bl_term_info *ti,
     free(p);
 }
 
+/* Read the list in runs (bl_postings_run), moving past a random part of
+** each (bl_postings_advance), after a seek now and then: the same docs and
+** tfs as next and freq give, and every run is the rest of one block. */
+static void check_runs(mem *m, bl_field_id field, const bl_term_info *ti,
+                       const list *l, fx_rng *r)
+{
+    bl_postings *p = malloc(sizeof *p);
+    const uint32_t *docs, *freqs;
+    uint32_t k = 0;
+
+    assert_int_equal(bl_postings_open(&m->seg, field, ti, false, p), BL_OK);
+    assert_int_equal(bl_postings_run(p, &docs, &freqs), 0);
+    assert_int_equal(bl_postings_next(p), l->docs[0]);
+    for (;;) {
+        uint32_t n = bl_postings_run(p, &docs, &freqs), take;
+
+        if (k == l->df) {
+            assert_int_equal(n, 0);
+            break;
+        }
+        assert_true(n >= 1);
+        assert_int_equal(n, BL_BLOCK_DOCS - k % BL_BLOCK_DOCS < l->df - k
+                                ? BL_BLOCK_DOCS - k % BL_BLOCK_DOCS
+                                : l->df - k);
+        for (uint32_t i = 0; i < n; i++) {
+            assert_int_equal(docs[i], l->docs[k + i]);
+            assert_int_equal(freqs[i], field < 2 ? l->tfs[k + i] : 1);
+        }
+        take = fx_rng_below(r, 3) == 0 ? n : (uint32_t)fx_rng_below(r, n + 1);
+        k += take;
+        assert_int_equal(bl_postings_advance(p, take),
+                         k < l->df ? l->docs[k] : BL_DOC_END);
+        if (k < l->df && fx_rng_below(r, 8) == 0) {
+            uint32_t j = k + (uint32_t)fx_rng_below(r, l->df - k);
+
+            assert_int_equal(bl_postings_seek(p, l->docs[j]), l->docs[j]);
+            k = j;
+        }
+    }
+    assert_int_equal(bl_postings_advance(p, 0), BL_DOC_END);
+    assert_int_equal(p->rc, BL_OK);
+    free(p);
+}
+
 /* Seek to random targets: the first doc >= target; bounds cover it. */
 static void check_seek(mem *m, bl_field_id field, const bl_term_info *ti,
                        const list *l, fx_rng *r)
@@ -240,6 +284,7 @@ static void run_sizes(bl_field_id field, const uint32_t *sizes, size_t n,
     for (size_t i = 0; i < n; i++) {
         check_list(&m, field, &tis[i], &lists[i]);
         check_seek(&m, field, &tis[i], &lists[i], &r);
+        check_runs(&m, field, &tis[i], &lists[i], &r);
         if (bl_postings_verify(&m.seg, field, &tis[i], pl[i], xl[i], msg,
                                sizeof msg) != BL_OK)
             fail_msg("field %d df %u: %s", field, sizes[i], msg);
@@ -461,6 +506,20 @@ static void corrupt_bytes_never_crash(void **state)
             bl_postings_open(&m.seg, BL_FIELD_BODY, &tis[i], false, p);
             bl_postings_seek(p, (uint32_t)fx_rng_below(&r, docs));
             bl_postings_seek(p, (uint32_t)fx_rng_below(&r, docs + 10));
+            /* runs: every doc in range, then the end */
+            bl_postings_open(&m.seg, BL_FIELD_BODY, &tis[i], false, p);
+            bl_postings_next(p);
+            guard = 0;
+            for (;;) {
+                const uint32_t *d, *f;
+                uint32_t nr = bl_postings_run(p, &d, &f);
+
+                if (nr == 0 || guard++ > 10000)
+                    break;
+                for (uint32_t j = 0; j < nr; j++)
+                    assert_true(d[j] < docs);
+                bl_postings_advance(p, nr);
+            }
         }
         target->p[at] = old;
     }

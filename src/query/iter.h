@@ -23,6 +23,7 @@
 #define BL_ITER_UNSET (UINT32_MAX - 1)   /* doc before the first next/seek */
 
 typedef struct bl_iter bl_iter;
+struct bl_window;
 
 typedef struct bl_iter_ops {
     /* Move to the first document > the current one (the first document
@@ -37,6 +38,9 @@ typedef struct bl_iter_ops {
     ** target >= the current document; *last >= target is set to the end
     ** of the range the bound covers (BL_DOC_END: the rest of the list). */
     double (*block_max)(bl_iter *it, uint32_t target, uint32_t *last);
+    /* Optional (NULL: bl_iter_add_window uses next and score): what
+    ** bl_iter_add_window does, reading postings a block at a time. */
+    void (*add_window)(bl_iter *it, struct bl_window *w, uint64_t hi);
 } bl_iter_ops;
 
 struct bl_iter {
@@ -131,6 +135,45 @@ bl_iter *bl_iter_phrase_new(bl_iter_ctx *ctx, const char *const *terms,
 ** matching rule above, shared with tests. */
 uint32_t bl_phrase_freq(const uint32_t *const *pos, const uint32_t *n_pos,
                         const uint32_t *offsets, size_t n, uint32_t slop);
+
+/* ---- windows (iter_or.c) --------------------------------------------- */
+
+/* The scores of BL_WINDOW consecutive documents from lo, summed clause by
+** clause: a disjunction of short lists is scored a window at a time, each
+** clause adding all its documents in the window before the next clause
+** (search.c). score[j] is valid where bit j of hit is set. tft and
+** tft_hit are one iterator's scratch, all bits clear between calls. */
+#define BL_WINDOW 4096
+
+typedef struct bl_window {
+    uint32_t lo;
+    uint64_t hit[BL_WINDOW / 64];
+    uint64_t tft_hit[BL_WINDOW / 64];
+    double score[BL_WINDOW];
+    double tft[BL_WINDOW];
+} bl_window;
+
+/* Store s at slot j of vals where bit j of bits is clear, and set it; add
+** it where the bit is set. */
+static inline void bl_window_put(double *vals, uint64_t *bits, uint32_t j,
+                                 double s)
+{
+    uint64_t bit = (uint64_t)1 << (j % 64);
+
+    if (bits[j / 64] & bit) {
+        vals[j] += s;
+    } else {
+        vals[j] = s;
+        bits[j / 64] |= bit;
+    }
+}
+
+/* Add the score of each document of it in [w->lo, hi) (hi <= w->lo +
+** BL_WINDOW; it stands at or after lo) to the window: stored where its
+** hit bit is clear, then set; added where it is set. The iterator is left
+** on its first document >= hi. Sums are the same, bit for bit, as adding
+** bl_iter_score of each document in turn. */
+void bl_iter_add_window(bl_iter *it, bl_window *w, uint64_t hi);
 
 /* ---- combinations (iter_and.c, iter_or.c, iter_not.c) ---------------- */
 

@@ -94,7 +94,7 @@ static double and_block_max(bl_iter *it, uint32_t target, uint32_t *last)
 }
 
 static const bl_iter_ops and_ops = {and_next, and_seek, and_score,
-                                    and_block_max};
+                                    and_block_max, NULL};
 
 static int by_cost(const void *x, const void *y)
 {

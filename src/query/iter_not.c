@@ -61,7 +61,7 @@ static double not_block_max(bl_iter *it, uint32_t target, uint32_t *last)
 }
 
 static const bl_iter_ops not_ops = {not_next, not_seek, not_score,
-                                    not_block_max};
+                                    not_block_max, NULL};
 
 bl_iter *bl_iter_not_new(bl_iter_ctx *ctx, bl_iter *req, bl_iter **excl,
                          size_t n_excl)
@@ -137,7 +137,7 @@ static double scan_block_max(bl_iter *it, uint32_t target, uint32_t *last)
 }
 
 static const bl_iter_ops scan_ops = {scan_next, scan_seek, scan_score,
-                                     scan_block_max};
+                                     scan_block_max, NULL};
 
 static bl_iter *scan_new(bl_iter_ctx *ctx, bool dated, int64_t from,
                          int64_t to)

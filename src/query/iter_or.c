@@ -78,7 +78,8 @@ static double or_block_max(bl_iter *it, uint32_t target, uint32_t *last)
     return o->boost * sum;
 }
 
-static const bl_iter_ops or_ops = {or_next, or_seek, or_score, or_block_max};
+static const bl_iter_ops or_ops = {or_next, or_seek, or_score, or_block_max,
+                                   NULL};
 
 bl_iter *bl_iter_or_new(bl_iter_ctx *ctx, bl_iter **kids, size_t n,
                         double boost)
@@ -104,4 +105,16 @@ bl_iter *bl_iter_or_new(bl_iter_ctx *ctx, bl_iter **kids, size_t n,
     o->it.doc = BL_ITER_UNSET;
     o->it.max_score = boost * max;
     return &o->it;
+}
+
+/* ---- windows ------------------------------------------------------------ */
+
+void bl_iter_add_window(bl_iter *it, bl_window *w, uint64_t hi)
+{
+    if (it->ops->add_window != NULL) {
+        it->ops->add_window(it, w, hi);
+        return;
+    }
+    for (uint32_t d = it->doc; d < hi; d = bl_iter_next(it))
+        bl_window_put(w->score, w->hit, d - w->lo, bl_iter_score(it));
 }

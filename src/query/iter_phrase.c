@@ -165,7 +165,8 @@ static double phrase_block_max(bl_iter *it, uint32_t target, uint32_t *last)
 }
 
 static const bl_iter_ops phrase_ops = {phrase_next, phrase_seek,
-                                       phrase_score, phrase_block_max};
+                                       phrase_score, phrase_block_max,
+                                       NULL};
 
 bl_iter *bl_iter_phrase_new(bl_iter_ctx *ctx, const char *const *terms,
                             const uint32_t *offsets, size_t n, uint32_t slop,

@@ -151,8 +151,57 @@ static double term_block_max(bl_iter *it, uint32_t target, uint32_t *last)
     return bl_bm25_saturate(t->m, t->weight, tft);
 }
 
+/* Each field's postings in [lo, hi) straight from the decoded blocks:
+** their tf shares go to w->tft (stored, then added: 0 + a + b is a + b, as
+** in term_score), then each document's saturated score to the window. */
+static void term_add_window(bl_iter *it, bl_window *w, uint64_t hi)
+{
+    term_iter *t = (term_iter *)it;
+    uint32_t first = BL_WINDOW, last = 0;
+
+    for (size_t f = 0; f < t->n; f++) {
+        bl_postings *p = t->p[f];
+        const bl_field_lengths *len = &t->len[f];
+        int field = t->field[f];
+
+        for (;;) {
+            const uint32_t *docs, *freqs;
+            uint32_t n = bl_postings_run(p, &docs, &freqs), k = 0;
+
+            for (; k < n && docs[k] < hi; k++) {
+                uint32_t j = docs[k] - w->lo;
+                uint32_t l = bl_field_lengths_get(len, docs[k]);
+
+                bl_window_put(w->tft, w->tft_hit, j,
+                              bl_bm25_field_tf(t->m, field, (double)freqs[k],
+                                               l));
+                if (j < first)
+                    first = j;
+                if (j > last)
+                    last = j;
+            }
+            bl_postings_advance(p, k);
+            if (n == 0 || k < n)
+                break;
+        }
+    }
+    for (uint32_t x = first / 64; first <= last && x <= last / 64; x++) {
+        uint64_t bits = w->tft_hit[x];
+
+        w->tft_hit[x] = 0;
+        while (bits != 0) {
+            uint32_t j = x * 64 + (uint32_t)__builtin_ctzll(bits);
+
+            bits &= bits - 1;
+            bl_window_put(w->score, w->hit, j,
+                          bl_bm25_saturate(t->m, t->weight, w->tft[j]));
+        }
+    }
+    term_min(t);
+}
+
 static const bl_iter_ops term_ops = {term_next, term_seek, term_score,
-                                     term_block_max};
+                                     term_block_max, term_add_window};
 
 bl_iter *bl_iter_term_new(bl_iter_ctx *ctx, const char *term,
                           const bl_field_id *fields, size_t n_fields,
@@ -235,7 +284,7 @@ static double zero_block_max(bl_iter *it, uint32_t target, uint32_t *last)
 }
 
 static const bl_iter_ops kw_ops = {kw_next, kw_seek, zero_score,
-                                   zero_block_max};
+                                   zero_block_max, NULL};
 
 bl_iter *bl_iter_keyword_new(bl_iter_ctx *ctx, bl_field_id field,
                              const char *value)
@@ -313,7 +362,7 @@ static double set_block_max(bl_iter *it, uint32_t target, uint32_t *last)
 }
 
 static const bl_iter_ops set_ops = {set_next, set_seek, set_score,
-                                    set_block_max};
+                                    set_block_max, NULL};
 
 bl_iter *bl_iter_terms_const_new(bl_iter_ctx *ctx, const bl_field_id *fields,
                                  size_t n_fields, const char *const *terms,
@@ -394,7 +443,7 @@ static uint32_t empty_seek(bl_iter *it, uint32_t target)
 }
 
 static const bl_iter_ops empty_ops = {empty_move, empty_seek, zero_score,
-                                      zero_block_max};
+                                      zero_block_max, NULL};
 
 bl_iter *bl_iter_empty_new(bl_iter_ctx *ctx)
 {

@@ -307,6 +307,20 @@ int bl_postings_open(const bl_segment *seg, bl_field_id field,
     return BL_OK;
 }
 
+uint32_t bl_postings_advance(bl_postings *p, uint32_t k)
+{
+    if (p->rc != BL_OK || p->doc == BL_DOC_END || p->i >= p->n)
+        return p->rc != BL_OK ? BL_DOC_END : p->doc;
+    if (k == 0)
+        return p->doc;
+    if (p->i + k < p->n) {
+        p->i += k;
+        return p->doc = p->docs[p->i];
+    }
+    p->i = p->n - 1;           /* the run's last entry: next leaves it */
+    return bl_postings_next(p);
+}
+
 uint32_t bl_postings_next(bl_postings *p)
 {
     if (p->rc != BL_OK || (p->doc == BL_DOC_END && p->i != UINT32_MAX))

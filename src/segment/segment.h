@@ -199,6 +199,26 @@ static inline uint32_t bl_postings_freq(const bl_postings *p)
     return p->freqs[p->i];
 }
 
+/* Bulk reading: the rest of the decoded block from the current document
+** on. Returns how many entries *docs and *freqs point at (the current
+** document first; valid until the cursor moves), 0 when the cursor is done
+** or has not moved yet. */
+static inline uint32_t bl_postings_run(const bl_postings *p,
+                                       const uint32_t **docs,
+                                       const uint32_t **freqs)
+{
+    if (p->doc == BL_DOC_END || p->i >= p->n)
+        return 0;
+    *docs = p->docs + p->i;
+    *freqs = p->freqs + p->i;
+    return p->n - p->i;
+}
+
+/* Move past k entries of the run (k <= its count): to the k-th next
+** document, the first of the next block (decoding it) or the end. Returns
+** the new document, as bl_postings_next. */
+uint32_t bl_postings_advance(bl_postings *p, uint32_t k);
+
 /* Positions of the current document in increasing order, borrowed until the
 ** cursor moves. BL_EINVAL if opened without positions. */
 int bl_postings_positions(bl_postings *p, const uint32_t **pos, uint32_t *n);
