@@ -42,41 +42,61 @@ void bl_bitpack_encode(const uint32_t *v, size_t n, unsigned w, uint8_t *out)
         *out = (uint8_t)acc;
 }
 
+/* Eight values of w bits from in, which holds at least w + 8 bytes: value
+** k lies in the 8 bytes from byte k*w/8, shifted by k*w%8 (<= 7, and
+** 7 + 32 bits fit in 64). With w a constant, every offset and shift is
+** one too: a load, a shift, a mask and a store a value. */
+static inline __attribute__((always_inline)) void
+unpack8(const uint8_t *in, unsigned w, uint32_t *out)
+{
+    for (unsigned k = 0; k < 8; k++) {
+        uint64_t v;
+
+        memcpy(&v, in + k * w / 8, 8);
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+        v = __builtin_bswap64(v);
+#endif
+        out[k] = (uint32_t)((v >> (k * w % 8)) & (((uint64_t)1 << w) - 1));
+    }
+}
+
+/* The groups of eight values whose loads lie inside avail; returns how
+** many values that is. */
+static inline __attribute__((always_inline)) size_t
+unpack_groups(const uint8_t *in, size_t avail, size_t n, unsigned w,
+              uint32_t *out)
+{
+    size_t g = 0;
+
+    for (; g + 8 <= n && g / 8 * w + w + 8 <= avail; g += 8)
+        unpack8(in + g / 8 * w, w, out + g);
+    return g;
+}
+
 int bl_bitpack_decode(const uint8_t *in, size_t avail, size_t n, unsigned w,
                       uint32_t *out)
 {
-    uint64_t mask;
-    size_t need, i = 0;
+    size_t i = 0;
 
-    if (w > 32)
-        return BL_ECORRUPT;
-    mask = ((uint64_t)1 << w) - 1;
-    need = bl_bitpack_bytes(n, w);
-    if (need > avail)
+    if (w > 32 || bl_bitpack_bytes(n, w) > avail)
         return BL_ECORRUPT;
     if (w == 0) {
-        for (size_t i = 0; i < n; i++)
-            out[i] = 0;
+        for (size_t k = 0; k < n; k++)
+            out[k] = 0;
         return BL_OK;
     }
-    /* Value i lies in the 8 bytes from byte i*w/8 (w <= 32, shift <= 7):
-    ** one unaligned load each while those bytes are inside avail, which
-    ** they are for all but the last few values of a run at the end of its
-    ** section. Those go byte by byte. */
-    if (avail >= 8) {
-        size_t fast = (8 * (avail - 8) + 7) / w + 1;
-
-        if (fast > n)
-            fast = n;
-        for (i = 0; i < fast; i++) {
-            uint64_t bit = (uint64_t)i * w, v;
-
-            memcpy(&v, in + bit / 8, 8);
-#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-            v = __builtin_bswap64(v);
-#endif
-            out[i] = (uint32_t)((v >> (bit % 8)) & mask);
-        }
+    /* One copy of the loop per width, so that its offsets and shifts are
+    ** constants. The values left (a run's last few, or those whose loads
+    ** would pass avail) are read one by one. */
+    switch (w) {
+#define W(x)                                                                 \
+    case x:                                                                  \
+        i = unpack_groups(in, avail, n, x, out);                             \
+        break;
+        W(1) W(2) W(3) W(4) W(5) W(6) W(7) W(8) W(9) W(10) W(11) W(12)
+        W(13) W(14) W(15) W(16) W(17) W(18) W(19) W(20) W(21) W(22) W(23)
+        W(24) W(25) W(26) W(27) W(28) W(29) W(30) W(31) W(32)
+#undef W
     }
     for (; i < n; i++)
         out[i] = (uint32_t)bl_bitpack_get(in, i, w);

@@ -174,6 +174,7 @@ static int decode_block(bl_postings *p, uint32_t b, const uint8_t **block_end)
     const uint8_t *q, *end = p->end;
     uint32_t docs = p->seg->docs, n;
     uint64_t start = 0, prev;
+    uint32_t bad = 0;
     size_t used;
 
     if (p->df == 1) {
@@ -204,16 +205,22 @@ static int decode_block(bl_postings *p, uint32_t b, const uint8_t **block_end)
     } else {
         memset(p->freqs, 0, sizeof(uint32_t) * n);
     }
+    /* Gaps to ids: they only grow (gaps are >= 0 and 128 of them cannot
+    ** carry a 64-bit sum), so the last one alone is checked against the
+    ** segment; an id cut to 32 bits is below a last one that fails. */
     prev = b == 0 ? UINT64_MAX : skip_last(p, b - 1);
     for (uint32_t i = 0; i < n; i++) {
-        uint64_t d = prev + 1 + p->docs[i];   /* UINT64_MAX + 1 wraps to 0 */
-
-        if (d >= docs || p->freqs[i] == UINT32_MAX)
-            return BL_ECORRUPT;
-        p->docs[i] = (uint32_t)d;
-        p->freqs[i] += 1;
-        prev = d;
+        prev += 1 + (uint64_t)p->docs[i];     /* UINT64_MAX + 1 wraps to 0 */
+        p->docs[i] = (uint32_t)prev;
     }
+    if (prev >= docs)
+        return BL_ECORRUPT;
+    for (uint32_t i = 0; i < n; i++) {
+        bad |= p->freqs[i] == UINT32_MAX;
+        p->freqs[i] += 1;
+    }
+    if (bad)
+        return BL_ECORRUPT;
     if (p->n_blocks > 1 && p->docs[n - 1] != skip_last(p, b))
         return BL_ECORRUPT;
     p->n = n;
