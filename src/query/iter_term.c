@@ -151,18 +151,21 @@ static double term_block_max(bl_iter *it, uint32_t target, uint32_t *last)
     return bl_bm25_saturate(t->m, t->weight, tft);
 }
 
-/* Each field's postings in [lo, hi) straight from the decoded blocks:
-** their tf shares go to w->tft (stored, then added: 0 + a + b is a + b, as
-** in term_score), then each document's saturated score to the window. */
+/* Each field's postings in [lo, hi) straight from the decoded blocks. The
+** shares of the fields before the last wait in w->tft (stored, then
+** added); the last field's posting takes its document's share from there
+** (f0 + f1, as term_score's 0 + f0 + f1) and goes to the window saturated;
+** the documents the last field lacks go after it. */
 static void term_add_window(bl_iter *it, bl_window *w, uint64_t hi)
 {
     term_iter *t = (term_iter *)it;
-    uint32_t first = BL_WINDOW, last = 0;
+    uint32_t first = BL_WINDOW, last = 0, waiting = 0;
 
     for (size_t f = 0; f < t->n; f++) {
         bl_postings *p = t->p[f];
         const bl_field_lengths *len = &t->len[f];
         int field = t->field[f];
+        bool final = f + 1 == t->n;
 
         for (;;) {
             const uint32_t *docs, *freqs;
@@ -170,11 +173,23 @@ static void term_add_window(bl_iter *it, bl_window *w, uint64_t hi)
 
             for (; k < n && docs[k] < hi; k++) {
                 uint32_t j = docs[k] - w->lo;
-                uint32_t l = bl_field_lengths_get(len, docs[k]);
+                uint64_t bit = (uint64_t)1 << (j % 64);
+                double v = bl_bm25_field_tf(
+                    t->m, field, (double)freqs[k],
+                    bl_field_lengths_get(len, docs[k]));
 
-                bl_window_put(w->tft, w->tft_hit, j,
-                              bl_bm25_field_tf(t->m, field, (double)freqs[k],
-                                               l));
+                if (final) {
+                    if (waiting > 0 && (w->tft_hit[j / 64] & bit)) {
+                        v = w->tft[j] + v;
+                        w->tft_hit[j / 64] &= ~bit;
+                        waiting--;
+                    }
+                    bl_window_put(w->score, w->hit, j,
+                                  bl_bm25_saturate(t->m, t->weight, v));
+                    continue;
+                }
+                waiting += !(w->tft_hit[j / 64] & bit);
+                bl_window_put(w->tft, w->tft_hit, j, v);
                 if (j < first)
                     first = j;
                 if (j > last)
@@ -185,7 +200,7 @@ static void term_add_window(bl_iter *it, bl_window *w, uint64_t hi)
                 break;
         }
     }
-    for (uint32_t x = first / 64; first <= last && x <= last / 64; x++) {
+    for (uint32_t x = first / 64; waiting > 0 && x <= last / 64; x++) {
         uint64_t bits = w->tft_hit[x];
 
         w->tft_hit[x] = 0;
@@ -193,6 +208,7 @@ static void term_add_window(bl_iter *it, bl_window *w, uint64_t hi)
             uint32_t j = x * 64 + (uint32_t)__builtin_ctzll(bits);
 
             bits &= bits - 1;
+            waiting--;
             bl_window_put(w->score, w->hit, j,
                           bl_bm25_saturate(t->m, t->weight, w->tft[j]));
         }
