@@ -380,6 +380,19 @@ static int gather(merger *g, merge_src *s, bl_field_id f, uint32_t *n,
     rc = bl_postings_open(s->seg, f, &s->ti, text, p);
     while (rc == BL_OK && (d = bl_postings_next(p)) != BL_DOC_END) {
         uint32_t md = s->remap[d], tf = text ? bl_postings_freq(p) : 1;
+        const uint32_t *ahead, *freqs;
+        uint32_t n_ahead = bl_postings_run(p, &ahead, &freqs);
+
+        /* The remap entry of the document 16 on, and the merged field
+        ** length of the one 8 on, are fetched ahead: the documents of a
+        ** word in a few thousand articles lie far apart in a large
+        ** segment, and these two reads were 89% of the merge's own time
+        ** at 10^6 articles (distances 32 and 16 did no better, 64 and 32
+        ** worse). */
+        if (n_ahead > 16)
+            __builtin_prefetch(&s->remap[ahead[16]]);
+        if (text && n_ahead > 8 && s->remap[ahead[8]] != BL_DOC_END)
+            __builtin_prefetch(&g->len[f][s->remap[ahead[8]]]);
 
         if (md == BL_DOC_END)
             continue;
