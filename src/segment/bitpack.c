@@ -1,7 +1,8 @@
-/* bitpack.c - the bit packing of bitpack.h. Encoding and decoding stream
-** bits through a 64-bit accumulator a byte at a time, which keeps every read
-** inside the run's bytes: the decoder checks the run length once, up front,
-** and then cannot overrun.
+/* bitpack.c - the bit packing of bitpack.h. Encoding streams bits through
+** a 64-bit accumulator a byte at a time. Decoding reads each value with one
+** 8-byte load where those 8 bytes lie inside the bytes given, eight values
+** at a time in a loop compiled once per width, and the rest byte by byte:
+** it checks the run length once, up front, and then cannot overrun.
 */
 #include "segment/bitpack.h"
 
