@@ -191,6 +191,32 @@ static void pfor_round_trips(void **state)
     for (size_t i = 0; i < BL_PFOR_MAX; i++)
         v[i] = i % 9 == 0 ? 1u << 31 : 1;
     pfor_check(v, BL_PFOR_MAX);
+    /* Every width, on runs of full groups of eight and a tail: values all
+    ** of exactly w bits take b = w and no exceptions, and the packed part
+    ** is byte for byte what bl_bitpack_encode writes (the encoder packs
+    ** groups of eight with a loop per width). */
+    for (unsigned w = 1; w <= 32; w++) {
+        static const size_t lens[] = {8, 13, 16, 128, 131};
+
+        for (size_t li = 0; li < sizeof lens / sizeof *lens; li++) {
+            size_t n = lens[li];
+            uint8_t enc[2 + 4 * BL_PFOR_MAX + 8], ref[4 * BL_PFOR_MAX + 8];
+            size_t len;
+
+            for (size_t i = 0; i < n; i++)
+                v[i] = (uint32_t)(1u << (w - 1)) |
+                       (uint32_t)(fx_rng_next(&r) &
+                                  ((w == 32 ? 0x7fffffffu
+                                            : (1u << (w - 1)) - 1)));
+            len = bl_pfor_encode(v, n, enc);
+            bl_bitpack_encode(v, n, w, ref);
+            assert_int_equal(enc[0], w);
+            assert_int_equal(enc[1], 0);
+            assert_int_equal(len, 2 + bl_bitpack_bytes(n, w));
+            assert_memory_equal(enc + 2, ref, bl_bitpack_bytes(n, w));
+            pfor_check(v, n);
+        }
+    }
 }
 
 /* Bad headers: width over 32, more exceptions than values, an exception
