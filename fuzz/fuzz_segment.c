@@ -211,6 +211,24 @@ static void walk(const bl_segment *seg)
                 FUZZ_CHECK(a == BL_DOC_END || b == BL_DOC_END || b >= a,
                            "seek went back");
             }
+            /* Bulk reading, as window scoring does: runs of increasing
+            ** ids inside the segment, left a part at a time. */
+            if (bl_postings_open(seg, field, &ti, false, post) == BL_OK &&
+                bl_postings_next(post) != BL_DOC_END) {
+                const uint32_t *rd, *rf;
+                uint32_t nr, take = 1, steps_run = 0;
+
+                while ((nr = bl_postings_run(post, &rd, &rf)) > 0) {
+                    FUZZ_CHECK(++steps_run <= 1000000, "endless runs");
+                    for (uint32_t k = 0; k < nr; k++)
+                        FUZZ_CHECK(rd[k] < docs &&
+                                       (k == 0 || rd[k] > rd[k - 1]),
+                                   "run doc %u", rd[k]);
+                    bl_postings_advance(post, take < nr ? take : nr);
+                    take = take * 3 % 130 + 1;
+                }
+                check_rc(post->rc, "postings runs");
+            }
         }
         check_rc(rc, "cursor");
         (void)bl_segment_field_total(seg, field < 2 ? field : 0);

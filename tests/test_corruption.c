@@ -86,6 +86,14 @@ static int teardown(void **state)
     return 0;
 }
 
+static const char *const searches[] = {
+    "storm", "storm coast", "market bank oil",
+    "storm coast market bank oil price minister vote election court trial "
+    "police river flood harvest",
+    "+storm +coast", "storm -coast", "\"storm coast\"", "po*",
+    "flood date:[1987-01-05 TO 1987-01-10]",
+};
+
 /* Read everything a search or `get` would, ignoring the answers: the point
 ** is that nothing crashes or reads out of bounds. */
 static void read_everything(const char *dir)
@@ -104,6 +112,18 @@ static void read_everything(const char *dir)
         snprintf(id, sizeof id, "d%d", i);
         if (bl_index_get(ix, id, &d) == BL_OK)
             bl_doc_free(d);
+    }
+    /* Searches of every kind: one word, short ORs (scored in windows),
+    ** a long OR (MaxScore), AND, NOT, a phrase, a prefix, a date range;
+    ** with stored fields and snippets. */
+    for (size_t q = 0; q < sizeof searches / sizeof *searches; q++) {
+        bl_search_opts o;
+        bl_results *r = NULL;
+        char err[256];
+
+        bl_search_opts_default(&o);
+        if (bl_search(ix, searches[q], &o, &r, err, sizeof err) == BL_OK)
+            bl_results_free(r);
     }
     s = bl_index_acquire(ix);
     for (size_t i = 0; i < bl_snapshot_segment_count(s); i++) {
