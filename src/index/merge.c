@@ -402,8 +402,12 @@ static int gather(merger *g, merge_src *s, bl_field_id f, uint32_t *n,
         ** worse). */
         if (!s->dense && n_ahead > 16)
             __builtin_prefetch(&s->remap[ahead[16]]);
-        if (text && n_ahead > 8 && remap_of(s, ahead[8]) != BL_DOC_END)
-            __builtin_prefetch(&g->len[f][remap_of(s, ahead[8])]);
+        if (text && n_ahead > 8) {
+            uint32_t m = remap_of(s, ahead[8]);
+
+            if (m != BL_DOC_END)
+                __builtin_prefetch(&g->len[f][m]);
+        }
 
         if (md == BL_DOC_END)
             continue;

@@ -642,6 +642,29 @@ static void run_tree(query *q, bl_iter *it, const seg_pred *p, uint32_t base,
     }
 }
 
+/* Whether a candidate d of a disjunction is out: deleted, filtered away
+** or matched by one of the root's MUST_NOT clauses (seeked in doc order). */
+static bool excluded(const seg_pred *p, bl_iter **excl, size_t n_excl,
+                     uint32_t d)
+{
+    bool out = !pred_ok(p, d);
+
+    for (size_t i = 0; i < n_excl && !out; i++)
+        out = bl_iter_seek(excl[i], d) == d;
+    return out;
+}
+
+/* Offer segment doc d with a relevance score to the heap. */
+static void offer(collect *c, uint32_t base, uint32_t d, double score)
+{
+    bl_topk_hit h;
+
+    h.score = score;
+    h.doc = (uint64_t)base + d;
+    h.date = BL_NO_DATE;
+    bl_topk_push(&c->topk, &h);
+}
+
 /* One clause of a MaxScore disjunction. */
 typedef struct ms_list {
     bl_iter *it;
@@ -714,7 +737,7 @@ static int run_maxscore(query *q, bl_iter **kids, size_t n, double boost,
     for (;;) {
         uint32_t d = BL_DOC_END;
         double partial = 0, total = 0, ub = 0;
-        bool skip = false;
+        bool skip;
 
         if (ne > 0)
             c->lower_bound = true;
@@ -744,10 +767,7 @@ static int run_maxscore(query *q, bl_iter **kids, size_t n, double boost,
                 continue;
             }
         }
-        if (!pred_ok(p, d))
-            skip = true;
-        for (size_t i = 0; i < n_excl && !skip; i++)
-            skip = bl_iter_seek(excl[i], d) == d;
+        skip = excluded(p, excl, n_excl, d);
         if (!skip) {
             c->total++;
             for (size_t i = ne; i < n; i++)
@@ -775,12 +795,7 @@ static int run_maxscore(query *q, bl_iter **kids, size_t n, double boost,
         /* Hits arrive in doc order and a tie never enters (topk.h): one
         ** that does not beat theta is not offered. */
         if (!skip && boost * total > theta) {
-            bl_topk_hit h;
-
-            h.score = boost * total;
-            h.doc = (uint64_t)base + d;
-            h.date = BL_NO_DATE;
-            bl_topk_push(&c->topk, &h);
+            offer(c, base, d, boost * total);
             if (bl_topk_threshold(&c->topk) != theta) {
                 theta = bl_topk_threshold(&c->topk);
                 while (ne < n && cannot_enter(cum[ne], theta))
@@ -848,23 +863,14 @@ static int run_window(bl_iter **kids, size_t n, double boost, bl_iter **excl,
             while (bits != 0) {
                 uint32_t j = x * 64 + (uint32_t)__builtin_ctzll(bits);
                 uint32_t d = w->lo + j;
-                bool skip = !pred_ok(p, d);
                 double score = boost * w->score[j];
 
                 bits &= bits - 1;
-                for (size_t e = 0; e < n_excl && !skip; e++)
-                    skip = bl_iter_seek(excl[e], d) == d;
-                if (skip)
+                if (excluded(p, excl, n_excl, d))
                     continue;
                 c->total++;
-                if (score > bl_topk_threshold(&c->topk)) {
-                    bl_topk_hit h;
-
-                    h.score = score;
-                    h.doc = (uint64_t)base + d;
-                    h.date = BL_NO_DATE;
-                    bl_topk_push(&c->topk, &h);
-                }
+                if (score > bl_topk_threshold(&c->topk))
+                    offer(c, base, d, score);
             }
         }
     }

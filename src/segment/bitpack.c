@@ -50,15 +50,8 @@ void bl_bitpack_encode(const uint32_t *v, size_t n, unsigned w, uint8_t *out)
 static inline __attribute__((always_inline)) void
 unpack8(const uint8_t *in, unsigned w, uint32_t *out)
 {
-    for (unsigned k = 0; k < 8; k++) {
-        uint64_t v;
-
-        memcpy(&v, in + k * w / 8, 8);
-#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-        v = __builtin_bswap64(v);
-#endif
-        out[k] = (uint32_t)((v >> (k * w % 8)) & (((uint64_t)1 << w) - 1));
-    }
+    for (unsigned k = 0; k < 8; k++)
+        out[k] = (uint32_t)bl_bitpack_word(in + k * w / 8, k * w % 8, w);
 }
 
 /* The groups of eight values whose loads lie inside avail; returns how
@@ -148,59 +141,21 @@ uint64_t bl_bitpack_get(const uint8_t *p, uint64_t i, unsigned w)
     return w == 64 ? v : v & (((uint64_t)1 << w) - 1);
 }
 
-/* The low w bits of eight values as w bytes. With w a constant the
-** accumulator's flushes fall at known values: the loop unrolls into
-** shifts, ors and stores. */
-static inline __attribute__((always_inline)) void
-pack8(const uint32_t *v, unsigned w, uint8_t *out)
+/* Pack the low w bits of v[0..n) (bl_bitpack_encode's layout, the values
+** not masked first), four bytes at a time: acc holds under 32 pending bits
+** between values, so one more (w <= 32) still fits. Returns the bytes
+** written. Called with n = 8 and w a constant, the flushes fall at known
+** values and the loop unrolls into shifts, ors and stores. */
+static inline __attribute__((always_inline)) size_t
+pack_run(const uint32_t *v, size_t n, unsigned w, uint8_t *out)
 {
     uint64_t acc = 0, mask = ((uint64_t)1 << w) - 1;
     unsigned bits = 0;
+    size_t at = 0;
 
-    for (unsigned k = 0; k < 8; k++) {
+    for (size_t k = 0; k < n; k++) {
         acc |= (v[k] & mask) << bits;
         bits += w;
-        if (bits >= 32) {
-            bl_store_u32le(out, (uint32_t)acc);
-            out += 4;
-            acc >>= 32;
-            bits -= 32;
-        }
-    }
-    for (; bits > 0; bits -= 8) {       /* 8 * w bits: whole bytes */
-        *out++ = (uint8_t)acc;
-        acc >>= 8;
-    }
-}
-
-/* Pack the low b bits of v[0..n) (bl_bitpack_encode's layout, the values
-** not masked first); returns the bytes written. Groups of eight take w
-** bytes each, in a loop compiled once per width; the rest four bytes at a
-** time: acc holds under 32 pending bits between values, so one more
-** (b <= 32) still fits. */
-static size_t pack_low(const uint32_t *v, size_t n, unsigned b,
-                       uint8_t *out)
-{
-    uint64_t acc = 0, mask = ((uint64_t)1 << b) - 1;
-    unsigned bits = 0;
-    size_t i = 0, at = 0;
-
-    switch (b) {
-#define W(x)                                                                 \
-    case x:                                                                  \
-        for (; i + 8 <= n; i += 8, at += x)                                  \
-            pack8(v + i, x, out + at);                                       \
-        break;
-        W(1) W(2) W(3) W(4) W(5) W(6) W(7) W(8) W(9) W(10) W(11) W(12)
-        W(13) W(14) W(15) W(16) W(17) W(18) W(19) W(20) W(21) W(22) W(23)
-        W(24) W(25) W(26) W(27) W(28) W(29) W(30) W(31) W(32)
-#undef W
-    default:
-        return 0;              /* b == 0: nothing to write */
-    }
-    for (; i < n; i++) {
-        acc |= (v[i] & mask) << bits;
-        bits += b;
         if (bits >= 32) {
             bl_store_u32le(out + at, (uint32_t)acc);
             at += 4;
@@ -213,6 +168,29 @@ static size_t pack_low(const uint32_t *v, size_t n, unsigned b,
         acc >>= 8;
     }
     return at;
+}
+
+/* pack_run of v[0..n) with b bits: groups of eight (b whole bytes each) in
+** a loop compiled once per width, then the rest. */
+static size_t pack_low(const uint32_t *v, size_t n, unsigned b,
+                       uint8_t *out)
+{
+    size_t i = 0, at = 0;
+
+    switch (b) {
+#define W(x)                                                                 \
+    case x:                                                                  \
+        for (; i + 8 <= n; i += 8)                                           \
+            at += pack_run(v + i, 8, x, out + at);                           \
+        break;
+        W(1) W(2) W(3) W(4) W(5) W(6) W(7) W(8) W(9) W(10) W(11) W(12)
+        W(13) W(14) W(15) W(16) W(17) W(18) W(19) W(20) W(21) W(22) W(23)
+        W(24) W(25) W(26) W(27) W(28) W(29) W(30) W(31) W(32)
+#undef W
+    default:
+        return 0;              /* b == 0: nothing to write */
+    }
+    return at + pack_run(v + i, n - i, b, out + at);
 }
 
 size_t bl_pfor_encode(const uint32_t *v, size_t n, uint8_t *out)

@@ -73,7 +73,22 @@ void bl_bitwriter_flush(bl_bitwriter *bw);
 ** checked that the run is inside its bytes. */
 uint64_t bl_bitpack_get(const uint8_t *p, uint64_t i, unsigned w);
 
-/* The same, as one little-endian word load when the 8 bytes from the
+/* The w-bit value (w <= 56) whose first bit is bit `shift` (<= 7) of the
+** byte at q, read as one little-endian word: the 8 bytes from q must be
+** readable. */
+static inline uint64_t bl_bitpack_word(const uint8_t *q, unsigned shift,
+                                       unsigned w)
+{
+    uint64_t v;
+
+    memcpy(&v, q, 8);
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return (v >> shift) & (((uint64_t)1 << w) - 1);
+}
+
+/* The same as bl_bitpack_get, as one word load when the 8 bytes from the
 ** value's first byte lie before end (the end of the run's section) and
 ** w <= 56: a column read for every scored document (field lengths) takes
 ** 8 instructions instead of about 40. */
@@ -83,15 +98,8 @@ static inline uint64_t bl_bitpack_get_in(const uint8_t *p, const uint8_t *end,
     uint64_t bit = i * w;
     const uint8_t *q = p + bit / 8;
 
-    if (w <= 56 && end - q >= 8) {
-        uint64_t v;
-
-        memcpy(&v, q, 8);
-#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-        v = __builtin_bswap64(v);
-#endif
-        return (v >> (bit % 8)) & (((uint64_t)1 << w) - 1);
-    }
+    if (w <= 56 && end - q >= 8)
+        return bl_bitpack_word(q, (unsigned)(bit % 8), w);
     return bl_bitpack_get(p, i, w);
 }
 
