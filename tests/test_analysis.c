@@ -933,6 +933,44 @@ static size_t oracle(const char *s, size_t len, bool strip, bool keep_dots,
     return o > BL_MAX_TERM ? BL_MAX_TERM : o;
 }
 
+/* bl_norm_term on short ASCII surfaces (lower-cased 16 bytes at once) and
+** a little longer or non-ASCII ones (byte by byte, or utf8proc) agrees with
+** the oracle, acronym dots dropped or kept: every ASCII byte, at every
+** place in surfaces of 0 to 20 bytes. */
+static void norm_short_terms(void **state)
+{
+    static bl_normalizer norm;
+    static const char *const extra[] = {"", "\xC3\xA9", "\xE2\x80\x99"};
+    char s[32], out[BL_NORM_MAX + 1], want[4 * BL_MAX_TERM];
+    fx_rng rng;
+    (void)state;
+
+    fx_rng_seed(&rng, 77);
+    for (int round = 0; round < 20000; round++) {
+        size_t len = (size_t)fx_rng_below(&rng, 21), o;
+        const char *x = extra[fx_rng_below(&rng, 8) < 6 ? 0
+                              : 1 + fx_rng_below(&rng, 2)];
+        bool acro = fx_rng_below(&rng, 4) == 0;
+        int n;
+
+        for (size_t i = 0; i < len; i++)
+            s[i] = (char)(round < 127 * 20 && i == (size_t)round % 20
+                              ? 1 + round / 20
+                              : 1 + (int)fx_rng_below(&rng, 127));
+        if (len + strlen(x) < sizeof s) {
+            memcpy(s + len, x, strlen(x));
+            len += strlen(x);
+        }
+        n = bl_norm_term(&norm, s, len, acro ? BL_NORM_ACRONYM : 0, out,
+                         sizeof out);
+        o = oracle(s, len, false, !acro, want, sizeof want);
+        assert_true(n >= 0);
+        if ((size_t)n != o || memcmp(out, want, o) != 0 || out[n] != '\0')
+            fail_msg("'%.*s' (acronym %d): '%s' != oracle '%.*s'", (int)len,
+                     s, acro, out, (int)o, want);
+    }
+}
+
 /* For every token of text (not stemmed), its surface normalised by the
 ** oracle equals its term. With folding, a CJK token may also equal the
 ** unfolded oracle: kana voicing marks are kept by design, STRIPMARK would
@@ -1009,6 +1047,101 @@ static void offsets_random_palette(void **state)
         }
         check_offsets(buf, len, false);
         check_offsets(buf, len, round % 2 == 0);
+    }
+}
+
+/* The raw tokens of len bytes, up to cap of them; returns how many. */
+static size_t raw_tokens(const char *text, size_t len, bl_rawtok *out,
+                         size_t cap)
+{
+    bl_tokenizer t;
+    size_t n = 0;
+
+    bl_tokenizer_init(&t, text, len);
+    while (n < cap && bl_tokenizer_next(&t, &out[n]))
+        n++;
+    return n;
+}
+
+/* Tokens of text, and of text after `shift` bytes of spaces (offsets moved
+** back), must be the same; so must those of text followed by 16 spaces. */
+static void same_padded(const char *text, size_t len, size_t shift)
+{
+    static char buf[4096];
+    bl_rawtok a[512], b[512], c[512];
+    size_t na, nb, nc;
+
+    assert_true(shift + len + 16 <= sizeof buf);
+    na = raw_tokens(text, len, a, 512);
+    memset(buf, ' ', shift);
+    memcpy(buf + shift, text, len);
+    nb = raw_tokens(buf, shift + len, b, 512);
+    memcpy(buf, text, len);
+    memset(buf + len, ' ', 16);
+    nc = raw_tokens(buf, len + 16, c, 512);
+    assert_int_equal(na, nb);
+    assert_int_equal(na, nc);
+    for (size_t i = 0; i < na; i++) {
+        assert_int_equal(a[i].start + shift, b[i].start);
+        assert_int_equal(a[i].end + shift, b[i].end);
+        assert_int_equal(a[i].start, c[i].start);
+        assert_int_equal(a[i].end, c[i].end);
+        assert_int_equal(a[i].pos, b[i].pos);
+        assert_int_equal(a[i].pos, c[i].pos);
+        assert_int_equal(a[i].flags, b[i].flags);
+        assert_int_equal(a[i].flags, c[i].flags);
+    }
+}
+
+/* Runs of ASCII letters and digits are scanned 16 bytes at a time where 16
+** bytes remain, and one at a time near the end of a text: both scans must
+** cut the same tokens. Short texts (scanned narrow), then the same texts
+** with spaces after or before them (scanned wide), for every byte value
+** between two runs of every length up to 40; then random texts. */
+static void word_runs_wide_and_narrow(void **state)
+{
+    static const char *const palette[] = {
+        "a", "Z", "q", "0", "7", "@", "[", "`", "{", "/", ":", "'", "-",
+        ".", ",", " ", "\n", "é", "\xC2\xAD", "\xFF", "東", "_", "1.5",
+        "U.S.", "x-y",
+    };
+    char text[128];
+    fx_rng rng;
+    (void)state;
+
+    for (int b = 0; b < 256; b++)
+        for (size_t left = 1; left <= 40; left += (left < 18 ? 1 : 7))
+            for (size_t right = 1; right <= 3; right++) {
+                size_t len = 0;
+
+                for (size_t i = 0; i < left; i++)
+                    text[len++] = (char)("aZ09"[i % 4]);
+                text[len++] = (char)b;
+                for (size_t i = 0; i < right; i++)
+                    text[len++] = 'k';
+                same_padded(text, len, 1 + left % 16);
+            }
+    for (size_t n = 1; n <= 70; n++) {
+        bl_rawtok t[2];
+
+        memset(text, 'w', n);
+        text[n] = '!';
+        assert_int_equal(raw_tokens(text, n + 1, t, 2), 1);
+        assert_int_equal(t[0].end, n <= BL_NORM_MAX ? n : BL_NORM_MAX);
+    }
+    fx_rng_seed(&rng, 1616);
+    for (int round = 0; round < 2000; round++) {
+        static char buf[2048];
+        size_t len = 0;
+
+        while (len + 16 < 600 && fx_rng_below(&rng, 120) != 0) {
+            const char *piece = palette[fx_rng_below(
+                &rng, sizeof palette / sizeof palette[0])];
+
+            memcpy(buf + len, piece, strlen(piece));
+            len += strlen(piece);
+        }
+        same_padded(buf, len, fx_rng_below(&rng, 17));
     }
 }
 
@@ -1193,6 +1326,8 @@ int main(void)
         cmocka_unit_test(callback_stops),
         cmocka_unit_test(offsets_multilingual),
         cmocka_unit_test(offsets_random_palette),
+        cmocka_unit_test(word_runs_wide_and_narrow),
+        cmocka_unit_test(norm_short_terms),
         cmocka_unit_test(reuters_all),
         cmocka_unit_test(cli_analyze),
     };
