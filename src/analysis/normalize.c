@@ -11,9 +11,6 @@
 
 #include <string.h>
 #include <utf8proc.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "byline.h"
 
@@ -95,10 +92,7 @@ int bl_norm_term(bl_normalizer *n, const char *s, size_t len, unsigned flags,
         memcpy(pad, s, len);
         v = _mm_loadu_si128((const void *)pad);
         if (_mm_movemask_epi8(v) == 0) {
-            /* 'A' <= x <= 'Z' as in tokenizer.c's word_run */
-            upper = _mm_cmplt_epi8(
-                _mm_sub_epi8(v, _mm_set1_epi8((char)('A' + 128))),
-                _mm_set1_epi8((char)(-128 + 26)));
+            upper = bl_bytes_in(v, 'A', 26);
             v = _mm_add_epi8(v, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
             _mm_storeu_si128((void *)out, v);
             out[len] = '\0';

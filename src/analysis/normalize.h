@@ -56,6 +56,19 @@ int bl_norm_term(bl_normalizer *n, const char *s, size_t len, unsigned flags,
 ** than BL_NORM_MAX: a longer result is cut at a UTF-8 boundary). */
 size_t bl_norm_fold(bl_normalizer *n, char *term, size_t len);
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+/* 0xFF in each byte of v that lies in [lo, lo + n) (n <= 128), 0 in the
+** others: x - (lo + 128) < -128 + n, compared signed, holds exactly then.
+** The tokenizer's and the normaliser's ASCII tests, 16 bytes at a time. */
+static inline __m128i bl_bytes_in(__m128i v, unsigned char lo, int n)
+{
+    return _mm_cmplt_epi8(_mm_sub_epi8(v, _mm_set1_epi8((char)(lo + 128))),
+                          _mm_set1_epi8((char)(-128 + n)));
+}
+#endif
+
 /* Cut len bytes of UTF-8 to at most max bytes at a code point boundary;
 ** returns the new length. */
 size_t bl_utf8_cut(const char *s, size_t len, size_t max);

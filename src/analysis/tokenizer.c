@@ -9,9 +9,6 @@
 #include "analysis/tokenizer.h"
 
 #include <utf8proc.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "analysis/normalize.h"
 
@@ -62,43 +59,6 @@ static const uint8_t ascii_stop[256] = {
     ['^'] = 1, ['_'] = 1, ['`'] = 1, ['{'] = 1, ['|'] = 1, ['}'] = 1,
     ['~'] = 1, [0x7F] = 1,
 };
-
-/* How many bytes from p on are ASCII letters and digits. Sixteen bytes at
-** a time where sixteen remain (SSE2, which every x86-64 has): testing one
-** byte at a time mispredicts at the end of every word, and a word of
-** Reuters averages five letters (bench_analyze: 94.5 -> 97.6 MB/s). */
-static inline size_t word_run(const bl_tokenizer *t, size_t p)
-{
-    size_t start = p;
-
-#if defined(__SSE2__)
-    const __m128i fold = _mm_set1_epi8(0x20);
-    const __m128i a = _mm_set1_epi8((char)('a' + 128));
-    const __m128i zero = _mm_set1_epi8((char)('0' + 128));
-    const __m128i letters = _mm_set1_epi8((char)(-128 + 26));
-    const __m128i digits = _mm_set1_epi8((char)(-128 + 10));
-
-    while (p + 16 <= t->len) {
-        /* x - (lo + 128) < -128 + n, compared signed, holds exactly when
-        ** lo <= x < lo + n; letters are folded to lower case first (| 0x20
-        ** maps no byte but 'A'..'Z' into 'a'..'z'). */
-        __m128i v = _mm_loadu_si128((const void *)(t->text + p));
-        __m128i low = _mm_sub_epi8(_mm_or_si128(v, fold), a);
-        __m128i dig = _mm_sub_epi8(v, zero);
-        __m128i word = _mm_or_si128(_mm_cmplt_epi8(low, letters),
-                                    _mm_cmplt_epi8(dig, digits));
-        unsigned k = (unsigned)__builtin_ctz(
-            ~(unsigned)_mm_movemask_epi8(word));
-
-        p += k;
-        if (k < 16)
-            return p - start;
-    }
-#endif
-    while (p < t->len && ascii_class[t->text[p]] - 1u < 2u)
-        p++;
-    return p - start;
-}
 
 /* Han, kana and Hangul, by block. */
 static int is_cjk(int32_t c)
@@ -172,6 +132,35 @@ static int class_at(const bl_tokenizer *t, size_t i)
 static int is_word_class(int c)
 {
     return c == CL_LETTER || c == CL_DIGIT;
+}
+
+/* How many bytes from p on are ASCII letters and digits. Sixteen bytes at
+** a time where sixteen remain (SSE2, which every x86-64 has): testing one
+** byte at a time mispredicts at the end of every word, and a word of
+** Reuters averages five letters (bench_analyze: 94.5 -> 97.6 MB/s). */
+static inline size_t word_run(const bl_tokenizer *t, size_t p)
+{
+    size_t start = p;
+
+#if defined(__SSE2__)
+    while (p + 16 <= t->len) {
+        /* Letters folded to lower case first: | 0x20 maps no byte but
+        ** 'A'..'Z' into 'a'..'z'. */
+        __m128i v = _mm_loadu_si128((const void *)(t->text + p));
+        __m128i word = _mm_or_si128(
+            bl_bytes_in(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 26),
+            bl_bytes_in(v, '0', 10));
+        unsigned k = (unsigned)__builtin_ctz(
+            ~(unsigned)_mm_movemask_epi8(word));
+
+        p += k;
+        if (k < 16)
+            return p - start;
+    }
+#endif
+    while (p < t->len && is_word_class(ascii_class[t->text[p]]))
+        p++;
+    return p - start;
 }
 
 /* Whether there is a letter at i (i may be the end of the text) that stands
