@@ -257,13 +257,14 @@ int main(int argc, char **argv)
                     bl_buf s = BL_BUF_INIT, ix = BL_BUF_INIT,
                            dc = BL_BUF_INIT;
                     uint64_t raw;
+                    uint32_t blocks;
                     double t0;
 
                     bl_store_writer_new(&w);
                     for (size_t i = 0; i < n_docs; i++)
                         bl_store_add(w, docs[i]);
                     t0 = now();
-                    bl_store_finish(w, &so, &s, &ix, &dc, &raw);
+                    bl_store_finish(w, &so, &s, &ix, &dc, &raw, &blocks);
                     printf("store level %2d block %6zu dict %6zu: %.3f of "
                            "text, %.3f of raw, %.1f MB/s\n", so.level,
                            so.block_bytes, dc.len,

@@ -4,8 +4,8 @@
 ** sizes (a large store compressed by two threads); extra fields, empty
 ** strings, large bodies and UTF-8 included;
 ** threads share a segment's dictionary; a merge's stream keeps its
-** dictionary; a corrupted block or dictionary is BL_ECORRUPT, never a
-** crash.
+** dictionary; articles that begin alike share blocks; a corrupted block,
+** dictionary or store order is BL_ECORRUPT, never a crash.
 */
 #include "fixture.h"
 
@@ -18,6 +18,7 @@
 #include "base/buf.h"
 #include "base/hash.h"
 #include "base/varint.h"
+#include "segment/bitpack.h"
 #include "segment/segfile.h"
 
 #define N 400
@@ -135,6 +136,7 @@ static void build_columns(store *st, const docs *s)
 static void build(store *st, const docs *s, const bl_store_opts *o)
 {
     bl_store_writer *w;
+    uint32_t blocks;
 
     memset(st, 0, sizeof *st);
     assert_int_equal(bl_store_writer_new(&w), BL_OK);
@@ -143,13 +145,13 @@ static void build(store *st, const docs *s, const bl_store_opts *o)
     assert_int_equal(bl_store_docs(w), N);
     assert_true(bl_store_ram(w) > 0);
     assert_int_equal(bl_store_finish(w, o, &st->data, &st->index, &st->dict,
-                                     &st->raw), BL_OK);
+                                     &st->raw, &blocks), BL_OK);
     assert_int_equal(bl_store_docs(w), N);     /* kept for a retry */
     bl_store_reset(w);
     assert_int_equal(bl_store_docs(w), 0);
     bl_store_writer_free(w);
     st->seg.docs = N;
-    st->seg.n_store_blocks = (uint32_t)(st->index.len / BL_STOREIDX_BYTES);
+    st->seg.n_store_blocks = blocks;
     st->seg.sec[BL_SEC_STORE].p = st->data.p;
     st->seg.sec[BL_SEC_STORE].len = st->data.len;
     st->seg.sec[BL_SEC_STOREIDX].p = st->index.p;
@@ -252,7 +254,8 @@ static void round_trips_byte_for_byte(void **state)
             /* Every block's frames use the dictionary, those compressed
             ** by the second thread (a store of 16 blocks or more is split
             ** in two halves) as well as the first half's. */
-            for (size_t e = 0; e < st.index.len; e += BL_STOREIDX_BYTES) {
+            for (size_t e = 0; e < st.seg.n_store_blocks * BL_STOREIDX_BYTES;
+                 e += BL_STOREIDX_BYTES) {
                 uint64_t off = bl_load_u64le(st.index.p + e);
                 uint32_t comp = bl_load_u32le(st.index.p + e + 8);
                 unsigned id = ZSTD_getDictID_fromFrame(st.data.p + off,
@@ -284,6 +287,7 @@ static void stream_dictionary_outlives_training(void **state)
     bl_store_opts o;
     bl_piece *pieces = NULL;
     size_t n_pieces = 0;
+    uint32_t blocks;
     void *junk[64];
     store out;
     (void)state;
@@ -294,7 +298,7 @@ static void stream_dictionary_outlives_training(void **state)
     assert_int_equal(bl_store_writer_new(&sample), BL_OK);
     for (int i = 0; i < N; i++)
         assert_int_equal(bl_store_add(sample, &s->d[i]), BL_OK);
-    assert_int_equal(bl_store_stream_new(&o, sample, 0, &st), BL_OK);
+    assert_int_equal(bl_store_stream_new(&o, sample, N, 0, &st), BL_OK);
     bl_store_writer_free(sample);
     for (int k = 0; k < 64; k++) {
         junk[k] = malloc(o.dict_bytes);
@@ -302,11 +306,12 @@ static void stream_dictionary_outlives_training(void **state)
         memset(junk[k], 0xa5 ^ k, o.dict_bytes);
     }
     for (int i = 0; i < N; i++)
-        assert_int_equal(bl_store_stream_add(st, &s->d[i]), BL_OK);
+        assert_int_equal(bl_store_stream_add(st, &s->d[i], (uint32_t)i),
+                         BL_OK);
     memset(&out, 0, sizeof out);
     assert_int_equal(bl_store_stream_finish(st, &out.data, &out.index,
-                                            &out.dict, &out.raw, &pieces,
-                                            &n_pieces), BL_OK);
+                                            &out.dict, &out.raw, &blocks,
+                                            &pieces, &n_pieces), BL_OK);
     assert_true(out.dict.len > 0);
     /* Only compressed here: STORE is the stream's own bytes. */
     {
@@ -320,7 +325,7 @@ static void stream_dictionary_outlives_training(void **state)
     }
     free(pieces);
     out.seg.docs = N;
-    out.seg.n_store_blocks = (uint32_t)(out.index.len / BL_STOREIDX_BYTES);
+    out.seg.n_store_blocks = blocks;
     out.seg.sec[BL_SEC_STORE].p = out.data.p;
     out.seg.sec[BL_SEC_STORE].len = out.data.len;
     out.seg.sec[BL_SEC_STOREIDX].p = out.index.p;
@@ -346,19 +351,139 @@ static void few_docs_no_dictionary(void **state)
     bl_buf data = BL_BUF_INIT, index = BL_BUF_INIT, dict = BL_BUF_INIT;
     bl_doc d = {"x", "", "", 0, "", "", "", NULL, 0};
     uint64_t raw;
+    uint32_t blocks;
     (void)state;
 
     bl_store_opts_default(&o);
     assert_int_equal(bl_store_writer_new(&w), BL_OK);
     assert_int_equal(bl_store_add(w, &d), BL_OK);
-    assert_int_equal(bl_store_finish(w, &o, &data, &index, &dict, &raw),
-                     BL_OK);
+    assert_int_equal(bl_store_finish(w, &o, &data, &index, &dict, &raw,
+                                     &blocks), BL_OK);
+    assert_int_equal(blocks, 1);
     assert_int_equal(dict.len, 0);
     assert_int_equal(index.len, BL_STOREIDX_BYTES);
     bl_store_writer_free(w);
     bl_buf_free(&data);
     bl_buf_free(&index);
     bl_buf_free(&dict);
+}
+
+/* Every fifth article an earnings report in one template, whatever its
+** case and figures: the store sorts them side by side (N / 5 consecutive
+** positions), into one group for the writer's lanes, and every article
+** still comes back by its own number. */
+static void alike_articles_share_blocks(void **state)
+{
+    docs *s = make_docs(5);
+    bl_store_opts o;
+    store st;
+    uint32_t doc_at[N], first = N, last = 0;
+    static const char *const shr[] = {"Shr", "SHR", "shr"};
+    (void)state;
+
+    for (int i = 0; i < N; i += 5) {
+        char body[128];
+
+        snprintf(body, sizeof body,
+                 "%s %d.%02d dlrs vs %d cts\nNet %d,000 vs %d,000\n Reuter",
+                 shr[i % 3], i / 50, i % 100, i, 7 * i, 3 * i);
+        free(s->owned[i][2]);
+        s->owned[i][2] = strdup(body);
+        assert_non_null(s->owned[i][2]);
+        s->d[i].body = s->owned[i][2];
+    }
+    bl_store_opts_default(&o);
+    o.block_bytes = 4096;
+    o.dict_bytes = 16384;
+    o.level = 3;
+    build(&st, s, &o);
+    assert_true(st.seg.pos_w > 0);
+    assert_int_equal(bl_store_order(&st.seg, doc_at), BL_OK);
+    for (uint32_t p = 0; p < N; p++) {
+        if (doc_at[p] % 5 != 0)
+            continue;
+        first = p < first ? p : first;
+        last = p > last ? p : last;
+    }
+    assert_int_equal(last - first + 1, N / 5);
+    check_all(&st, s);
+    unbuild(&st);
+    for (int i = 5; i < N; i += 5)
+        assert_true(bl_store_group(&s->d[i]) == bl_store_group(&s->d[0]));
+    {
+        bl_doc a = {.body = "  Storm, coast! 1987"};
+        bl_doc b = {.body = "STORM coast: storm"};
+        bl_doc c = {.body = "storm 12 market"};
+
+        assert_true(bl_store_group(&a) == bl_store_group(&b));
+        assert_true(bl_store_group(&a) != bl_store_group(&c));
+        assert_true(bl_store_group(&a) != bl_store_group(&s->d[0]));
+    }
+    free_docs(s);
+}
+
+/* STOREIDX's tail (format.h): a width that cannot number every article,
+** padding that is not zero or a run of the wrong length is refused by
+** load; two articles in one place pass load (it does not read the run),
+** fail check, which names them, and never crash a fetch. */
+static void store_order_is_checked(void **state)
+{
+    docs *s = make_docs(6);
+    bl_store_opts o;
+    store st;
+    uint8_t *tail;
+    uint32_t pos[N];
+    size_t run;
+    char msg[128];
+    bl_store_ctx *ctx;
+    static const uint8_t bad_w[] = {0, 8, 33, 255};
+    (void)state;
+
+    bl_store_opts_default(&o);
+    o.block_bytes = 4096;
+    o.dict_bytes = 0;
+    o.level = 1;
+    build(&st, s, &o);
+    tail = st.index.p + (size_t)st.seg.n_store_blocks * BL_STOREIDX_BYTES;
+    run = st.index.len - (size_t)(tail - st.index.p) - BL_STOREPOS_HEAD;
+    assert_int_equal(tail[0], 9);          /* 400 articles */
+    assert_int_equal(run, bl_bitpack_bytes(N, 9));
+    bl_store_unload(&st.seg);
+    for (size_t i = 0; i < sizeof bad_w; i++) {
+        tail[0] = bad_w[i];
+        assert_int_equal(bl_store_load(&st.seg), BL_ECORRUPT);
+    }
+    tail[0] = 9;
+    for (int i = 1; i < BL_STOREPOS_HEAD; i++) {
+        tail[i] = 1;
+        assert_int_equal(bl_store_load(&st.seg), BL_ECORRUPT);
+        tail[i] = 0;
+    }
+    st.seg.sec[BL_SEC_STOREIDX].len--;
+    assert_int_equal(bl_store_load(&st.seg), BL_ECORRUPT);
+    st.seg.sec[BL_SEC_STOREIDX].len -= BL_STOREPOS_HEAD - 1;
+    assert_int_equal(bl_store_load(&st.seg), BL_ECORRUPT);
+    st.seg.sec[BL_SEC_STOREIDX].len += BL_STOREPOS_HEAD;
+    assert_int_equal(bl_store_load(&st.seg), BL_OK);
+    assert_int_equal(bl_store_verify(&st.seg, msg, sizeof msg), BL_OK);
+    assert_int_equal(bl_bitpack_decode(tail + BL_STOREPOS_HEAD, run, N, 9,
+                                       pos), BL_OK);
+    pos[7] = pos[3];
+    bl_bitpack_encode(pos, N, 9, tail + BL_STOREPOS_HEAD);
+    assert_int_equal(bl_store_verify(&st.seg, msg, sizeof msg), BL_ECORRUPT);
+    assert_non_null(strstr(msg, "positions"));
+    assert_int_equal(bl_store_ctx_new(&ctx), BL_OK);
+    for (uint32_t d = 0; d < N; d++) {
+        bl_doc *out;
+
+        if (bl_segment_doc(&st.seg, d, ctx, &out) == BL_OK)
+            bl_doc_free(out);
+        else
+            assert_null(out);
+    }
+    bl_store_ctx_free(ctx);
+    unbuild(&st);
+    free_docs(s);
 }
 
 /* One thread's reads of every article, compared without cmocka (which is
@@ -437,12 +562,14 @@ static void corrupt_blocks_are_refused(void **state)
     store st;
     fx_rng r;
     bl_store_ctx *ctx;
+    uint32_t doc_at[N];
     (void)state;
 
     bl_store_opts_default(&o);
     o.block_bytes = 8192;
     o.level = 3;
     build(&st, s, &o);
+    assert_int_equal(bl_store_order(&st.seg, doc_at), BL_OK);
     fx_rng_seed(&r, 3);
     for (int round = 0; round < 200; round++) {
         size_t at = fx_rng_below(&r, st.data.len);
@@ -468,7 +595,9 @@ static void corrupt_blocks_are_refused(void **state)
             uint8_t *e = st.index.p + b * BL_STOREIDX_BYTES;
             uint32_t first = bl_load_u32le(e + 16), n = bl_load_u32le(e + 20);
 
-            for (uint32_t d = first; d < first + n; d++) {
+            for (uint32_t p = first; p < first + n; p++) {
+                uint32_t d = doc_at[p];
+
                 for (int whole = 0; whole < 2; whole++) {
                     bl_doc *out;
                     int rc = whole ? bl_segment_doc(&st.seg, d, ctx, &out)
@@ -560,6 +689,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(stream_dictionary_outlives_training),
         cmocka_unit_test(threads_share_the_dictionary),
         cmocka_unit_test(corrupt_blocks_are_refused),
+        cmocka_unit_test(alike_articles_share_blocks),
+        cmocka_unit_test(store_order_is_checked),
     };
     struct CMUnitTest tests[sizeof all / sizeof all[0]];
     size_t n = 0;

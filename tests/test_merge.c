@@ -233,12 +233,18 @@ static void compare(const bl_segment *m, const bl_segment *o,
     if (same_blocks) {
         /* Same blocks (raw bytes, first doc, docs), other compressed
         ** bytes. */
+        uint64_t entries = (uint64_t)m->n_store_blocks * BL_STOREIDX_BYTES;
+
+        assert_int_equal(m->n_store_blocks, o->n_store_blocks);
         assert_int_equal(m->sec[BL_SEC_STOREIDX].len,
                          o->sec[BL_SEC_STOREIDX].len);
-        for (uint64_t at = 0; at < m->sec[BL_SEC_STOREIDX].len;
-             at += BL_STOREIDX_BYTES)
+        for (uint64_t at = 0; at < entries; at += BL_STOREIDX_BYTES)
             assert_memory_equal(m->sec[BL_SEC_STOREIDX].p + at + 12,
                                 o->sec[BL_SEC_STOREIDX].p + at + 12, 12);
+        /* and the same store order (format.h, STOREIDX's tail) */
+        assert_memory_equal(m->sec[BL_SEC_STOREIDX].p + entries,
+                            o->sec[BL_SEC_STOREIDX].p + entries,
+                            m->sec[BL_SEC_STOREIDX].len - entries);
     }
     assert_int_equal(bl_segment_docs(m), live->n);
     assert_int_equal(bl_store_ctx_new(&ctx), BL_OK);
@@ -269,10 +275,11 @@ static void dict_bytes(const bl_segment *seg, uint32_t k, const uint8_t **p,
 
 /* The merged store against its sources (n of them, keep[i][d] false for a
 ** deleted article): every source block compressed with a dictionary whose
-** articles all live is in m as it was, at its articles' new place (the
-** same compressed bytes, raw size, articles, checksum and dictionary
-** bytes); the other blocks of m never use a copied block's dictionary (they
-** were compressed again, with m's own). Returns the blocks copied. */
+** articles all live is in m as it was, its articles at their new place in
+** the same order (the same compressed bytes, raw size, articles, checksum
+** and dictionary bytes); the other blocks of m never use a copied block's
+** dictionary (they were compressed again, with m's own). Returns the
+** blocks copied. */
 static uint32_t check_copies(const bl_segment *m, bl_segment *const *src,
                              bool *const *keep, size_t n)
 {
@@ -280,15 +287,25 @@ static uint32_t check_copies(const bl_segment *m, bl_segment *const *src,
     uint32_t nb = m->n_store_blocks, base = 0, copies = 0;
     bool *copied = calloc(nb ? nb : 1, sizeof *copied);
     bool *used = calloc(m->n_dicts ? m->n_dicts : 1, sizeof *used);
+    uint32_t *m_at = malloc(sizeof *m_at * (m->docs + 1));
+    uint32_t *m_pos = malloc(sizeof *m_pos * (m->docs + 1));
 
     assert_non_null(copied);
     assert_non_null(used);
+    assert_non_null(m_at);
+    assert_non_null(m_pos);
+    assert_int_equal(bl_store_order(m, m_at), BL_OK);
+    for (uint32_t p = 0; p < m->docs; p++)
+        m_pos[m_at[p]] = p;
     for (size_t i = 0; i < n; i++) {
         const bl_segment *s = src[i];
         uint32_t *remap = malloc(sizeof *remap * (s->docs + 1));
+        uint32_t *at = malloc(sizeof *at * (s->docs + 1));
         uint32_t live = 0;
 
         assert_non_null(remap);
+        assert_non_null(at);
+        assert_int_equal(bl_store_order(s, at), BL_OK);
         for (uint32_t d = 0; d < s->docs; d++)
             remap[d] = keep[i][d] ? base + live++ : UINT32_MAX;
         for (uint32_t b = 0; b < s->n_store_blocks; b++) {
@@ -299,16 +316,19 @@ static uint32_t check_copies(const bl_segment *m, bl_segment *const *src,
             uint32_t dict = bl_load_u32le(e + 32), k;
             bool all = true;
 
-            for (uint32_t d = first; d < first + docs; d++)
-                all = all && keep[i][d];
+            for (uint32_t p = first; p < first + docs; p++)
+                all = all && keep[i][at[p]];
             if (dict == BL_NO_DICT || !all)
                 continue;
             for (k = 0; k < nb; k++)
                 if (bl_load_u32le(mix + (size_t)k * BL_STOREIDX_BYTES + 16) ==
-                    remap[first])
+                    m_pos[remap[at[first]]])
                     break;
             if (k == nb)
                 fail_msg("block %u of source %zu was not copied", b, i);
+            for (uint32_t j = 0; j < docs; j++)
+                assert_int_equal(m_at[m_pos[remap[at[first]]] + j],
+                                 remap[at[first + j]]);
             {
                 const uint8_t *me = mix + (size_t)k * BL_STOREIDX_BYTES;
                 const uint8_t *sp, *mp;
@@ -332,6 +352,7 @@ static uint32_t check_copies(const bl_segment *m, bl_segment *const *src,
         }
         base += live;
         free(remap);
+        free(at);
     }
     for (uint32_t k = 0; k < nb; k++) {
         uint32_t dict = bl_load_u32le(mix + (size_t)k * BL_STOREIDX_BYTES +
@@ -343,6 +364,8 @@ static uint32_t check_copies(const bl_segment *m, bl_segment *const *src,
     }
     free(copied);
     free(used);
+    free(m_at);
+    free(m_pos);
     return copies;
 }
 

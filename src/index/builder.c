@@ -807,6 +807,7 @@ int bl_builder_flush(bl_builder *b, const char *path, bl_segment_info *info)
     uint32_t *remap = NULL, *ords = NULL;
     const char **names = NULL;
     uint64_t postings = 0, positions = 0, raw = 0, bytes = 0;
+    uint32_t store_blocks = 0;
     bl_store_opts so;
     int rc = BL_OK;
 
@@ -887,7 +888,8 @@ int bl_builder_flush(bl_builder *b, const char *path, bl_segment_info *info)
     if (rc != BL_OK)
         goto out;
     bl_store_opts_default(&so);
-    rc = bl_store_finish(b->store, &so, &store, &storeidx, &dict, &raw);
+    rc = bl_store_finish(b->store, &so, &store, &storeidx, &dict, &raw,
+                         &store_blocks);
     if (rc != BL_OK)
         goto out;
     {
@@ -902,7 +904,7 @@ int bl_builder_flush(bl_builder *b, const char *path, bl_segment_info *info)
         parts.field_total[0] = b->field_total[0];
         parts.field_total[1] = b->field_total[1];
         parts.raw_bytes = raw;
-        parts.n_store_blocks = (uint32_t)(storeidx.len / BL_STOREIDX_BYTES);
+        parts.n_store_blocks = store_blocks;
         parts.n_sources = b->n_sources;
         parts.sec[BL_SEC_META] = &meta;
         parts.sec[BL_SEC_TERMS] = &tw.terms;

@@ -124,6 +124,7 @@ typedef struct merger {
     uint32_t n_names;
     uint64_t field_total[BL_N_TEXT_FIELDS];
     uint64_t n_postings, n_positions, raw;
+    uint32_t store_blocks;
     bl_ids_writer ids;
     bl_termdict_writer tw;
     bl_buf post, pos, lengths, columns, store, storeidx, dict;
@@ -557,51 +558,65 @@ static int merge_terms(merger *g)
     return rc;
 }
 
-static int add_sample(void *ctx, const bl_doc *doc)
+static int add_sample(void *ctx, const bl_doc *doc, uint32_t as)
 {
+    (void)as;
     return bl_store_add(ctx, doc);
 }
 
-static int add_stream(void *ctx, const bl_doc *doc)
+static int add_stream(void *ctx, const bl_doc *doc, uint32_t as)
 {
-    return bl_store_stream_add(ctx, doc);
+    return bl_store_stream_add(ctx, doc, as);
 }
 
 /* Whether block b of source s is copied as it is: it was compressed with
 ** a dictionary (a block without one comes from a segment too small to
-** train one, and is worth compressing again) and all its articles live. */
-static bool block_copied(const merge_src *s, const bl_store_block *b)
+** train one, and is worth compressing again) and all its articles live;
+** as[j] is then the merged document of its j-th article. doc_at is the
+** source's store order (bl_store_order). */
+static bool block_copied(const merge_src *s, const uint32_t *doc_at,
+                         const bl_store_block *b, uint32_t *as)
 {
     if (!b->has_dict)
         return false;
-    for (uint32_t d = b->first; d < b->first + b->docs; d++)
-        if (s->remap[d] == BL_DOC_END)
+    for (uint32_t j = 0; j < b->docs; j++)
+        if ((as[j] = s->remap[doc_at[b->first + j]]) == BL_DOC_END)
             return false;
     return true;
 }
 
-/* Walk the sources' store blocks in order: a block copied as it is goes to
-** copy(ctx, seg, b) (skipped when copy is NULL); of the others, every
-** step-th live article goes to add(ctx, doc). Each source's store pages
-** are handed back once read; *where names the source being read. With est
-** not NULL, est[0] gets the raw bytes of the live articles not copied and
-** est[1] their share of their blocks' compressed bytes. BL_EINVAL once
-** *stop is set. */
+/* Walk the sources' store blocks in their order: a block copied as it is
+** goes to copy(ctx, seg, b, as) (skipped when copy is NULL); of the others,
+** every step-th live article goes to add(ctx, doc, as), as being its
+** merged document. Each source's store pages are handed back once read;
+** *where names the source being read. With est not NULL, est[0] gets the
+** raw bytes of the live articles not copied and est[1] their share of
+** their blocks' compressed bytes. BL_EINVAL once *stop is set. */
 static int each_block(merger *g, uint64_t step, const char **where,
                       const atomic_bool *stop,
-                      int (*add)(void *ctx, const bl_doc *doc),
+                      int (*add)(void *ctx, const bl_doc *doc, uint32_t as),
                       int (*copy)(void *ctx, const bl_segment *seg,
-                                  uint32_t b),
+                                  uint32_t b, const uint32_t *as),
                       void *ctx, uint64_t *est)
 {
     uint64_t at = 0;
+    uint32_t *doc_at = NULL, *as = NULL;
     int rc = BL_OK;
 
     for (size_t i = 0; i < g->n && rc == BL_OK; i++) {
         const merge_src *s = &g->src[i];
         uint32_t nb = s->seg->n_store_blocks;
+        uint32_t docs = bl_segment_docs(s->seg);
 
         *where = s->name;
+        free(doc_at);
+        free(as);
+        doc_at = malloc(sizeof *doc_at * ((size_t)docs + 1));
+        as = malloc(sizeof *as * ((size_t)docs + 1));
+        if (doc_at == NULL || as == NULL)
+            rc = BL_ENOMEM;
+        else
+            rc = bl_store_order(s->seg, doc_at);
         for (uint32_t b = 0; b < nb && rc == BL_OK; b++) {
             bl_store_block info;
 
@@ -610,13 +625,14 @@ static int each_block(merger *g, uint64_t step, const char **where,
                 rc = BL_EINVAL;
             if (rc != BL_OK)
                 break;
-            if (block_copied(s, &info)) {
+            if (block_copied(s, doc_at, &info, as)) {
                 if (copy != NULL)
-                    rc = copy(ctx, s->seg, b);
+                    rc = copy(ctx, s->seg, b, as);
                 continue;
             }
-            for (uint32_t d = info.first;
-                 d < info.first + info.docs && rc == BL_OK; d++) {
+            for (uint32_t p = info.first;
+                 p < info.first + info.docs && rc == BL_OK; p++) {
+                uint32_t d = doc_at[p];
                 bl_doc *doc;
 
                 if (s->remap[d] == BL_DOC_END)
@@ -629,19 +645,22 @@ static int each_block(merger *g, uint64_t step, const char **where,
                     continue;
                 rc = bl_segment_doc(s->seg, d, g->ctx, &doc);
                 if (rc == BL_OK) {
-                    rc = add(ctx, doc);
+                    rc = add(ctx, doc, s->remap[d]);
                     bl_doc_free(doc);
                 }
             }
         }
         drop_pages(s->seg, BL_SEC_STORE);
     }
+    free(doc_at);
+    free(as);
     return rc;
 }
 
-static int copy_block(void *ctx, const bl_segment *seg, uint32_t b)
+static int copy_block(void *ctx, const bl_segment *seg, uint32_t b,
+                      const uint32_t *as)
 {
-    return bl_store_stream_copy(ctx, seg, b);
+    return bl_store_stream_copy(ctx, seg, b, as);
 }
 
 /* The stored articles. Blocks compressed with a dictionary whose articles
@@ -674,7 +693,7 @@ static int merge_store(merger *g, const char **where,
                         NULL);
     /* What is compressed again, with an eighth more for slack. */
     if (rc == BL_OK)
-        rc = bl_store_stream_new(&so, sample,
+        rc = bl_store_stream_new(&so, sample, g->docs,
                                  (size_t)(est[1] + est[1] / 8 + 4096), &st);
     bl_store_writer_free(sample);
     if (rc == BL_OK)
@@ -683,7 +702,8 @@ static int merge_store(merger *g, const char **where,
     if (rc == BL_OK) {
         *where = NULL;         /* no source to blame from here on */
         rc = bl_store_stream_finish(st, &g->store, &g->storeidx, &g->dict,
-                                    &g->raw, &g->pieces, &g->n_pieces);
+                                    &g->raw, &g->store_blocks, &g->pieces,
+                                    &g->n_pieces);
     }
     bl_store_stream_free(st);
     return rc;
@@ -719,7 +739,7 @@ static int merge_write(merger *g, const char *path, uint64_t *bytes)
     parts.field_total[0] = g->field_total[0];
     parts.field_total[1] = g->field_total[1];
     parts.raw_bytes = g->raw;
-    parts.n_store_blocks = (uint32_t)(g->storeidx.len / BL_STOREIDX_BYTES);
+    parts.n_store_blocks = g->store_blocks;
     parts.n_sources = g->n_names;
     parts.sec[BL_SEC_META] = &meta;
     parts.sec[BL_SEC_TERMS] = &g->tw.terms;

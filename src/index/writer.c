@@ -1,7 +1,11 @@
 /* writer.c - the index writer of byline.h (bl_writer_*). The caller's thread
 ** hands cloned articles to a bounded queue; `threads` worker threads each
 ** own one segment builder (builder.h) and flush it to an immutable segment
-** file seg-<id>.byl whenever it uses its share of the RAM budget. A commit
+** file seg-<id>.byl whenever it uses its share of the RAM budget. The queue
+** has a lane per worker, chosen by how an article begins (bl_store_group,
+** lane_of), so that the articles of one template or story meet in one
+** builder, whose store compresses them side by side; a worker whose lane
+** is empty takes from the fullest. A commit
 ** flushes every builder, turns replaced and deleted ids into deletion
 ** bitmaps (seg-<id>.del-<gen>), and publishes MANIFEST-<gen+1> through
 ** CURRENT (segment/manifest.h).
@@ -39,7 +43,7 @@
 #include "index/merge.h"
 #include "segment/deletes.h"
 #include "segment/manifest.h"
-#include "segment/segment.h"
+#include "segment/segfile.h"
 
 #define MAX_THREADS 64
 #define QUEUE_PER_THREAD 64            /* queued articles per builder */
@@ -47,6 +51,8 @@
 #define DEFAULT_RAM ((size_t)256 << 20)
 #define MERGE_MIN_BYTES ((uint64_t)16 << 20)
 #define POP_BATCH 8                    /* articles a worker takes at once */
+#define GROUP_SLOTS ((size_t)1 << 16)  /* groups whose lane is remembered */
+#define LANE_SLACK QUEUE_PER_THREAD     /* articles a lane may lead by */
 
 /* The latest add or delete of one id in the current batch. The table is
 ** slots (entry number + 1; 0 = empty) over dense entries: 24 bytes an id
@@ -79,6 +85,7 @@ typedef struct worker {
     uint64_t *seqs;            /* sequence numbers of the builder's docs */
     size_t n_seqs, cap_seqs;
     uint64_t flush_seen;       /* last flush request answered */
+    unsigned lane;             /* its lane of the queue */
     bool first;                /* worker 0: takes any queued article */
 } worker;
 
@@ -111,8 +118,11 @@ struct bl_writer {
     pthread_cond_t not_empty, not_full, answered;
     pthread_cond_t first_work;  /* worker 0 waits here, the others on
                                    not_empty */
-    item *queue;
-    size_t q_cap, q_head, q_len, q_bytes;
+    item *queue;               /* threads lanes of q_cap items, each a ring */
+    uint64_t *group;           /* GROUP_SLOTS recent groups (| 1; 0: none) */
+    uint8_t *group_lane;       /* and their lanes */
+    size_t *l_head, *l_len;    /* per lane */
+    size_t q_cap, q_len, q_bytes; /* q_len, q_bytes: of all lanes */
     bool stop;
     unsigned idle;             /* workers waiting for work */
     bool first_idle;           /* worker 0 among them */
@@ -443,6 +453,21 @@ static bool queue_half(const bl_writer *w)
             w->q_bytes >= QUEUE_BYTES / 2);
 }
 
+/* The lane worker k takes from next: its own while it holds articles, else
+** the fullest (a worker never idles while articles wait); -1 when the
+** queue is empty. */
+static int lane_to_take(const bl_writer *w, const worker *k)
+{
+    int best = -1;
+
+    if (w->l_len[k->lane] > 0)
+        return (int)k->lane;
+    for (unsigned l = 0; l < w->threads; l++)
+        if (w->l_len[l] > 0 && (best < 0 || w->l_len[l] > w->l_len[best]))
+            best = (int)l;
+    return best;
+}
+
 static bool has_work(const bl_writer *w, const worker *k)
 {
     return k->first ? w->q_len > 0 : queue_half(w);
@@ -459,6 +484,7 @@ static void *worker_main(void *arg)
 {
     worker *k = arg;
     bl_writer *w = k->w;
+    int l;
 
     pthread_mutex_lock(&w->mu);
     for (;;) {
@@ -471,15 +497,16 @@ static void *worker_main(void *arg)
             w->idle--;
             w->first_idle &= !k->first;
         }
-        if (w->q_len > 0) {
+        if ((l = lane_to_take(w, k)) >= 0) {
             /* Take a few at a time: fewer lock round trips. */
             item batch[POP_BATCH];
             size_t n = 0;
             bool failed = w->rc != BL_OK || w->stop;
 
-            while (n < POP_BATCH && w->q_len > 0) {
-                batch[n] = w->queue[w->q_head];
-                w->q_head = (w->q_head + 1) % w->q_cap;
+            while (n < POP_BATCH && w->l_len[l] > 0) {
+                batch[n] = w->queue[l * w->q_cap + w->l_head[l]];
+                w->l_head[l] = (w->l_head[l] + 1) % w->q_cap;
+                w->l_len[l]--;
                 w->q_len--;
                 w->q_bytes -= batch[n].bytes;
                 n++;
@@ -638,13 +665,19 @@ static int start_workers(bl_writer *w)
 
     w->workers = calloc(w->threads, sizeof *w->workers);
     w->q_cap = (size_t)w->threads * QUEUE_PER_THREAD;
-    w->queue = calloc(w->q_cap, sizeof *w->queue);
-    if (w->workers == NULL || w->queue == NULL)
+    w->queue = calloc(w->q_cap * w->threads, sizeof *w->queue);
+    w->l_head = calloc(w->threads, sizeof *w->l_head);
+    w->l_len = calloc(w->threads, sizeof *w->l_len);
+    w->group = calloc(GROUP_SLOTS, sizeof *w->group);
+    w->group_lane = calloc(GROUP_SLOTS, sizeof *w->group_lane);
+    if (w->workers == NULL || w->queue == NULL || w->l_head == NULL ||
+        w->l_len == NULL || w->group == NULL || w->group_lane == NULL)
         return set_error(w, BL_ENOMEM, "out of memory");
     for (unsigned i = 0; i < w->threads; i++) {
         worker *k = &w->workers[i];
 
         k->w = w;
+        k->lane = i;
         k->first = i == 0;
         rc = bl_builder_new(&w->aopts, &k->b);
         if (rc != BL_OK)
@@ -774,9 +807,15 @@ void bl_writer_close(bl_writer *w)
         free(w->pend[i].seqs);
     }
     free(w->pend);
-    for (size_t i = 0; i < w->q_len; i++)
-        bl_doc_free(w->queue[(w->q_head + i) % w->q_cap].doc);
+    for (unsigned l = 0; w->l_len != NULL && l < w->threads; l++)
+        for (size_t i = 0; i < w->l_len[l]; i++)
+            bl_doc_free(
+                w->queue[l * w->q_cap + (w->l_head[l] + i) % w->q_cap].doc);
     free(w->queue);
+    free(w->l_head);
+    free(w->l_len);
+    free(w->group);
+    free(w->group_lane);
     free(w->slots);
     free(w->ids);
     free(w->superseded);
@@ -816,9 +855,35 @@ static int sticky(bl_writer *w)
     return rc;
 }
 
+/* The lane of articles of group g (bl_store_group): the one the group was
+** last given while that lane leads the shortest by at most LANE_SLACK, else
+** the shortest (the first of equals), so that a frequent group cannot load
+** one worker more than the others. On Reuters-21578 with 2 threads, about
+** 2% of the articles are then taken from another worker's lane, and the
+** store is 0.329 of the raw text, against 0.338 when each worker took the
+** queue's next articles. (A slack of 16 articles: 0.330; workers that
+** wait rather than take from another lane until it backs up: as good for
+** Reuters, but 200,000 generated articles index 4% slower.) */
+static size_t lane_of(bl_writer *w, uint64_t g)
+{
+    size_t i = g & (GROUP_SLOTS - 1), l = 0;
+
+    for (size_t o = 1; o < w->threads; o++)
+        if (w->l_len[o] < w->l_len[l])
+            l = o;
+    if (w->group[i] == (g | 1) &&
+        w->l_len[w->group_lane[i]] <= w->l_len[l] + LANE_SLACK)
+        return w->group_lane[i];
+    w->group[i] = g | 1;
+    w->group_lane[i] = (uint8_t)l;
+    return l;
+}
+
 int bl_writer_add(bl_writer *w, const bl_doc *doc)
 {
     item it;
+    uint64_t g;
+    size_t l;
     int rc;
 
     if (w == NULL || doc == NULL || doc->id == NULL || *doc->id == '\0' ||
@@ -836,6 +901,7 @@ int bl_writer_add(bl_writer *w, const bl_doc *doc)
     if (it.doc == NULL)
         return locked_error(w, BL_ENOMEM, "copying an article");
     it.bytes = doc_bytes(doc);
+    g = bl_store_group(doc);
     pthread_mutex_lock(&w->mu);
     while (w->rc == BL_OK && (w->q_len == w->q_cap ||
                               (w->q_len > 0 &&
@@ -848,7 +914,10 @@ int bl_writer_add(bl_writer *w, const bl_doc *doc)
     }
     rc = w->rc;
     if (rc == BL_OK) {
-        w->queue[(w->q_head + w->q_len) % w->q_cap] = it;
+        l = lane_of(w, g);
+        w->queue[l * w->q_cap + (w->l_head[l] + w->l_len[l]) % w->q_cap] =
+            it;
+        w->l_len[l]++;
         w->q_len++;
         w->q_bytes += it.bytes;
         /* An idle worker is woken for a batch, not for each article (it

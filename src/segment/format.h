@@ -1,4 +1,4 @@
-/* format.h - the segment file format, version 7, byte by byte. A segment is
+/* format.h - the segment file format, version 8, byte by byte. A segment is
 ** written once by index/ (builder.c through the writers of segment/) and read
 ** through segment.h. Change this comment, BL_SEG_VERSION and the code
 ** together.
@@ -113,10 +113,18 @@
 **   the concatenation of its documents' strings (no NULs). The id and the
 **   date are not stored here: they come from COLUMNS.
 **
+** The blocks hold the documents in the store's own order (a builder sorts
+** them by how they begin, docstore.c): document d is at store position
+** pos(d), pos a permutation of [0, docs); blocks hold consecutive
+** positions. Without STOREIDX's tail, pos(d) = d.
+**
 ** STOREIDX: per store block BL_STOREIDX_BYTES { u64 offset in STORE,
 ** u32 compressed bytes (both frames), u32 raw bytes (both frames), u32
-** first doc, u32 docs, u64 XXH3 of the compressed bytes, u32 dictionary
-** (its number in STOREDICT, or BL_NO_DICT: none), u32 zero }.
+** first store position, u32 docs, u64 XXH3 of the compressed bytes, u32
+** dictionary (its number in STOREDICT, or BL_NO_DICT: none), u32 zero };
+** then, unless pos is the identity, the tail: BL_STOREPOS_HEAD bytes
+** { u8 w (1 to 32, 2^w >= docs), 7 zero bytes }, packed(docs, w): pos(d)
+** for each document d.
 **
 ** STOREDICT: the zstd dictionaries the blocks use: empty (none), or u32
 ** count (>= 1), count x u32 byte length (each > 0), then the dictionaries
@@ -131,7 +139,7 @@
 
 #define BL_SEG_MAGIC "BYLSEG1\n"
 #define BL_SEG_MAGIC_BYTES 8
-#define BL_SEG_VERSION 7
+#define BL_SEG_VERSION 8
 
 enum bl_sec {
     BL_SEC_META = 0,
@@ -158,6 +166,7 @@ enum bl_sec {
 #define BL_SKIP_BYTES 16
 #define BL_POS_CHUNK 128
 #define BL_STOREIDX_BYTES 40
+#define BL_STOREPOS_HEAD 8     /* STOREIDX tail: u8 width, 7 zero bytes */
 #define BL_NO_DICT 0xFFFFFFFFu
 #define BL_LENGTHS_HEAD 4
 #define BL_COLUMNS_HEAD 16

@@ -1,8 +1,7 @@
 /* segfile.h - the parts of an open segment that the readers of segment/
 ** share (segment.c opens and checks, termdict.c, postings.c, columns.c and
 ** docstore.c read), and the writers that index/ uses to produce each
-** section. Private to segment/ and index/builder: readers outside use
-** segment.h.
+** section. Private to segment/ and index/: readers outside use segment.h.
 */
 #ifndef BL_SEGFILE_H
 #define BL_SEGFILE_H
@@ -53,6 +52,9 @@ struct bl_segment {
     const uint8_t *ids_p;      /* the front-coded id bytes */
     uint64_t ids_len;
     /* STORE */
+    unsigned pos_w;            /* width of the store positions; 0: none,
+                                  each document is at its own number */
+    const uint8_t *pos_p;      /* packed store positions, in STOREIDX */
     uint32_t n_dicts;          /* STOREDICT's dictionaries */
     struct bl_ddicts *ddicts;  /* each digested on first use (docstore.c) */
 };
@@ -176,15 +178,21 @@ int bl_store_add(bl_store_writer *w, const bl_doc *doc);
 uint32_t bl_store_docs(const bl_store_writer *w);
 size_t bl_store_ram(const bl_store_writer *w);
 
-/* Compress everything into STORE, STOREIDX and STOREDICT; *raw is the raw
-** block bytes. The writer keeps its documents (a failed flush can be
-** retried) until bl_store_reset. */
+/* Compress everything into STORE, STOREIDX and STOREDICT, in the store's
+** own order (docstore.c); *raw is the raw block bytes, *blocks the blocks.
+** The writer keeps its documents (a failed flush can be retried) until
+** bl_store_reset. */
 int bl_store_finish(bl_store_writer *w, const bl_store_opts *o,
                     bl_buf *store, bl_buf *index, bl_buf *dict,
-                    uint64_t *raw);
+                    uint64_t *raw, uint32_t *blocks);
 
 /* Forget every document, keeping some memory for reuse. */
 void bl_store_reset(bl_store_writer *w);
+
+/* A hash of how doc begins: the first two words of its body, as the store
+** sorts them (docstore.c). Articles that share it sort side by side in a
+** store; the writer gives them to one builder. */
+uint64_t bl_store_group(const bl_doc *doc);
 
 /* The document store written as a stream, for merges: documents are added
 ** one at a time and each block is compressed as soon as it is full (the
@@ -195,23 +203,28 @@ void bl_store_reset(bl_store_writer *w);
 ** creation on sample, a writer the caller filled (bl_store_add) with a
 ** spread of the documents to come, which the stream only reads. expect,
 ** the bytes those blocks are foreseen to take (0: unknown), is reserved at
-** once so that they do not grow by copies. */
+** once so that they do not grow by copies. The merged segment has docs
+** documents; each one is placed exactly once, by an add or a copy, which
+** say which document it is (as): the store keeps the order it is given,
+** and STOREIDX records each document's place. */
 typedef struct bl_store_stream bl_store_stream;
 
 int bl_store_stream_new(const bl_store_opts *o, const bl_store_writer *sample,
-                        size_t expect, bl_store_stream **out);
-int bl_store_stream_add(bl_store_stream *s, const bl_doc *doc);
+                        uint32_t docs, size_t expect, bl_store_stream **out);
+int bl_store_stream_add(bl_store_stream *s, const bl_doc *doc, uint32_t as);
 
 /* Append block b of seg as it is, compressed, with its dictionary, which
 ** joins STOREDICT on first use (blocks of one source are copied in a run:
 ** after another source's, a segment's dictionaries are added again). Ends
-** the block being filled first, so that blocks stay in document order.
-** seg's checksums are the caller's to check. */
+** the block being filled first, so that blocks stay in the order given.
+** as[j] is the merged document of the block's j-th article. seg's
+** checksums are the caller's to check. */
 int bl_store_stream_copy(bl_store_stream *s, const bl_segment *seg,
-                         uint32_t b);
+                         uint32_t b, const uint32_t *as);
 
-/* What a merge needs to know of store block b: its documents, its raw
-** bytes, whether it was compressed with a dictionary. */
+/* What a merge needs to know of store block b: its documents (the store
+** positions [first, first + docs), see bl_store_order), its raw bytes,
+** whether it was compressed with a dictionary. */
 typedef struct bl_store_block {
     uint32_t first, docs, raw, comp;
     bool has_dict;
@@ -219,6 +232,10 @@ typedef struct bl_store_block {
 
 int bl_store_block_info(const bl_segment *seg, uint32_t b,
                         bl_store_block *out);
+
+/* doc_at[p] (seg's document count of them): the document at store
+** position p. BL_ECORRUPT when the positions are not one per document. */
+int bl_store_order(const bl_segment *seg, uint32_t *doc_at);
 
 /* A run of a section's bytes: the section is written from its pieces in
 ** order. mapped: the bytes are in a read-only file map (a merge's source
@@ -231,13 +248,14 @@ typedef struct bl_piece {
 
 /* Compress the last block and hand over STORE, STOREIDX and STOREDICT:
 ** store, index and dict must be empty (the caller frees them); *raw is the
-** raw block bytes. STORE is *pieces (*n of them, malloc'ed, the caller
+** raw block bytes, *blocks the blocks. BL_EINVAL unless every document was
+** placed. STORE is *pieces (*n of them, malloc'ed, the caller
 ** frees them): runs of store, which must not change while they are used,
 ** and runs of copied blocks, in the maps of the segments they were copied
 ** from, which must stay open. The stream can only be freed afterwards. */
 int bl_store_stream_finish(bl_store_stream *s, bl_buf *store, bl_buf *index,
-                           bl_buf *dict, uint64_t *raw, bl_piece **pieces,
-                           size_t *n);
+                           bl_buf *dict, uint64_t *raw, uint32_t *blocks,
+                           bl_piece **pieces, size_t *n);
 void bl_store_stream_free(bl_store_stream *s);
 
 /* Assemble a segment file from its section bytes: written to path.tmp,
