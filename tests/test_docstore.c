@@ -486,6 +486,113 @@ static void store_order_is_checked(void **state)
     free_docs(s);
 }
 
+/* One block (no dictionary) made again from raw bytes rebuilt by edit:
+** its head and body frames decompressed, edited, compressed back in place
+** of the store, with STOREIDX's entry to match (the bytes checksummed
+** again, so that the parser, not the checksum, meets them). */
+static void remake_block(store *st, const bl_buf *head, const bl_buf *body)
+{
+    size_t cap = ZSTD_compressBound(head->len) + ZSTD_compressBound(body->len);
+    uint8_t *e = st->index.p;
+    size_t c1, c2;
+
+    bl_buf_reset(&st->data);
+    assert_int_equal(bl_buf_reserve(&st->data, cap), BL_OK);
+    c1 = ZSTD_compress(st->data.p, cap, head->p, head->len, 1);
+    assert_false(ZSTD_isError(c1));
+    c2 = ZSTD_compress(st->data.p + c1, cap - c1, body->p, body->len, 1);
+    assert_false(ZSTD_isError(c2));
+    st->data.len = c1 + c2;
+    st->seg.sec[BL_SEC_STORE].p = st->data.p;
+    st->seg.sec[BL_SEC_STORE].len = st->data.len;
+    bl_store_u32le(e + 8, (uint32_t)(c1 + c2));
+    bl_store_u32le(e + 12, (uint32_t)(head->len + body->len));
+    bl_store_u64le(e + 24, bl_checksum(st->data.p, c1 + c2));
+    bl_store_unload(&st->seg);
+    assert_int_equal(bl_store_load(&st->seg), BL_OK);
+}
+
+/* A block's strings each end with a NUL and fill its bytes (format.h): a
+** body column short of its last NUL, a byte past it, a head whose extra
+** counts claim more strings than it holds, or one whose first title lost
+** its NUL, is BL_ECORRUPT to every fetch and to check; the block remade
+** as it was reads back. */
+static void bad_block_layouts_are_refused(void **state)
+{
+    docs *s = make_docs(8);
+    bl_store_opts o;
+    store st;
+    bl_buf head = BL_BUF_INIT, body = BL_BUF_INIT, h = BL_BUF_INIT,
+           b = BL_BUF_INIT;
+    const uint8_t *src;
+    size_t c1;
+    (void)state;
+
+    bl_store_opts_default(&o);
+    o.block_bytes = (size_t)1 << 30;   /* one block */
+    o.dict_bytes = 0;
+    o.level = 1;
+    build(&st, s, &o);
+    assert_int_equal(st.seg.n_store_blocks, 1);
+    src = st.data.p;
+    c1 = ZSTD_findFrameCompressedSize(src, st.data.len);
+    assert_false(ZSTD_isError(c1));
+    assert_int_equal(bl_buf_reserve(&head, ZSTD_getFrameContentSize(src, c1)),
+                     BL_OK);
+    head.len = ZSTD_decompress(head.p, head.cap, src, c1);
+    assert_int_equal(bl_buf_reserve(&body, ZSTD_getFrameContentSize(
+                                               src + c1, st.data.len - c1)),
+                     BL_OK);
+    body.len = ZSTD_decompress(body.p, body.cap, src + c1, st.data.len - c1);
+    assert_int_equal(body.p[body.len - 1], 0);
+    for (int edit = 0; edit < 5; edit++) {
+        bl_store_ctx *ctx;
+        char msg[128];
+        int bad = 0;
+
+        bl_buf_reset(&h);
+        bl_buf_reset(&b);
+        bl_buf_append(&h, head.p, head.len);
+        bl_buf_append(&b, body.p, body.len);
+        if (edit == 0)
+            b.len--;                          /* the last body's NUL */
+        else if (edit == 1)
+            bl_buf_putc(&b, 'x');             /* a byte past the last */
+        else if (edit == 2)
+            h.p[2] = 0x7f;    /* after varint n (2 bytes): doc 0's extras */
+        else if (edit == 3)   /* the first title's NUL */
+            *(uint8_t *)memchr(h.p + 2 + N, 0, h.len - 2 - N) = 'y';
+        remake_block(&st, &h, &b);
+        assert_int_equal(bl_store_ctx_new(&ctx), BL_OK);
+        for (uint32_t d = 0; d < N; d++) {
+            bl_doc *out;
+            int rc = bl_segment_doc(&st.seg, d, ctx, &out);
+
+            if (rc == BL_OK)
+                bl_doc_free(out);
+            else
+                assert_int_equal(rc, BL_ECORRUPT);
+            bad += rc != BL_OK;
+        }
+        bl_store_ctx_free(ctx);
+        if (edit < 4) {
+            assert_int_equal(bad, N);
+            assert_int_equal(bl_store_verify(&st.seg, msg, sizeof msg),
+                             BL_ECORRUPT);
+            assert_non_null(strstr(msg, "does not parse"));
+        } else {
+            assert_int_equal(bad, 0);
+            check_all(&st, s);
+        }
+    }
+    bl_buf_free(&head);
+    bl_buf_free(&body);
+    bl_buf_free(&h);
+    bl_buf_free(&b);
+    unbuild(&st);
+    free_docs(s);
+}
+
 /* One thread's reads of every article, compared without cmocka (which is
 ** not thread-safe): the mismatches counted in bad. */
 typedef struct reader {
@@ -691,6 +798,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(corrupt_blocks_are_refused),
         cmocka_unit_test(alike_articles_share_blocks),
         cmocka_unit_test(store_order_is_checked),
+        cmocka_unit_test(bad_block_layouts_are_refused),
     };
     struct CMUnitTest tests[sizeof all / sizeof all[0]];
     size_t n = 0;

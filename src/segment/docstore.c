@@ -226,45 +226,44 @@ static uint64_t rec_raw(const store_rec *r)
 }
 
 /* Lay the documents at store positions [from, to) out column by column into
-** raw; *head is where the body column starts. */
+** raw (format.h, STORE); *head is where the body column starts. */
 static void layout_block(const bl_store_writer *w, uint32_t from, uint32_t to,
                          bl_buf *raw, size_t *head)
 {
     bl_buf_reset(raw);
     bl_buf_put_varint(raw, to - from);
-    for (int c = 0; c < N_COLS; c++)
-        for (uint32_t d = from; d < to; d++)
-            bl_buf_put_varint(raw, rec_pos(w, d)->len[c]);
     for (uint32_t d = from; d < to; d++)
         bl_buf_put_varint(raw, rec_pos(w, d)->n_extra);
-    for (uint32_t d = from; d < to; d++) {
-        const store_rec *r = rec_pos(w, d);
-
-        for (uint64_t i = 0; i < 2 * (uint64_t)r->n_extra; i++)
-            bl_buf_put_varint(raw, bl_load_u32le(w->elens.p +
-                                                 4 * (r->extra_at + i)));
-    }
-    /* Columns title .. lang, then extras, then body. */
+    /* Columns title .. lang, then extras, then body; a doc's bytes hold
+    ** title .. lang, extras, body. */
     for (int c = 0; c <= N_COLS; c++) {
         if (c == N_COLS)
             *head = raw->len;
         for (uint32_t d = from; d < to; d++) {
             const store_rec *r = rec_pos(w, d);
-            uint64_t off = 0;
+            const uint8_t *p = r->p;
 
             if (c < N_COLS - 1) {
                 for (int k = 0; k < c; k++)
-                    off += r->len[k];
-                bl_buf_append(raw, r->p + off, r->len[c]);
-            } else if (c == N_COLS - 1) {
-                for (int k = 0; k < N_COLS - 1; k++)
-                    off += r->len[k];
-                bl_buf_append(raw, r->p + off, r->extra_bytes);
-            } else {
-                for (int k = 0; k < N_COLS - 1; k++)
-                    off += r->len[k];
-                off += r->extra_bytes;
-                bl_buf_append(raw, r->p + off, r->len[N_COLS - 1]);
+                    p += r->len[k];
+                bl_buf_append(raw, p, r->len[c]);
+                bl_buf_putc(raw, 0);
+                continue;
+            }
+            for (int k = 0; k < N_COLS - 1; k++)
+                p += r->len[k];
+            if (c == N_COLS) {
+                bl_buf_append(raw, p + r->extra_bytes, r->len[N_COLS - 1]);
+                bl_buf_putc(raw, 0);
+                continue;
+            }
+            for (uint64_t i = 0; i < 2 * (uint64_t)r->n_extra; i++) {
+                uint32_t l = bl_load_u32le(w->elens.p +
+                                           4 * (r->extra_at + i));
+
+                bl_buf_append(raw, p, l);
+                bl_buf_putc(raw, 0);
+                p += l;
             }
         }
     }
@@ -1459,40 +1458,45 @@ static int load_block(const bl_segment *seg, uint32_t b, bl_store_ctx *ctx,
     return BL_OK;
 }
 
-/* Locate document k of the block in ctx->buf; build it when out is not
-** NULL (else only check the whole block parses). buf holds len of the
+/* Step over count NUL-terminated strings from *q (before end); the want-th
+** (counting from 0) is *at, *at_len bytes without its NUL. BL_ECORRUPT
+** when a string does not end before end. */
+static int skip_strings(const uint8_t **q, const uint8_t *end, uint64_t count,
+                        uint64_t want, const uint8_t **at, size_t *at_len)
+{
+    for (uint64_t i = 0; i < count; i++) {
+        const uint8_t *z = memchr(*q, 0, (size_t)(end - *q));
+
+        if (z == NULL)
+            return BL_ECORRUPT;
+        if (i == want) {
+            *at = *q;
+            *at_len = (size_t)(z - *q);
+        }
+        *q = z + 1;
+    }
+    return BL_OK;
+}
+
+/* Locate document k of the block in buf; build it when out is not NULL
+** (else only check that the whole block parses). buf holds len of the
 ** block's full raw bytes: all of them, or only the head (then the body
-** comes back as ""). */
+** comes back as ""). Every string must end inside the bytes, and the
+** columns must fill them exactly. */
 static int parse_block(const uint8_t *buf, size_t len, size_t full,
                        uint32_t n_docs, uint32_t k, const bl_buf *id,
                        int64_t date, bl_doc **out)
 {
-    const uint8_t *q = buf, *end = buf + len, *elens_k = NULL, *data;
-    uint64_t off[N_COLS + 1], total[N_COLS + 1], mine[N_COLS + 1];
-    uint64_t n, ex_before = 0, ex_total = 0, n_extra_k = 0, ex_k_bytes = 0;
-    uint64_t size, base;
+    const uint8_t *q = buf, *end = buf + len, *str[N_COLS], *ex_k;
+    size_t slen[N_COLS], ex_len;
+    uint64_t n, ex_before = 0, ex_total = 0, n_extra_k = 0, size;
     bl_doc *doc;
     bl_field *extra;
     char *at;
 
-    if (bl_varint_get(&q, end, &n) != BL_OK || n != n_docs || k >= n)
+    if (bl_varint_get(&q, end, &n) != BL_OK || n != n_docs || k >= n ||
+        len > full)
         return BL_ECORRUPT;
-    for (int c = 0; c < N_COLS; c++) {
-        off[c] = total[c] = mine[c] = 0;
-        for (uint64_t d = 0; d < n; d++) {
-            uint64_t l;
-
-            if (bl_varint_get(&q, end, &l) != BL_OK || l > full)
-                return BL_ECORRUPT;
-            if (d < k)
-                off[c] += l;
-            if (d == k)
-                mine[c] = l;
-            total[c] += l;
-            if (total[c] > full)
-                return BL_ECORRUPT;
-        }
-    }
     for (uint64_t d = 0; d < n; d++) {
         uint64_t cnt;
 
@@ -1506,99 +1510,67 @@ static int parse_block(const uint8_t *buf, size_t len, size_t full,
         if (ex_total > len)
             return BL_ECORRUPT;
     }
-    /* Extra lengths: skip those of docs before k, keep k's place. */
-    off[N_COLS] = total[N_COLS] = 0;
-    for (uint64_t i = 0; i < 2 * ex_total; i++) {
-        uint64_t l;
-
-        if (i == 2 * ex_before)
-            elens_k = q;
-        if (bl_varint_get(&q, end, &l) != BL_OK || l > len)
+    for (int c = 0; c < N_COLS - 1; c++)
+        if (skip_strings(&q, end, n, k, &str[c], &slen[c]) != BL_OK)
             return BL_ECORRUPT;
-        if (i < 2 * ex_before)
-            off[N_COLS] += l;
-        else if (i < 2 * (ex_before + n_extra_k))
-            ex_k_bytes += l;
-        total[N_COLS] += l;
-        if (total[N_COLS] > len)
-            return BL_ECORRUPT;
-    }
-    mine[N_COLS] = ex_k_bytes;
-    data = q;
-    size = 0;
-    for (int c = 0; c <= N_COLS; c++)
-        size += total[c];
-    if (len < full) {          /* the head only: no body column */
-        size -= total[N_COLS - 1];
-        mine[N_COLS - 1] = 0;
-    }
-    if (size != (uint64_t)(end - data) || len > full)
+    /* Extras: doc k's 2 * n_extra_k strings, from the 2 * ex_before-th. */
+    if (skip_strings(&q, end, 2 * ex_before, UINT64_MAX, NULL, NULL) !=
+        BL_OK)
+        return BL_ECORRUPT;
+    ex_k = q;
+    if (skip_strings(&q, end, 2 * n_extra_k, UINT64_MAX, NULL, NULL) !=
+        BL_OK)
+        return BL_ECORRUPT;
+    ex_len = (size_t)(q - ex_k);
+    if (skip_strings(&q, end, 2 * (ex_total - ex_before - n_extra_k),
+                     UINT64_MAX, NULL, NULL) != BL_OK)
+        return BL_ECORRUPT;
+    str[N_COLS - 1] = q;
+    slen[N_COLS - 1] = 0;
+    if (len == full &&
+        skip_strings(&q, end, n, k, &str[N_COLS - 1], &slen[N_COLS - 1]) !=
+            BL_OK)
+        return BL_ECORRUPT;
+    if (q != end)
         return BL_ECORRUPT;
     if (out == NULL)
         return BL_OK;
-    /* Column bases in the data area: title source url lang extras body. */
+    size = sizeof(bl_doc) + n_extra_k * sizeof(bl_field) + ex_len +
+           id->len + 1;
+    for (int c = 0; c < N_COLS; c++)
+        size += slen[c] + 1;
+    doc = malloc((size_t)size);
+    if (doc == NULL)
+        return BL_ENOMEM;
+    extra = (bl_field *)(doc + 1);
+    at = (char *)(extra + n_extra_k);
+    memcpy(at, id->p, id->len);
+    at[id->len] = '\0';
+    doc->id = at;
+    at += id->len + 1;
     {
-        static const int order[N_COLS + 1] = {0, 1, 2, 3, 5, 4};
-        uint64_t colbase[N_COLS + 1];
+        const char **dst[N_COLS] = {&doc->title, &doc->source, &doc->url,
+                                    &doc->lang, &doc->body};
 
-        base = 0;
-        for (int i = 0; i <= N_COLS; i++) {
-            colbase[order[i]] = base;
-            base += total[order[i]];
+        for (int c = 0; c < N_COLS; c++) {
+            memcpy(at, str[c], slen[c]);
+            at[slen[c]] = '\0';
+            *dst[c] = at;
+            at += slen[c] + 1;
         }
-        size = sizeof(bl_doc) + n_extra_k * sizeof(bl_field) +
-               ex_k_bytes + 2 * n_extra_k + id->len + 1;
-        for (int c = 0; c < N_COLS; c++)
-            size += mine[c] + 1;
-        doc = malloc((size_t)size);
-        if (doc == NULL)
-            return BL_ENOMEM;
-        extra = (bl_field *)(doc + 1);
-        at = (char *)(extra + n_extra_k);
-        {
-            const char **dst[N_COLS] = {&doc->title, &doc->source,
-                                        &doc->url, &doc->lang, &doc->body};
-
-            memcpy(at, id->p, id->len);
-            at[id->len] = '\0';
-            doc->id = at;
-            at += id->len + 1;
-
-            for (int c = 0; c < N_COLS; c++) {
-                if (mine[c] > 0)
-                    memcpy(at, data + colbase[c] + off[c], (size_t)mine[c]);
-                at[mine[c]] = '\0';
-                *dst[c] = at;
-                at += mine[c] + 1;
-            }
-        }
-        {
-            const uint8_t *p = elens_k, *src = data + colbase[N_COLS] +
-                                               off[N_COLS];
-
-            for (uint64_t i = 0; i < n_extra_k; i++) {
-                uint64_t nl, vl;
-
-                /* Lengths were checked in the pass above. */
-                bl_varint_get(&p, end, &nl);
-                bl_varint_get(&p, end, &vl);
-                memcpy(at, src, (size_t)nl);
-                at[nl] = '\0';
-                extra[i].name = at;
-                at += nl + 1;
-                src += nl;
-                memcpy(at, src, (size_t)vl);
-                at[vl] = '\0';
-                extra[i].value = at;
-                at += vl + 1;
-                src += vl;
-            }
-        }
-        doc->extra = n_extra_k ? extra : NULL;
-        doc->n_extra = (size_t)n_extra_k;
-        doc->date = date;
-        *out = doc;
     }
+    /* The extras' strings as they are, NULs included. */
+    memcpy(at, ex_k, ex_len);
+    for (uint64_t i = 0; i < n_extra_k; i++) {
+        extra[i].name = at;
+        at += strlen(at) + 1;
+        extra[i].value = at;
+        at += strlen(at) + 1;
+    }
+    doc->extra = n_extra_k ? extra : NULL;
+    doc->n_extra = (size_t)n_extra_k;
+    doc->date = date;
+    *out = doc;
     return BL_OK;
 }
 

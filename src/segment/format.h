@@ -1,4 +1,4 @@
-/* format.h - the segment file format, version 8, byte by byte. A segment is
+/* format.h - the segment file format, version 9, byte by byte. A segment is
 ** written once by index/ (builder.c through the writers of segment/) and read
 ** through segment.h. Change this comment, BL_SEG_VERSION and the code
 ** together.
@@ -106,12 +106,12 @@
 ** holds the block's raw bytes up to the body column, the second the body
 ** column, so that a hit shown without a snippet decompresses only the
 ** first. A block's raw bytes hold n documents column by column:
-**   varint n; for the columns title, source, url, lang, body: n varint
-**   byte lengths each; n varint extra counts; per document, per extra field:
-**   varint name length, varint value length; then the bytes of the columns
-**   title, source, url, lang, extras (name then value), body, each column
-**   the concatenation of its documents' strings (no NULs). The id and the
-**   date are not stored here: they come from COLUMNS.
+**   varint n; n varint extra counts; then the columns title, source, url,
+**   lang, extras (per document, per extra field: name, value), body, each
+**   the concatenation of its documents' strings, every string followed by
+**   a NUL (an article's strings hold none). The id and the date are not
+**   stored here: they come from COLUMNS. (Strings before format 9 had a
+**   table of lengths instead of NULs, which compressed worse.)
 **
 ** The blocks hold the documents in the store's own order (a builder sorts
 ** them by how they begin, docstore.c): document d is at store position
@@ -139,7 +139,7 @@
 
 #define BL_SEG_MAGIC "BYLSEG1\n"
 #define BL_SEG_MAGIC_BYTES 8
-#define BL_SEG_VERSION 8
+#define BL_SEG_VERSION 9
 
 enum bl_sec {
     BL_SEC_META = 0,
