@@ -858,12 +858,13 @@ static int sticky(bl_writer *w)
 /* The lane of articles of group g (bl_store_group): the one the group was
 ** last given while that lane leads the shortest by at most LANE_SLACK, else
 ** the shortest (the first of equals), so that a frequent group cannot load
-** one worker more than the others. On Reuters-21578 with 2 threads, about
-** 2% of the articles are then taken from another worker's lane, and the
-** store is 0.329 of the raw text, against 0.338 when each worker took the
-** queue's next articles. (A slack of 16 articles: 0.330; workers that
-** wait rather than take from another lane until it backs up: as good for
-** Reuters, but 200,000 generated articles index 4% slower.) */
+** one worker more than the others. On Reuters-21578 with 2 threads, 2-4%
+** of the articles are then taken from another worker's lane, and the store
+** was 0.329-0.330 of the raw text (format 8), against 0.338 when each
+** worker took the queue's next articles. (A slack of 16 articles: 0.330;
+** workers that wait, rather than take from another lane, until it backs
+** up: as good for Reuters, but 200,000 generated articles indexed 4%
+** slower.) */
 static size_t lane_of(bl_writer *w, uint64_t g)
 {
     size_t i = g & (GROUP_SLOTS - 1), l = 0;
