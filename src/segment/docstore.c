@@ -1,20 +1,21 @@
 /* docstore.c - the document store (format.h, STORE, STOREIDX, STOREDICT):
-** the builder appends articles as they are added; at flush they are laid
-** out column by column in blocks of about block_bytes, a zstd dictionary is
-** trained on the segment's own articles, and every block is compressed with
-** it (a large store's second half on a second thread). A merge streams its
-** articles instead (bl_store_stream): it copies
+** the builder appends articles as they are added; at flush they are sorted
+** by how they begin (the store's order, below), laid out column by column
+** in blocks of about block_bytes, a zstd dictionary is trained on the
+** segment's own articles, and every block is compressed with it (a large
+** store's second half on a second thread). A merge streams its articles
+** instead (bl_store_stream), in its sources' store order: it copies
 ** its sources' blocks as they are, compressed, with their dictionaries,
 ** when every article in them is live; the others' live articles are cut
 ** into new blocks, each compressed as soon as it fills, with a dictionary
-** trained beforehand on a sample of them. Readers fetch one article
-** through a per-thread bl_store_ctx that caches the last decompressed
-** block.
+** trained beforehand on a sample of them. STOREIDX ends with each
+** document's place in that order. Readers fetch one article through a
+** per-thread bl_store_ctx that caches the last decompressed block.
 **
 ** Invariant: an article comes back byte for byte as it was added (every
 ** string and extra field; the id and the date come from COLUMNS). A reader
 ** checks a block's XXH3 before decompressing it and bounds-checks every
-** length while parsing it: bad bytes give BL_ECORRUPT, never a crash.
+** string while parsing it: bad bytes give BL_ECORRUPT, never a crash.
 */
 #include <limits.h>
 #include <pthread.h>
