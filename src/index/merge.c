@@ -571,16 +571,15 @@ static int add_stream(void *ctx, const bl_doc *doc, uint32_t as)
 
 /* Whether block b of source s is copied as it is: it was compressed with
 ** a dictionary (a block without one comes from a segment too small to
-** train one, and is worth compressing again) and all its articles live;
-** as[j] is then the merged document of its j-th article. doc_at is the
-** source's store order (bl_store_order). */
+** train one, and is worth compressing again) and all its articles live.
+** doc_at is the source's store order (bl_store_order). */
 static bool block_copied(const merge_src *s, const uint32_t *doc_at,
-                         const bl_store_block *b, uint32_t *as)
+                         const bl_store_block *b)
 {
     if (!b->has_dict)
         return false;
     for (uint32_t j = 0; j < b->docs; j++)
-        if ((as[j] = s->remap[doc_at[b->first + j]]) == BL_DOC_END)
+        if (s->remap[doc_at[b->first + j]] == BL_DOC_END)
             return false;
     return true;
 }
@@ -600,7 +599,7 @@ static int each_block(merger *g, uint64_t step, const char **where,
                       void *ctx, uint64_t *est)
 {
     uint64_t at = 0;
-    uint32_t *doc_at = NULL, *as = NULL;
+    uint32_t *doc_at = NULL;
     int rc = BL_OK;
 
     for (size_t i = 0; i < g->n && rc == BL_OK; i++) {
@@ -610,13 +609,8 @@ static int each_block(merger *g, uint64_t step, const char **where,
 
         *where = s->name;
         free(doc_at);
-        free(as);
         doc_at = malloc(sizeof *doc_at * ((size_t)docs + 1));
-        as = malloc(sizeof *as * ((size_t)docs + 1));
-        if (doc_at == NULL || as == NULL)
-            rc = BL_ENOMEM;
-        else
-            rc = bl_store_order(s->seg, doc_at);
+        rc = doc_at != NULL ? bl_store_order(s->seg, doc_at) : BL_ENOMEM;
         for (uint32_t b = 0; b < nb && rc == BL_OK; b++) {
             bl_store_block info;
 
@@ -625,7 +619,13 @@ static int each_block(merger *g, uint64_t step, const char **where,
                 rc = BL_EINVAL;
             if (rc != BL_OK)
                 break;
-            if (block_copied(s, doc_at, &info, as)) {
+            if (block_copied(s, doc_at, &info)) {
+                /* Its merged documents, in place: the walk does not read
+                ** these positions again. */
+                uint32_t *as = doc_at + info.first;
+
+                for (uint32_t j = 0; j < info.docs; j++)
+                    as[j] = s->remap[as[j]];
                 if (copy != NULL)
                     rc = copy(ctx, s->seg, b, as);
                 continue;
@@ -653,7 +653,6 @@ static int each_block(merger *g, uint64_t step, const char **where,
         drop_pages(s->seg, BL_SEC_STORE);
     }
     free(doc_at);
-    free(as);
     return rc;
 }
 
