@@ -298,7 +298,7 @@ static void stream_dictionary_outlives_training(void **state)
     assert_int_equal(bl_store_writer_new(&sample), BL_OK);
     for (int i = 0; i < N; i++)
         assert_int_equal(bl_store_add(sample, &s->d[i]), BL_OK);
-    assert_int_equal(bl_store_stream_new(&o, sample, N, 0, &st), BL_OK);
+    assert_int_equal(bl_store_stream_new(&o, sample, 0, &st), BL_OK);
     bl_store_writer_free(sample);
     for (int k = 0; k < 64; k++) {
         junk[k] = malloc(o.dict_bytes);
@@ -306,10 +306,9 @@ static void stream_dictionary_outlives_training(void **state)
         memset(junk[k], 0xa5 ^ k, o.dict_bytes);
     }
     for (int i = 0; i < N; i++)
-        assert_int_equal(bl_store_stream_add(st, &s->d[i], (uint32_t)i),
-                         BL_OK);
+        assert_int_equal(bl_store_stream_add(st, &s->d[i]), BL_OK);
     memset(&out, 0, sizeof out);
-    assert_int_equal(bl_store_stream_finish(st, &out.data, &out.index,
+    assert_int_equal(bl_store_stream_finish(st, NULL, &out.data, &out.index,
                                             &out.dict, &out.raw, &blocks,
                                             &pieces, &n_pieces), BL_OK);
     assert_true(out.dict.len > 0);

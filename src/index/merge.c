@@ -558,15 +558,14 @@ static int merge_terms(merger *g)
     return rc;
 }
 
-static int add_sample(void *ctx, const bl_doc *doc, uint32_t as)
+static int add_sample(void *ctx, const bl_doc *doc)
 {
-    (void)as;
     return bl_store_add(ctx, doc);
 }
 
-static int add_stream(void *ctx, const bl_doc *doc, uint32_t as)
+static int add_stream(void *ctx, const bl_doc *doc)
 {
-    return bl_store_stream_add(ctx, doc, as);
+    return bl_store_stream_add(ctx, doc);
 }
 
 /* Whether block b of source s is copied as it is: it was compressed with
@@ -585,17 +584,19 @@ static bool block_copied(const merge_src *s, const uint32_t *doc_at,
 }
 
 /* Walk the sources' store blocks in their order: a block copied as it is
-** goes to copy(ctx, seg, b, as) (skipped when copy is NULL); of the others,
-** every step-th live article goes to add(ctx, doc, as), as being its
-** merged document. Each source's store pages are handed back once read;
-** *where names the source being read. With est not NULL, est[0] gets the
-** raw bytes of the live articles not copied and est[1] their share of
-** their blocks' compressed bytes. BL_EINVAL once *stop is set. */
+** goes to copy(ctx, seg, b) (skipped when copy is NULL); of the others,
+** every step-th live article goes to add(ctx, doc). Each source's store
+** pages are handed back once read; *where names the source being read.
+** With est not NULL, est[0] gets the raw bytes of the live articles not
+** copied and est[1] their share of their blocks' compressed bytes.
+** BL_EINVAL once *stop is set. The articles thus come in each source's
+** store order, deleted ones left out, one source after the other
+** (merged_positions counts on it). */
 static int each_block(merger *g, uint64_t step, const char **where,
                       const atomic_bool *stop,
-                      int (*add)(void *ctx, const bl_doc *doc, uint32_t as),
+                      int (*add)(void *ctx, const bl_doc *doc),
                       int (*copy)(void *ctx, const bl_segment *seg,
-                                  uint32_t b, const uint32_t *as),
+                                  uint32_t b),
                       void *ctx, uint64_t *est)
 {
     uint64_t at = 0;
@@ -620,14 +621,8 @@ static int each_block(merger *g, uint64_t step, const char **where,
             if (rc != BL_OK)
                 break;
             if (block_copied(s, doc_at, &info)) {
-                /* Its merged documents, in place: the walk does not read
-                ** these positions again. */
-                uint32_t *as = doc_at + info.first;
-
-                for (uint32_t j = 0; j < info.docs; j++)
-                    as[j] = s->remap[as[j]];
                 if (copy != NULL)
-                    rc = copy(ctx, s->seg, b, as);
+                    rc = copy(ctx, s->seg, b);
                 continue;
             }
             for (uint32_t p = info.first;
@@ -645,7 +640,7 @@ static int each_block(merger *g, uint64_t step, const char **where,
                     continue;
                 rc = bl_segment_doc(s->seg, d, g->ctx, &doc);
                 if (rc == BL_OK) {
-                    rc = add(ctx, doc, s->remap[d]);
+                    rc = add(ctx, doc);
                     bl_doc_free(doc);
                 }
             }
@@ -656,10 +651,54 @@ static int each_block(merger *g, uint64_t step, const char **where,
     return rc;
 }
 
-static int copy_block(void *ctx, const bl_segment *seg, uint32_t b,
-                      const uint32_t *as)
+static int copy_block(void *ctx, const bl_segment *seg, uint32_t b)
 {
-    return bl_store_stream_copy(ctx, seg, b, as);
+    return bl_store_stream_copy(ctx, seg, b);
+}
+
+/* *out[m]: the store position of merged document m, as each_block's walk
+** gave the articles to the stream: source s's live article d, merged
+** document remap[d], comes after every live article of the sources before
+** s (base of them) and after those of s before it in s's store order.
+** Computed once the walk is done, so that the merge does not hold it
+** meanwhile. */
+static int merged_positions(const merger *g, uint32_t **out)
+{
+    uint32_t *pos = malloc(sizeof *pos * ((size_t)g->docs + 1));
+    uint32_t *doc_at = NULL, at = 0;
+    int rc = pos != NULL ? BL_OK : BL_ENOMEM;
+
+    for (size_t i = 0; i < g->n && rc == BL_OK; i++) {
+        const merge_src *s = &g->src[i];
+        uint32_t docs = bl_segment_docs(s->seg);
+        uint32_t *p = realloc(doc_at, sizeof *p * ((size_t)docs + 1));
+
+        if (p == NULL) {
+            rc = BL_ENOMEM;
+            break;
+        }
+        doc_at = p;
+        rc = bl_store_order(s->seg, doc_at);
+        for (uint32_t k = 0; k < docs && rc == BL_OK; k++) {
+            uint32_t m = s->remap[doc_at[k]];
+
+            if (m == BL_DOC_END)
+                continue;
+            if (m >= g->docs || at >= g->docs)
+                rc = BL_ECORRUPT;
+            else
+                pos[m] = at++;
+        }
+    }
+    free(doc_at);
+    if (rc == BL_OK && at != g->docs)
+        rc = BL_ECORRUPT;
+    if (rc != BL_OK) {
+        free(pos);
+        pos = NULL;
+    }
+    *out = pos;
+    return rc;
 }
 
 /* The stored articles. Blocks compressed with a dictionary whose articles
@@ -692,17 +731,22 @@ static int merge_store(merger *g, const char **where,
                         NULL);
     /* What is compressed again, with an eighth more for slack. */
     if (rc == BL_OK)
-        rc = bl_store_stream_new(&so, sample, g->docs,
+        rc = bl_store_stream_new(&so, sample,
                                  (size_t)(est[1] + est[1] / 8 + 4096), &st);
     bl_store_writer_free(sample);
     if (rc == BL_OK)
         rc = each_block(g, 1, where, stop, add_stream, copy_block, st,
                         NULL);
     if (rc == BL_OK) {
+        uint32_t *pos = NULL;
+
         *where = NULL;         /* no source to blame from here on */
-        rc = bl_store_stream_finish(st, &g->store, &g->storeidx, &g->dict,
-                                    &g->raw, &g->store_blocks, &g->pieces,
-                                    &g->n_pieces);
+        rc = merged_positions(g, &pos);
+        if (rc == BL_OK)
+            rc = bl_store_stream_finish(st, pos, &g->store, &g->storeidx,
+                                        &g->dict, &g->raw, &g->store_blocks,
+                                        &g->pieces, &g->n_pieces);
+        free(pos);
     }
     bl_store_stream_free(st);
     return rc;

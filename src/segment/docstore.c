@@ -923,14 +923,11 @@ struct bl_store_stream {
     uint32_t *src_dict;        /* its dictionary k -> ours, or BL_NO_DICT */
     uint64_t raw_total;
     uint32_t first;            /* store position of the block being filled */
-    uint32_t *pos;             /* the merged documents' store positions */
-    uint32_t docs;             /* their number */
-    bool moved;                /* some position is not its document's */
     int sticky;                /* a failed add, copy or finish */
 };
 
 int bl_store_stream_new(const bl_store_opts *o, const bl_store_writer *sample,
-                        uint32_t docs, size_t expect, bl_store_stream **out)
+                        size_t expect, bl_store_stream **out)
 {
     bl_store_stream *s;
     bl_buf trained = BL_BUF_INIT;
@@ -941,9 +938,7 @@ int bl_store_stream_new(const bl_store_opts *o, const bl_store_writer *sample,
     if (s == NULL)
         return BL_ENOMEM;
     s->o = *o;
-    s->docs = docs;
-    s->pos = malloc(sizeof *s->pos * (docs ? docs : 1));
-    rc = s->pos != NULL ? bl_store_writer_new(&s->w) : BL_ENOMEM;
+    rc = bl_store_writer_new(&s->w);
     if (rc == BL_OK && expect > 0)
         rc = bl_buf_reserve(&s->store, expect);
     if (rc == BL_OK)
@@ -1008,25 +1003,13 @@ static int stream_block(bl_store_stream *s)
     return rc;
 }
 
-/* Merged document doc is at store position p. */
-static int place(bl_store_stream *s, uint32_t doc, uint32_t p)
-{
-    if (doc >= s->docs)
-        return BL_EINVAL;
-    s->pos[doc] = p;
-    s->moved |= doc != p;
-    return BL_OK;
-}
-
-int bl_store_stream_add(bl_store_stream *s, const bl_doc *doc, uint32_t as)
+int bl_store_stream_add(bl_store_stream *s, const bl_doc *doc)
 {
     int rc;
 
     if (s->sticky != BL_OK)
         return s->sticky;
-    rc = place(s, as, s->first + s->w->docs);
-    if (rc == BL_OK)
-        rc = bl_store_add(s->w, doc);
+    rc = bl_store_add(s->w, doc);
     if (rc == BL_OK) {
         /* A block ends with the document that takes it to block_bytes. */
         s->pending += rec_raw(rec_at(s->w, s->w->docs - 1));
@@ -1067,7 +1050,7 @@ static int stream_dict(bl_store_stream *s, const bl_segment *seg, uint32_t k,
 }
 
 int bl_store_stream_copy(bl_store_stream *s, const bl_segment *seg,
-                         uint32_t b, const uint32_t *as)
+                         uint32_t b)
 {
     store_entry e, out;
     uint32_t dict = BL_NO_DICT;
@@ -1084,8 +1067,6 @@ int bl_store_stream_copy(bl_store_stream *s, const bl_segment *seg,
         else if (e.dict != BL_NO_DICT)
             rc = stream_dict(s, seg, e.dict, &dict);
     }
-    for (uint32_t j = 0; rc == BL_OK && j < e.docs; j++)
-        rc = place(s, as[j], s->first + j);
     if (rc == BL_OK) {
         /* The same bytes, at their new place. */
         out = e;
@@ -1104,9 +1085,10 @@ int bl_store_stream_copy(bl_store_stream *s, const bl_segment *seg,
     return rc;
 }
 
-int bl_store_stream_finish(bl_store_stream *s, bl_buf *store, bl_buf *index,
-                           bl_buf *dict, uint64_t *raw, uint32_t *blocks,
-                           bl_piece **pieces, size_t *n)
+int bl_store_stream_finish(bl_store_stream *s, const uint32_t *pos,
+                           bl_buf *store, bl_buf *index, bl_buf *dict,
+                           uint64_t *raw, uint32_t *blocks, bl_piece **pieces,
+                           size_t *n)
 {
     size_t np;
     bl_piece *out = NULL;
@@ -1119,11 +1101,15 @@ int bl_store_stream_finish(bl_store_stream *s, bl_buf *store, bl_buf *index,
     *n = 0;
     if (rc == BL_OK && s->w->docs > 0)
         rc = stream_block(s);
-    if (rc == BL_OK && s->first != s->docs)
-        rc = BL_EINVAL;        /* not every document was placed */
     *blocks = (uint32_t)(s->index.len / BL_STOREIDX_BYTES);
-    if (rc == BL_OK && s->moved)
-        rc = put_positions(&s->index, s->pos, s->docs);
+    if (rc == BL_OK && pos != NULL) {
+        bool moved = false;
+
+        for (uint32_t d = 0; d < s->first && !moved; d++)
+            moved = pos[d] != d;
+        if (moved)
+            rc = put_positions(&s->index, pos, s->first);
+    }
     np = s->pieces.len / sizeof(piece_rec);
     if (rc == BL_OK)
         rc = table_write(&s->dicts, dict);
@@ -1164,7 +1150,6 @@ void bl_store_stream_free(bl_store_stream *s)
     bl_buf_free(&s->pieces);
     table_free(&s->dicts);
     free(s->src_dict);
-    free(s->pos);
     free(s);
 }
 

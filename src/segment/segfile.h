@@ -203,24 +203,22 @@ uint64_t bl_store_group(const bl_doc *doc);
 ** creation on sample, a writer the caller filled (bl_store_add) with a
 ** spread of the documents to come, which the stream only reads. expect,
 ** the bytes those blocks are foreseen to take (0: unknown), is reserved at
-** once so that they do not grow by copies. The merged segment has docs
-** documents; each one is placed exactly once, by an add or a copy, which
-** say which document it is (as): the store keeps the order it is given,
-** and STOREIDX records each document's place. */
+** once so that they do not grow by copies. The store keeps the order its
+** articles are given in; bl_store_stream_finish is told which document
+** each one is. */
 typedef struct bl_store_stream bl_store_stream;
 
 int bl_store_stream_new(const bl_store_opts *o, const bl_store_writer *sample,
-                        uint32_t docs, size_t expect, bl_store_stream **out);
-int bl_store_stream_add(bl_store_stream *s, const bl_doc *doc, uint32_t as);
+                        size_t expect, bl_store_stream **out);
+int bl_store_stream_add(bl_store_stream *s, const bl_doc *doc);
 
 /* Append block b of seg as it is, compressed, with its dictionary, which
 ** joins STOREDICT on first use (blocks of one source are copied in a run:
 ** after another source's, a segment's dictionaries are added again). Ends
 ** the block being filled first, so that blocks stay in the order given.
-** as[j] is the merged document of the block's j-th article. seg's
-** checksums are the caller's to check. */
+** seg's checksums are the caller's to check. */
 int bl_store_stream_copy(bl_store_stream *s, const bl_segment *seg,
-                         uint32_t b, const uint32_t *as);
+                         uint32_t b);
 
 /* What a merge needs to know of store block b: its documents (the store
 ** positions [first, first + docs), see bl_store_order), its raw bytes,
@@ -248,14 +246,16 @@ typedef struct bl_piece {
 
 /* Compress the last block and hand over STORE, STOREIDX and STOREDICT:
 ** store, index and dict must be empty (the caller frees them); *raw is the
-** raw block bytes, *blocks the blocks. BL_EINVAL unless every document was
-** placed. STORE is *pieces (*n of them, malloc'ed, the caller
+** raw block bytes, *blocks the blocks. pos[d] is the store position of
+** document d, one for each article given (a permutation; NULL: the order
+** given was the documents'). STORE is *pieces (*n of them, malloc'ed, the caller
 ** frees them): runs of store, which must not change while they are used,
 ** and runs of copied blocks, in the maps of the segments they were copied
 ** from, which must stay open. The stream can only be freed afterwards. */
-int bl_store_stream_finish(bl_store_stream *s, bl_buf *store, bl_buf *index,
-                           bl_buf *dict, uint64_t *raw, uint32_t *blocks,
-                           bl_piece **pieces, size_t *n);
+int bl_store_stream_finish(bl_store_stream *s, const uint32_t *pos,
+                           bl_buf *store, bl_buf *index, bl_buf *dict,
+                           uint64_t *raw, uint32_t *blocks, bl_piece **pieces,
+                           size_t *n);
 void bl_store_stream_free(bl_store_stream *s);
 
 /* Assemble a segment file from its section bytes: written to path.tmp,
