@@ -568,6 +568,19 @@ static int add_stream(void *ctx, const bl_doc *doc)
     return bl_store_stream_add(ctx, doc);
 }
 
+/* Source s's store order into *doc_at (bl_store_order), grown to its
+** documents: the walks below hold one source's at a time. */
+static int source_order(const merge_src *s, uint32_t **doc_at)
+{
+    uint32_t *p = realloc(*doc_at, sizeof *p *
+                                       ((size_t)bl_segment_docs(s->seg) + 1));
+
+    if (p == NULL)
+        return BL_ENOMEM;
+    *doc_at = p;
+    return bl_store_order(s->seg, p);
+}
+
 /* Whether block b of source s is copied as it is: it was compressed with
 ** a dictionary (a block without one comes from a segment too small to
 ** train one, and is worth compressing again) and all its articles live.
@@ -606,12 +619,9 @@ static int each_block(merger *g, uint64_t step, const char **where,
     for (size_t i = 0; i < g->n && rc == BL_OK; i++) {
         const merge_src *s = &g->src[i];
         uint32_t nb = s->seg->n_store_blocks;
-        uint32_t docs = bl_segment_docs(s->seg);
 
         *where = s->name;
-        free(doc_at);
-        doc_at = malloc(sizeof *doc_at * ((size_t)docs + 1));
-        rc = doc_at != NULL ? bl_store_order(s->seg, doc_at) : BL_ENOMEM;
+        rc = source_order(s, &doc_at);
         for (uint32_t b = 0; b < nb && rc == BL_OK; b++) {
             bl_store_block info;
 
@@ -671,14 +681,8 @@ static int merged_positions(const merger *g, uint32_t **out)
     for (size_t i = 0; i < g->n && rc == BL_OK; i++) {
         const merge_src *s = &g->src[i];
         uint32_t docs = bl_segment_docs(s->seg);
-        uint32_t *p = realloc(doc_at, sizeof *p * ((size_t)docs + 1));
 
-        if (p == NULL) {
-            rc = BL_ENOMEM;
-            break;
-        }
-        doc_at = p;
-        rc = bl_store_order(s->seg, doc_at);
+        rc = source_order(s, &doc_at);
         for (uint32_t k = 0; k < docs && rc == BL_OK; k++) {
             uint32_t m = s->remap[doc_at[k]];
 

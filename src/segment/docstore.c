@@ -1096,7 +1096,6 @@ int bl_store_stream_finish(bl_store_stream *s, const uint32_t *pos,
     int rc = s->sticky;
 
     *raw = 0;
-    *blocks = 0;
     *pieces = NULL;
     *n = 0;
     if (rc == BL_OK && s->w->docs > 0)
