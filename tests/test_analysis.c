@@ -8,12 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <libstemmer.h>
 #include <utf8proc.h>
 
 #include "analysis/normalize.h"
 #include "analysis/stemmer.h"
 #include "analysis/stopwords.h"
+#include "analysis/termcache.h"
 #include "analysis/tokenizer.h"
 #include "base/hash.h"
 #include "byline.h"
@@ -816,40 +816,153 @@ static void language_override(void **state)
     bl_analyzer_free(a);
 }
 
-/* The stem cache returns what libstemmer returns, also under heavy
-** collisions (few hash values for many words) and evictions. */
-static void stem_cache_agrees(void **state)
+/* A term cache lookup finds exactly what was last put for the same word,
+** or misses: under heavy collisions (64 hash values for many words), swaps
+** and evictions, for forms and for dropped words; words and forms too long
+** for an entry are never found. */
+static void term_cache_returns_what_was_put(void **state)
 {
     static const char *const suffix[] = {"", "s", "ing", "ed", "ness",
                                          "ational", "ly", "ies"};
-    struct sb_stemmer *sb = sb_stemmer_new("english", "UTF_8");
-    bl_stemmer *cached;
-    char out[BL_MAX_TERM + 1], word[32];
+    bl_termcache *c;
+    char word[32], form[BL_TERMCACHE_FORM + 1], out[BL_TERMCACHE_FORM + 1];
+    char long_word[BL_TERMCACHE_WORD + 2], long_form[BL_TERMCACHE_FORM + 2];
+    char short_word[BL_TERMCACHE_WORD] = "word";
     fx_rng rng;
     uint64_t hits, misses;
     (void)state;
 
-    assert_non_null(sb);
-    assert_int_equal(bl_stemmer_new("en", &cached), BL_OK);
+    assert_int_equal(bl_termcache_new(&c), BL_OK);
     fx_rng_seed(&rng, 7);
     for (int i = 0; i < 200000; i++) {
         size_t n = (size_t)snprintf(word, sizeof word, "w%c%s",
                                     (char)('a' + fx_rng_below(&rng, 26)),
                                     suffix[fx_rng_below(&rng, 8)]);
-        /* 64 distinct hashes: tags collide between different words. */
-        uint64_t h = fx_rng_below(&rng, 64) * 0x9E3779B97F4A7C15ULL;
-        size_t m = bl_stemmer_stem(cached, word, n, h, out, sizeof out);
-        const sb_symbol *want = sb_stemmer_stem(sb, (const sb_symbol *)word,
-                                                (int)n);
+        /* 64 distinct hashes for 208 words: tags collide between
+        ** different words, which compete for the two entries of a set. */
+        uint64_t h = (uint64_t)((word[1] * 8 + (int)n) % 64) *
+                     0x9E3779B97F4A7C15ULL;
+        /* The form of a word: the word reversed, or dropped when it ends
+        ** in "s". */
+        int want = word[n - 1] == 's' ? BL_TERMCACHE_DROP : (int)n;
+        int got = bl_termcache_get(c, word, n, h, out);
 
-        assert_int_equal(m, (size_t)sb_stemmer_length(sb));
-        assert_memory_equal(out, want, m);
-        assert_int_equal(out[m], '\0');
+        for (size_t k = 0; k < n; k++)
+            form[k] = word[n - 1 - k];
+        form[n] = '\0';
+        if (got == BL_TERMCACHE_MISS) {
+            bl_termcache_put(c, word, n, h, form, want);
+            continue;
+        }
+        assert_int_equal(got, want);
+        if (got >= 0)
+            assert_string_equal(out, form);
     }
-    bl_stemmer_stats(cached, &hits, &misses);
-    assert_true(hits > 0 && misses > 0);
-    bl_stemmer_free(cached);
-    sb_stemmer_delete(sb);
+    bl_termcache_stats(c, &hits, &misses);
+    assert_true(hits > 50000 && misses > 50000);
+
+    memset(long_word, 'x', sizeof long_word - 1);
+    long_word[sizeof long_word - 1] = '\0';
+    memset(long_form, 'y', sizeof long_form - 1);
+    long_form[sizeof long_form - 1] = '\0';
+    bl_termcache_put(c, long_word, BL_TERMCACHE_WORD + 1, 5, "x", 1);
+    assert_int_equal(bl_termcache_get(c, long_word, BL_TERMCACHE_WORD + 1, 5,
+                                      out),
+                     BL_TERMCACHE_MISS);
+    bl_termcache_put(c, short_word, 4, 6, long_form, BL_TERMCACHE_FORM + 1);
+    assert_int_equal(bl_termcache_get(c, short_word, 4, 6, out),
+                     BL_TERMCACHE_MISS);
+    bl_termcache_put(c, long_word, BL_TERMCACHE_WORD, 7, long_form,
+                     BL_TERMCACHE_FORM);
+    assert_int_equal(bl_termcache_get(c, long_word, BL_TERMCACHE_WORD, 7,
+                                      out),
+                     BL_TERMCACHE_FORM);
+    assert_memory_equal(out, long_form, BL_TERMCACHE_FORM);
+    bl_termcache_free(c);
+}
+
+/* With its cache warm, full and evicting, an analyzer gives every word the
+** term a cold one gives it: 36,000 distinct words (more than the cache's
+** 32,768 entries; stems, stopwords, figures, capitals and accents to
+** fold), each analysed alone by a fresh analyzer for the expected term,
+** then drawn at random into texts of 50 words for one shared analyzer. */
+static void term_cache_agrees(void **state)
+{
+    enum { N = 36000, TEXTS = 4000, PER = 50 };
+    static const char *const suffix[] = {"", "s", "ing", "ed", "ness",
+                                         "ational", "ly", "ies"};
+    static const char *const stop[] = {"the", "The", "of", "and", "were",
+                                       "Which"};
+    char (*words)[48] = malloc(N * sizeof *words);
+    char (*want)[BL_MAX_TERM + 1] = malloc(N * sizeof *want);
+    bl_analyzer *shared;
+    fx_rng rng;
+    (void)state;
+
+    assert_non_null(words);
+    assert_non_null(want);
+    for (int i = 0; i < N; i++) {
+        int stem = i / 8;
+        char base[16];
+        bl_analyzer *cold;
+        toks ts = {0};
+
+        snprintf(base, sizeof base, "%c%c%c%c", 'a' + stem % 26,
+                 'a' + stem / 26 % 26, 'a' + stem / 676 % 26,
+                 'a' + stem / 17576 % 26);
+        if (i % 97 == 0)
+            snprintf(words[i], sizeof words[i], "%s", stop[i / 97 % 6]);
+        else if (i % 13 == 0)
+            snprintf(words[i], sizeof words[i], "19%s%s", base,
+                     suffix[i % 8]);
+        else if (i % 11 == 0)
+            snprintf(words[i], sizeof words[i], "Caf\xc3\xa9%s%s", base,
+                     suffix[i % 8]);
+        else if (i % 5 == 0)
+            snprintf(words[i], sizeof words[i], "W%s%s", base, suffix[i % 8]);
+        else
+            snprintf(words[i], sizeof words[i], "w%s%s", base, suffix[i % 8]);
+        assert_int_equal(bl_analyzer_new(NULL, &cold), BL_OK);
+        assert_int_equal(bl_analyze(cold, words[i], strlen(words[i]), NULL,
+                                    collect, &ts),
+                         BL_OK);
+        assert_true(ts.n <= 1);
+        snprintf(want[i], sizeof want[i], "%s", ts.n ? ts.v[0].term : "");
+        free(ts.v);
+        bl_analyzer_free(cold);
+    }
+    assert_string_equal(want[97], "");          /* a stopword, dropped */
+    assert_memory_equal(want[11 * 3], "cafeeaaa", 8); /* folded */
+    assert_int_equal(bl_analyzer_new(NULL, &shared), BL_OK);
+    fx_rng_seed(&rng, 11);
+    for (int t = 0; t < TEXTS; t++) {
+        char text[PER * 48];
+        int picked[PER];
+        size_t len = 0, k = 0;
+        toks ts = {0};
+
+        for (int j = 0; j < PER; j++) {
+            /* Half the draws from the first 2,000 words: hits. */
+            picked[j] = (int)(j % 2 ? fx_rng_below(&rng, 2000)
+                                    : fx_rng_below(&rng, N));
+            len += (size_t)snprintf(text + len, sizeof text - len, "%s ",
+                                    words[picked[j]]);
+        }
+        assert_int_equal(bl_analyze(shared, text, len, NULL, collect, &ts),
+                         BL_OK);
+        for (int j = 0; j < PER; j++) {
+            if (want[picked[j]][0] == '\0')
+                continue;
+            assert_true(k < ts.n);
+            assert_string_equal(ts.v[k].term, want[picked[j]]);
+            k++;
+        }
+        assert_int_equal(k, ts.n);
+        free(ts.v);
+    }
+    bl_analyzer_free(shared);
+    free(words);
+    free(want);
 }
 
 /* French, Italian and Catalan drop elided articles and pronouns; the
@@ -933,10 +1046,11 @@ static size_t oracle(const char *s, size_t len, bool strip, bool keep_dots,
     return o > BL_MAX_TERM ? BL_MAX_TERM : o;
 }
 
-/* bl_norm_term on short ASCII surfaces (lower-cased 16 bytes at once) and
-** a little longer or non-ASCII ones (byte by byte, or utf8proc) agrees with
-** the oracle, acronym dots dropped or kept: every ASCII byte, at every
-** place in surfaces of 0 to 20 bytes. */
+/* bl_norm_term on short ASCII surfaces (lower-cased 16 bytes at once, from
+** a padded copy or loaded from the text) and a little longer or non-ASCII
+** ones (byte by byte, or utf8proc) agrees with the oracle, acronym dots
+** dropped or kept: every ASCII byte, at every place in surfaces of 0 to 20
+** bytes. */
 static void norm_short_terms(void **state)
 {
     static bl_normalizer norm;
@@ -968,6 +1082,16 @@ static void norm_short_terms(void **state)
         if ((size_t)n != o || memcmp(out, want, o) != 0 || out[n] != '\0')
             fail_msg("'%.*s' (acronym %d): '%s' != oracle '%.*s'", (int)len,
                      s, acro, out, (int)o, want);
+        /* The same with the 16-byte load from the text, which goes on with
+        ** any bytes (high ones too): they must not count. */
+        for (size_t i = len; i < sizeof s; i++)
+            s[i] = (char)(1 + fx_rng_below(&rng, 255));
+        n = bl_norm_term(&norm, s, len,
+                         BL_NORM_READ16 | (acro ? BL_NORM_ACRONYM : 0), out,
+                         sizeof out);
+        if ((size_t)n != o || memcmp(out, want, o) != 0 || out[n] != '\0')
+            fail_msg("'%.*s' (acronym %d, 16-byte load): '%s' != oracle "
+                     "'%.*s'", (int)len, s, acro, out, (int)o, want);
     }
 }
 
@@ -1321,7 +1445,8 @@ int main(void)
         cmocka_unit_test(stem_then_fold),
         cmocka_unit_test(every_language),
         cmocka_unit_test(language_override),
-        cmocka_unit_test(stem_cache_agrees),
+        cmocka_unit_test(term_cache_returns_what_was_put),
+        cmocka_unit_test(term_cache_agrees),
         cmocka_unit_test(elision),
         cmocka_unit_test(callback_stops),
         cmocka_unit_test(offsets_multilingual),

@@ -34,6 +34,8 @@ size_t bl_utf8_decode(const uint8_t *p, const uint8_t *end, int32_t *cp);
 
 /* Flags for bl_norm_term. */
 #define BL_NORM_ACRONYM 1u     /* drop '.' (the token is an acronym) */
+#define BL_NORM_READ16 2u      /* 16 bytes from s are readable, whatever
+                                  len is (the text goes on after it) */
 
 /* The longest term the normaliser produces, in bytes (BL_MAX_TERM of the
 ** segment format; kept equal by a static assertion in analyzer.c). */

@@ -1,5 +1,4 @@
-/* stemmer.h - Snowball stemming (libstemmer) by language, with a cache of
-** the stems of frequent words.
+/* stemmer.h - Snowball stemming (libstemmer) by language.
 **
 ** Languages are named by their Snowball name ("english", "german", ...,
 ** every algorithm libstemmer ships) or by ISO 639-1 code ("en", "de");
@@ -25,21 +24,12 @@ typedef struct bl_stemmer bl_stemmer;
 int bl_stemmer_new(const char *lang, bl_stemmer **out);
 void bl_stemmer_free(bl_stemmer *s);
 
-/* Stem a normalised word of len bytes (at most 256); hash is
-** bl_hash(word, len), used by the cache. The stem is written to out
-** (cap >= 257 bytes), NUL-terminated, cut at a UTF-8 boundary to 256
+/* Stem a normalised word of len bytes (at most 256). The stem is written
+** to out (cap >= 257 bytes), NUL-terminated, cut at a UTF-8 boundary to 256
 ** bytes; its length is returned. libstemmer's own buffer is never
 ** returned. A word the stemmer cannot handle (out of memory inside
 ** libstemmer) comes back unchanged. */
 size_t bl_stemmer_stem(bl_stemmer *s, const char *word, size_t len,
-                       uint64_t hash, char *out, size_t cap);
-
-/* A hint that bl_stemmer_stem will soon be called for the word whose
-** bl_hash is hash: its cache set is fetched ahead, to overlap the miss. */
-void bl_stemmer_prefetch(const bl_stemmer *s, uint64_t hash);
-
-/* Cache counters since bl_stemmer_new, for tuning. */
-void bl_stemmer_stats(const bl_stemmer *s, uint64_t *hits,
-                      uint64_t *misses);
+                       char *out, size_t cap);
 
 #endif
