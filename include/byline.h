@@ -62,8 +62,10 @@ int bl_analyzer_new(const bl_analyzer_opts *o, bl_analyzer **out);
 void bl_analyzer_free(bl_analyzer *a);
 
 /* One token. term is the analysed form (normalised, folded, stemmed) and is
-** borrowed: valid only during the callback. start/end are byte offsets into
-** the caller's original text: text[start..end) is the surface form. */
+** borrowed: valid only during the callback; it sits in a buffer of 257
+** bytes (the longest term and its NUL), all of them readable. start/end are
+** byte offsets into the caller's original text: text[start..end) is the
+** surface form. */
 typedef struct bl_token {
     const char *term;          /* analysed term, NUL-terminated */
     size_t term_len;           /* bytes in term */

@@ -1049,8 +1049,9 @@ static size_t oracle(const char *s, size_t len, bool strip, bool keep_dots,
 /* bl_norm_term on short ASCII surfaces (lower-cased 16 bytes at once, from
 ** a padded copy or loaded from the text) and a little longer or non-ASCII
 ** ones (byte by byte, or utf8proc) agrees with the oracle, acronym dots
-** dropped or kept: every ASCII byte, at every place in surfaces of 0 to 20
-** bytes. */
+** dropped or kept, and zero-pads a shorter term to 16 bytes (the
+** analyzer's hash reads 16): every ASCII byte, at every place in surfaces
+** of 0 to 20 bytes. */
 static void norm_short_terms(void **state)
 {
     static bl_normalizer norm;
@@ -1075,6 +1076,7 @@ static void norm_short_terms(void **state)
             memcpy(s + len, x, strlen(x));
             len += strlen(x);
         }
+        memset(out, 0xAA, sizeof out);
         n = bl_norm_term(&norm, s, len, acro ? BL_NORM_ACRONYM : 0, out,
                          sizeof out);
         o = oracle(s, len, false, !acro, want, sizeof want);
@@ -1082,16 +1084,21 @@ static void norm_short_terms(void **state)
         if ((size_t)n != o || memcmp(out, want, o) != 0 || out[n] != '\0')
             fail_msg("'%.*s' (acronym %d): '%s' != oracle '%.*s'", (int)len,
                      s, acro, out, (int)o, want);
+        for (int i = n; i < 16; i++)
+            assert_int_equal(out[i], 0);   /* zero-padded to 16 bytes */
         /* The same with the 16-byte load from the text, which goes on with
         ** any bytes (high ones too): they must not count. */
         for (size_t i = len; i < sizeof s; i++)
             s[i] = (char)(1 + fx_rng_below(&rng, 255));
+        memset(out, 0xAA, sizeof out);
         n = bl_norm_term(&norm, s, len,
                          BL_NORM_READ16 | (acro ? BL_NORM_ACRONYM : 0), out,
                          sizeof out);
         if ((size_t)n != o || memcmp(out, want, o) != 0 || out[n] != '\0')
             fail_msg("'%.*s' (acronym %d, 16-byte load): '%s' != oracle "
                      "'%.*s'", (int)len, s, acro, out, (int)o, want);
+        for (int i = n; i < 16; i++)
+            assert_int_equal(out[i], 0);
     }
 }
 

@@ -62,7 +62,7 @@ static const char *elisions_for(const char *lang)
 /* A token between normalisation and stemming (see bl_analyze). */
 typedef struct ahead_tok {
     bl_rawtok raw;
-    uint64_t hash;             /* bl_hash of term */
+    uint64_t hash;             /* term_hash of term */
     size_t len;                /* term bytes */
     char term[BL_NORM_MAX + 1];
 } ahead_tok;
@@ -77,7 +77,8 @@ struct bl_analyzer {
     lang_ctx langs[MAX_LANGS]; /* langs[0] is the analyzer's language */
     size_t n_langs;
     bl_normalizer norm;        /* scratch for normalisation */
-    char form[BL_NORM_MAX + 1]; /* the current token's analysed form */
+    char form[BL_NORM_MAX + 1]; /* the current token's analysed form: the
+                                   257 readable bytes of bl_token's term */
     ahead_tok ahead[AHEAD];    /* normalised tokens waiting */
 };
 
@@ -95,6 +96,15 @@ typedef struct stop_ctx {
     bl_stopset *set;           /* the set being filled */
 } stop_ctx;
 
+/* The hash of a normalised term for the analyzer's tables, the
+** stopwords' and the term cache's. A term shorter than 16 bytes must be
+** zero-padded to 16, as bl_norm_term leaves it: up to 16 bytes, the padded
+** bytes are hashed, branch-free (bl_hash16). */
+static uint64_t term_hash(const char *term, size_t len)
+{
+    return len <= 16 ? bl_hash16(term) : bl_hash(term, len);
+}
+
 /* Add one listed word to a stopset, in normal form (and folded). A word
 ** that cannot be normalised (invalid UTF-8, too long) is skipped. */
 static int add_stopword(void *ctx, const char *word, size_t len)
@@ -107,11 +117,13 @@ static int add_stopword(void *ctx, const char *word, size_t len)
     n = bl_norm_term(&a->norm, word, len, 0, buf, sizeof buf);
     if (n <= 0)
         return n == BL_ENOMEM ? BL_ENOMEM : BL_OK; /* skip what cannot be */
-    rc = bl_stopset_add(set, buf, (size_t)n, bl_hash(buf, (size_t)n));
+    rc = bl_stopset_add(set, buf, (size_t)n, term_hash(buf, (size_t)n));
     if (rc == BL_OK && a->fold) {
         size_t m = bl_norm_fold(&a->norm, buf, (size_t)n);
 
-        rc = bl_stopset_add(set, buf, m, bl_hash(buf, m));
+        if (m < 16)
+            memset(buf + m, 0, 16 - m);
+        rc = bl_stopset_add(set, buf, m, term_hash(buf, m));
     }
     return rc;
 }
@@ -448,7 +460,7 @@ int bl_analyze(bl_analyzer *a, const char *text, size_t len,
             if (n == 0)
                 continue;
             t->len = (size_t)n;
-            t->hash = bl_hash(t->term, t->len);
+            t->hash = term_hash(t->term, t->len);
             if (l->cache != NULL)
                 bl_termcache_prefetch(l->cache, t->hash);
             n_ahead++;

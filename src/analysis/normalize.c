@@ -70,6 +70,15 @@ size_t bl_utf8_cut(const char *s, size_t len, size_t max)
 #define NORM_OPTS (UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE | \
                    UTF8PROC_CASEFOLD | UTF8PROC_IGNORE)
 
+/* End the term of o bytes in out: its NUL, and zeros to 16 bytes. */
+static int pad_term(char *out, size_t o)
+{
+    out[o] = '\0';
+    if (o < 16)
+        memset(out + o, 0, 16 - o);
+    return (int)o;
+}
+
 int bl_norm_term(bl_normalizer *n, const char *s, size_t len, unsigned flags,
                  char *out, size_t cap)
 {
@@ -99,10 +108,18 @@ int bl_norm_term(bl_normalizer *n, const char *s, size_t len, unsigned flags,
             v = _mm_loadu_si128((const void *)pad);
         }
         if ((_mm_movemask_epi8(v) & ((1u << len) - 1)) == 0) {
+            /* Lower-cased, the bytes past the term zeroed: one store
+            ** writes the term, its NUL and the padding. */
+            __m128i keep = _mm_cmpgt_epi8(
+                _mm_set1_epi8((char)len),
+                _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
+                              14, 15));
+
             upper = bl_bytes_in(v, 'A', 26);
             v = _mm_add_epi8(v, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
-            _mm_storeu_si128((void *)out, v);
-            out[len] = '\0';
+            _mm_storeu_si128((void *)out, _mm_and_si128(v, keep));
+            if (len == 16)
+                out[16] = '\0';
             return (int)len;
         }
     }
@@ -119,10 +136,8 @@ int bl_norm_term(bl_normalizer *n, const char *s, size_t len, unsigned flags,
             return BL_ELIMIT;
         out[o++] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
     }
-    if (i == len) {
-        out[o] = '\0';
-        return (int)o;
-    }
+    if (i == len)
+        return pad_term(out, o);
     o = 0;
 
     n_cps = utf8proc_decompose((const utf8proc_uint8_t *)s,
@@ -152,8 +167,7 @@ int bl_norm_term(bl_normalizer *n, const char *s, size_t len, unsigned flags,
         memcpy(out + o, enc, (size_t)w);
         o += (size_t)w;
     }
-    out[o] = '\0';
-    return (int)o;
+    return pad_term(out, o);
 }
 
 /* Combining diacritics that accent folding removes: the general combining

@@ -47,9 +47,10 @@ typedef struct bl_normalizer {
 } bl_normalizer;
 
 /* Normalise len bytes of valid UTF-8 (a token found by the tokenizer) into
-** out (cap >= BL_NORM_MAX + 1 bytes, NUL-terminated). Returns the length of
-** the term, or a negative BL_E* code; BL_ELIMIT when the term would exceed
-** BL_NORM_MAX bytes (the caller cuts the token shorter and retries). */
+** out (cap >= BL_NORM_MAX + 1 bytes, NUL-terminated; a term shorter than 16
+** bytes is zero-padded to 16). Returns the length of the term, or a
+** negative BL_E* code; BL_ELIMIT when the term would exceed BL_NORM_MAX
+** bytes (the caller cuts the token shorter and retries). */
 int bl_norm_term(bl_normalizer *n, const char *s, size_t len, unsigned flags,
                  char *out, size_t cap);
 

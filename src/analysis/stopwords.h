@@ -28,7 +28,8 @@ int bl_stopwords_parse(const char *text, size_t len, bl_stopword_fn fn,
                        void *ctx);
 
 /* A set of words: open addressing on the caller's 64-bit hash of the word
-** (bl_hash), built once and then only read. */
+** (one function for every add and lookup of a set: the analyzer's
+** term_hash), built once and then only read. */
 typedef struct bl_stopset bl_stopset;
 
 int bl_stopset_new(bl_stopset **out);
@@ -39,7 +40,7 @@ void bl_stopset_free(bl_stopset *s);
 int bl_stopset_add(bl_stopset *s, const char *word, size_t len,
                    uint64_t hash);
 
-/* Whether the set holds the word; hash is bl_hash(word, len). */
+/* Whether the set holds the word; hash is the word's hash as added. */
 bool bl_stopset_has(const bl_stopset *s, const char *word, size_t len,
                     uint64_t hash);
 

@@ -129,8 +129,11 @@ int bl_termcache_get(bl_termcache *c, const char *word, size_t len,
     c->hits++;
     if (set[0].form_len == FORM_DROP)
         return BL_TERMCACHE_DROP;
-    memcpy(out, set[0].form, BL_TERMCACHE_FORM); /* one fixed-size copy */
-    out[set[0].form_len] = '\0';
+    /* One fixed-size copy: the form is zero-padded in the entry, so its
+    ** NUL comes with it, and no byte store lands inside the first 16 bytes
+    ** that the builder loads next (a load that spans stores waits). */
+    memcpy(out, set[0].form, BL_TERMCACHE_FORM);
+    out[BL_TERMCACHE_FORM] = '\0';
     return set[0].form_len;
 }
 
@@ -151,6 +154,7 @@ void bl_termcache_put(bl_termcache *c, const char *word, size_t len,
         set[0].form_len = FORM_DROP;
     } else {
         set[0].form_len = (uint8_t)form_len;
+        memset(set[0].form, 0, sizeof set[0].form);
         memcpy(set[0].form, form, (size_t)form_len);
     }
 }

@@ -30,7 +30,8 @@ typedef struct bl_termcache bl_termcache;
 int bl_termcache_new(bl_termcache **out);
 void bl_termcache_free(bl_termcache *c);
 
-/* The form cached for the word of len bytes whose bl_hash is hash: its
+/* The form cached for the word of len bytes whose hash is hash (a 64-bit
+** hash of its bytes, one function for every call on a cache): its
 ** length, with the form copied to out (BL_TERMCACHE_FORM + 1 bytes,
 ** NUL-terminated); or BL_TERMCACHE_DROP, or BL_TERMCACHE_MISS. Here and in
 ** bl_termcache_put, BL_TERMCACHE_WORD bytes from word must be readable
@@ -45,7 +46,7 @@ int bl_termcache_get(bl_termcache *c, const char *word, size_t len,
 void bl_termcache_put(bl_termcache *c, const char *word, size_t len,
                       uint64_t hash, const char *form, int form_len);
 
-/* A hint that the word whose bl_hash is hash will soon be looked up: its
+/* A hint that the word whose hash is hash will soon be looked up: its
 ** set is fetched ahead, to overlap the miss. */
 void bl_termcache_prefetch(const bl_termcache *c, uint64_t hash);
 

@@ -1,9 +1,13 @@
 /* hash.c - thin wrappers over XXH3 so that the rest of the tree does not
 ** depend on xxhash.h directly. The checksum is seeded apart from the hash
-** so that a hash value is never mistaken for a checksum.
+** so that a hash value is never mistaken for a checksum. xxhash.h's inline
+** definitions are compiled in (XXH_INLINE_ALL), so that bl_hash16's
+** constant length selects XXH3's 9-to-16-byte path at compile time: no call
+** into libxxhash and no branch on the length.
 */
 #include "base/hash.h"
 
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #define CHECKSUM_SEED 0x62796c69ULL /* "byli" */
@@ -11,6 +15,11 @@
 uint64_t bl_hash(const void *p, size_t len)
 {
     return XXH3_64bits(p, len);
+}
+
+uint64_t bl_hash16(const void *p)
+{
+    return XXH3_64bits(p, 16);
 }
 
 uint64_t bl_checksum(const void *p, size_t len)

@@ -10,6 +10,12 @@
 /* 64-bit hash of len bytes, for in-memory tables. */
 uint64_t bl_hash(const void *p, size_t len);
 
+/* bl_hash(p, 16), for a table whose short keys are zero-padded to 16
+** bytes: hashing the padded bytes takes XXH3's branch-free path for that
+** length (bl_hash of a term's bytes branched on their length: 4% of the
+** cycles of indexing Reuters). */
+uint64_t bl_hash16(const void *p);
+
 /* 64-bit checksum of a section's bytes as written to disk. */
 uint64_t bl_checksum(const void *p, size_t len);
 

@@ -20,6 +20,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "base/arena.h"
 #include "base/buf.h"
@@ -68,7 +71,7 @@ typedef struct term_ent {
 
 /* A queued token: its key is in pend_keys at index * PEND_KEY. */
 typedef struct pending {
-    uint64_t hash;             /* bl_hash of the key */
+    uint64_t hash;             /* key_hash of the key */
     uint32_t len;              /* key bytes (term + field byte) */
     uint32_t pos;              /* position in the field */
 } pending;
@@ -314,13 +317,47 @@ static size_t make_key(uint8_t *key, uint32_t field, const char *term,
     return len + 1;
 }
 
+/* make_key for a term of bl_analyze, whose buffer has BL_MAX_TERM + 1
+** readable bytes (byline.h), so 16 can be read whatever its length.
+** A short key is built in a register and stored at once: key_hash's loads
+** then come from one store, where make_key's three stores made them wait
+** for the stores to drain. */
+static size_t make_token_key(uint8_t *key, uint32_t field, const char *term,
+                             size_t len)
+{
+#if defined(__SSE2__)
+    if (len < KEY_INLINE) {
+        __m128i iota = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+                                     12, 13, 14, 15);
+        __m128i n = _mm_set1_epi8((char)len);
+        __m128i v = _mm_and_si128(_mm_loadu_si128((const void *)term),
+                                  _mm_cmpgt_epi8(n, iota));
+
+        v = _mm_or_si128(v, _mm_and_si128(_mm_cmpeq_epi8(n, iota),
+                                          _mm_set1_epi8((char)field)));
+        _mm_storeu_si128((void *)key, v);
+        return len + 1;
+    }
+#endif
+    return make_key(key, field, term, len);
+}
+
+/* The table's hash of a key from make_key: its KEY_INLINE zero-padded
+** bytes when it fits them (bl_hash16, branch-free), else its bytes. Keys
+** hold no NUL before their field byte, so two keys never pad alike. */
+static uint64_t key_hash(const uint8_t *key, size_t len)
+{
+    _Static_assert(KEY_INLINE == 16, "bl_hash16 hashes 16 bytes");
+    return len <= KEY_INLINE ? bl_hash16(key) : bl_hash(key, len);
+}
+
 /* The field of ent e: its key's last byte. */
 static inline uint8_t ent_field(const term_ent *e)
 {
     return e->key[e->key_len - 1];
 }
 
-/* Find or insert the key (from make_key) whose bl_hash is h; *out is the
+/* Find or insert the key (from make_key) whose key_hash is h; *out is the
 ** ent's index. */
 static int term_find(bl_builder *b, const uint8_t *key, size_t len,
                      uint64_t h, uint32_t *out)
@@ -444,8 +481,9 @@ static int on_token(void *ctx, const bl_token *tok)
         return 0;
     t = &b->pend[b->n_pend];
     key = b->pend_keys + (size_t)b->n_pend * PEND_KEY;
-    t->len = (uint32_t)make_key(key, b->field, tok->term, tok->term_len);
-    t->hash = bl_hash(key, t->len);
+    t->len = (uint32_t)make_token_key(key, b->field, tok->term,
+                                      tok->term_len);
+    t->hash = key_hash(key, t->len);
     t->pos = tok->pos;
     __builtin_prefetch(&b->table[(uint32_t)t->hash & (b->table_cap - 1)]);
     if (++b->n_pend == PEND_MAX) {
@@ -501,7 +539,7 @@ static int add_keyword(bl_builder *b, uint32_t field, const char *s,
     if (len == 0)
         return BL_OK;
     key_len = make_key(key, field, s, len);
-    rc = term_find(b, key, key_len, bl_hash(key, key_len), &i);
+    rc = term_find(b, key, key_len, key_hash(key, key_len), &i);
     if (rc != BL_OK)
         return rc;
     if (b->ents[i].cur_doc == b->docs)
