@@ -12,6 +12,7 @@
 #include "base/buf.h"
 #include "base/file.h"
 #include "base/hash.h"
+#include "base/mem.h"
 #include "base/varint.h"
 #include "byline.h"
 
@@ -125,6 +126,27 @@ static void buf_appends_and_detaches(void **state)
     assert_null(b.p);
     free(p);
     bl_buf_free(&b);
+}
+
+/* bl_zalloc's memory reads zero, also where malloc reuses freed memory
+** that held other bytes. */
+static void zalloc_is_zeroed(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 8; round++) {
+        size_t n = (size_t)1 << (10 + 2 * round);
+        unsigned char *dirty = malloc(n), *p;
+
+        assert_non_null(dirty);
+        memset(dirty, 0xAB, n);
+        free(dirty);
+        p = bl_zalloc(n);
+        assert_non_null(p);
+        for (size_t i = 0; i < n; i++)
+            if (p[i] != 0)
+                fail_msg("byte %zu of %zu is %u", i, n, p[i]);
+        free(p);
+    }
 }
 
 /* Arena allocations are aligned, distinct and survive a reset's reuse. */
@@ -282,6 +304,7 @@ int main(void)
         cmocka_unit_test(varint_rejects_bad_bytes),
         cmocka_unit_test(fixed_width_round_trips),
         cmocka_unit_test(buf_appends_and_detaches),
+        cmocka_unit_test(zalloc_is_zeroed),
         cmocka_unit_test(arena_allocates_aligned),
         cmocka_unit_test(checksum_detects_flips),
         cmocka_unit_test(checksum_in_pieces),

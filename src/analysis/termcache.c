@@ -37,28 +37,31 @@ typedef struct entry {
 _Static_assert(sizeof(entry) == 64, "an entry is one cache line");
 _Static_assert(BL_TERMCACHE_FORM < FORM_DROP, "form lengths fit a byte");
 
+#define PAGE 4096
+#define PAGE_SETS (PAGE / (2 * sizeof(entry)))
+#define PAGES (SETS / PAGE_SETS)
+
+/* The entries' pages are zeroed by the cache itself, each as its first
+** set is used: a short-lived cache pays only for the pages it uses, and
+** every page is written before it is read (base/mem.h says why). */
 struct bl_termcache {
-    entry *sets;               /* SETS * 2 entries, in mem */
-    void *mem;                 /* calloc'ed: pages are zeroed as first
-                                  touched, so a short-lived cache pays
-                                  only for the sets it uses */
+    entry *sets;               /* SETS * 2 entries, page-aligned */
+    uint64_t zeroed[(PAGES + 63) / 64]; /* bit per page of sets */
     uint64_t hits, misses;
 };
 
 int bl_termcache_new(bl_termcache **out)
 {
     bl_termcache *c = calloc(1, sizeof *c);
+    void *mem = NULL;
 
     *out = NULL;
-    if (c == NULL)
-        return BL_ENOMEM;
-    c->mem = calloc(1, (size_t)SETS * 2 * sizeof(entry) + sizeof(entry) - 1);
-    if (c->mem == NULL) {
+    if (c == NULL || posix_memalign(&mem, PAGE,
+                                    (size_t)SETS * 2 * sizeof(entry)) != 0) {
         free(c);
         return BL_ENOMEM;
     }
-    c->sets = (entry *)(((uintptr_t)c->mem + sizeof(entry) - 1) &
-                        ~(uintptr_t)(sizeof(entry) - 1));
+    c->sets = mem;
     *out = c;
     return BL_OK;
 }
@@ -67,13 +70,20 @@ void bl_termcache_free(bl_termcache *c)
 {
     if (c == NULL)
         return;
-    free(c->mem);
+    free(c->sets);
     free(c);
 }
 
-static entry *set_of(const bl_termcache *c, uint64_t hash)
+/* The set of hash, its page zeroed on first use. */
+static entry *set_of(bl_termcache *c, uint64_t hash)
 {
-    return &c->sets[(hash & (SETS - 1)) * 2];
+    size_t s = (size_t)(hash & (SETS - 1)), page = s / PAGE_SETS;
+
+    if (!(c->zeroed[page / 64] >> (page % 64) & 1)) {
+        memset(&c->sets[page * PAGE_SETS * 2], 0, PAGE);
+        c->zeroed[page / 64] |= 1ull << (page % 64);
+    }
+    return &c->sets[s * 2];
 }
 
 static uint32_t tag_of(uint64_t hash)
@@ -161,7 +171,8 @@ void bl_termcache_put(bl_termcache *c, const char *word, size_t len,
 
 void bl_termcache_prefetch(const bl_termcache *c, uint64_t hash)
 {
-    __builtin_prefetch(set_of(c, hash));
+    /* A page not yet zeroed is fetched as it is: a hint only. */
+    __builtin_prefetch(&c->sets[(hash & (SETS - 1)) * 2]);
 }
 
 void bl_termcache_stats(const bl_termcache *c, uint64_t *hits,

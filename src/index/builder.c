@@ -27,6 +27,7 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/hash.h"
+#include "base/mem.h"
 #include "base/varint.h"
 #include "segment/segfile.h"
 
@@ -212,10 +213,12 @@ static inline uint64_t rd_varint(stream_rd *r)
 
 /* ---- the term table ---------------------------------------------------- */
 
+/* The table is probed before it is filled: its zeros are written
+** (base/mem.h). */
 static int table_grow(bl_builder *b)
 {
     uint32_t cap = b->table_cap ? b->table_cap * 2 : 1u << 14;
-    uint64_t *t = calloc(cap, sizeof *t);
+    uint64_t *t = bl_zalloc(sizeof *t * cap);
 
     if (t == NULL)
         return BL_ENOMEM;

@@ -38,6 +38,7 @@
 #include "base/arena.h"
 #include "base/file.h"
 #include "base/hash.h"
+#include "base/mem.h"
 #include "byline.h"
 #include "index/builder.h"
 #include "index/merge.h"
@@ -209,7 +210,7 @@ static int ids_grow(bl_writer *w)
         w->ids = e;
         w->cap_ids = cap / 2;
     }
-    t = calloc(cap, sizeof *t);
+    t = bl_zalloc(cap * sizeof *t);    /* probed before filled: mem.h */
     if (t == NULL)
         return BL_ENOMEM;
     for (size_t i = 0; i < w->n_ids; i++) {
@@ -668,8 +669,8 @@ static int start_workers(bl_writer *w)
     w->queue = calloc(w->q_cap * w->threads, sizeof *w->queue);
     w->l_head = calloc(w->threads, sizeof *w->l_head);
     w->l_len = calloc(w->threads, sizeof *w->l_len);
-    w->group = calloc(GROUP_SLOTS, sizeof *w->group);
-    w->group_lane = calloc(GROUP_SLOTS, sizeof *w->group_lane);
+    w->group = bl_zalloc(GROUP_SLOTS * sizeof *w->group); /* mem.h */
+    w->group_lane = bl_zalloc(GROUP_SLOTS * sizeof *w->group_lane);
     if (w->workers == NULL || w->queue == NULL || w->l_head == NULL ||
         w->l_len == NULL || w->group == NULL || w->group_lane == NULL)
         return set_error(w, BL_ENOMEM, "out of memory");
