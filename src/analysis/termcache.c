@@ -46,7 +46,7 @@ _Static_assert(BL_TERMCACHE_FORM < FORM_DROP, "form lengths fit a byte");
 ** every page is written before it is read (base/mem.h says why). */
 struct bl_termcache {
     entry *sets;               /* SETS * 2 entries, page-aligned */
-    uint64_t zeroed[(PAGES + 63) / 64]; /* bit per page of sets */
+    uint8_t zeroed[PAGES];     /* 1: that page of sets is zeroed */
     uint64_t hits, misses;
 };
 
@@ -79,9 +79,9 @@ static entry *set_of(bl_termcache *c, uint64_t hash)
 {
     size_t s = (size_t)(hash & (SETS - 1)), page = s / PAGE_SETS;
 
-    if (!(c->zeroed[page / 64] >> (page % 64) & 1)) {
+    if (!c->zeroed[page]) {
         memset(&c->sets[page * PAGE_SETS * 2], 0, PAGE);
-        c->zeroed[page / 64] |= 1ull << (page % 64);
+        c->zeroed[page] = 1;
     }
     return &c->sets[s * 2];
 }
