@@ -17,7 +17,9 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "base/arena.h"
 #include "byline.h"
+#include "ingest/ingest.h"
 
 /* What one pass over some inputs gave. */
 typedef struct run {
@@ -1067,9 +1069,83 @@ static void reads_real_bbc(void **state)
     run_free(&r);
 }
 
+/* ing_clean without flags on ASCII keeps every byte but control
+** characters (\t and \n stay, \r goes, \f and \v become spaces), and trims
+** leading and trailing whitespace; with ING_ONELINE each whitespace run is
+** one space: checked on random text of words,
+** single and double spaces, newlines, markup characters and controls, at
+** every length around the 16-byte steps of its plain runs. */
+static void clean_keeps_plain_runs(void **state)
+{
+    static const char *const pieces[] = {
+        "a", "Zz", "word", "1987", ".", ",", " ", "  ", "\n", "\t", "\r",
+        "<", "&", "\x01", "\x7f", "\f", "~", "!", "abcdefghijklmnop"};
+    fx_rng rng;
+    bl_arena arena;
+    (void)state;
+
+    fx_rng_seed(&rng, 5);
+    bl_arena_init(&arena, 0);
+    for (int round = 0; round < 20000; round++) {
+        char in[256], want[256];
+        size_t n = 0, target = (size_t)fx_rng_below(&rng, 70), w = 0;
+        const char *got;
+
+        while (n < target) {
+            const char *piece = pieces[fx_rng_below(&rng, 19)];
+            size_t k = strlen(piece);
+
+            if (n + k >= sizeof in)
+                break;
+            memcpy(in + n, piece, k);
+            n += k;
+        }
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)in[i];
+
+            if (c == '\f')
+                c = ' ';
+            if ((c < 0x20 && c != '\t' && c != '\n' && c != ' ') ||
+                c == 0x7f)
+                continue;
+            if (w == 0 && (c == ' ' || c == '\t' || c == '\n'))
+                continue;
+            want[w++] = (char)c;
+        }
+        while (w > 0 && (want[w - 1] == ' ' || want[w - 1] == '\t' ||
+                         want[w - 1] == '\n'))
+            w--;
+        want[w] = '\0';
+        got = ing_clean(&arena, (const uint8_t *)in, n, 0);
+        assert_non_null(got);
+        if (strcmp(got, want) != 0)
+            fail_msg("round %d: '%.*s' cleaned to '%s', not '%s'", round,
+                     (int)n, in, got, want);
+        /* ING_ONELINE: each run of whitespace (controls dropped first)
+        ** becomes one space. */
+        for (size_t i = 0, k = 0; i <= w; i++) {
+            bool ws = i < w && (want[i] == ' ' || want[i] == '\t' ||
+                                want[i] == '\n');
+
+            if (!ws)
+                want[k++] = want[i];
+            else if (k > 0 && want[k - 1] != ' ')
+                want[k++] = ' ';
+        }
+        got = ing_clean(&arena, (const uint8_t *)in, n, ING_ONELINE);
+        assert_non_null(got);
+        if (strcmp(got, want) != 0)
+            fail_msg("round %d: '%.*s' cleaned to one line '%s', not '%s'",
+                     round, (int)n, in, got, want);
+        bl_arena_reset(&arena);
+    }
+    bl_arena_free(&arena);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(clean_keeps_plain_runs),
         cmocka_unit_test(jsonl_reads_every_field),
         cmocka_unit_test(jsonl_tolerates_bom_and_crlf),
         cmocka_unit_test(jsonl_reports_bad_lines),

@@ -8,6 +8,9 @@
 ** no input byte is silently lost except control characters.
 */
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "ingest/ingest.h"
 
@@ -218,14 +221,44 @@ static inline bool word_plain(const uint8_t *p)
     return (sp & (sp << 8)) == 0 && (sp >> 63) == 0;
 }
 
+#if defined(__SSE2__)
+/* Bit j set where p[j] is plain, for 16 bytes at p. */
+static inline unsigned plain16(const uint8_t *p)
+{
+    __m128i v = _mm_loadu_si128((const void *)p);
+    /* 0x21..0x7e: minus 0x21, then a signed compare shifted by 128. */
+    __m128i in = _mm_cmplt_epi8(_mm_sub_epi8(v, _mm_set1_epi8((char)0xa1)),
+                                _mm_set1_epi8((char)(-128 + 0x5e)));
+    __m128i markup = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')),
+                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('&')));
+
+    return (unsigned)_mm_movemask_epi8(_mm_andnot_si128(markup, in));
+}
+#endif
+
 /* Length of the run at p[0..n) that ing_clean copies as it is: plain bytes
-** and single spaces between them (p[0] is plain). Eight bytes at a time
-** while they are all such, then byte by byte through the eight that are
-** not: ing_clean of Reuters 508 -> 268 M instructions (callgrind). */
+** and single spaces between them (p[0] is plain): a byte belongs to it if
+** it is plain, or a space before a plain byte. Sixteen bytes at a time
+** (SSE2, every x86-64 has it) while 17 remain, else eight (ing_clean of
+** Reuters 508 -> 268 M instructions, callgrind; sixteen: 268 -> 129 M), then
+** byte by byte. */
 static size_t plain_run(const uint8_t *p, size_t n)
 {
     size_t i = 1;
 
+#if defined(__SSE2__)
+    while (i + 17 <= n) {
+        unsigned plain_here = plain16(p + i), plain_next = plain16(p + i + 1);
+        unsigned spaces = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+            _mm_loadu_si128((const void *)(p + i)), _mm_set1_epi8(' ')));
+        unsigned in_run = plain_here | (spaces & plain_next);
+        unsigned k = (unsigned)__builtin_ctz(~in_run | 0x10000u);
+
+        i += k;
+        if (k < 16)
+            return i;
+    }
+#endif
     for (;;) {
         size_t stop;
 
