@@ -12,10 +12,10 @@
 ** The last three steps are a function of the normalised word alone, so
 ** their result is cached per language (termcache.h): a word met before
 ** costs one lookup. Languages are set up lazily: the analyzer's own at
-** bl_analyzer_new, a document's override on first use. Invariant: positions and byte offsets
-** come from the tokenizer untouched, so a token's [start, end) is always
-** its surface in the caller's text, and a dropped token never shifts the
-** positions of the others.
+** bl_analyzer_new, a document's override on first use. Invariant:
+** positions and byte offsets come from the tokenizer untouched, so a
+** token's [start, end) is always its surface in the caller's text, and a
+** dropped token never shifts the positions of the others.
 */
 #include "byline.h"
 
