@@ -9,7 +9,7 @@
 ** working directory upwards). The articles are read with bl_ingest (the
 ** Reuters reader) before timing starts; their bodies are analysed one
 ** bl_analyze call per article, as the indexer would. The analyzer is reused
-** across runs, so its stem cache is warm after the first. Besides wall
+** across runs, so its term cache is warm after the first. Besides wall
 ** time, the thread's CPU time is reported: on a busy machine it is the
 ** steadier figure.
 */

@@ -8,7 +8,7 @@
 ** NUL-terminated at term_len, at most 256 bytes and valid UTF-8.
 ** The analyzers (one per option combination) are made on first use and
 ** kept for the process: making one per input would measure libstemmer.
-** Each language an analyzer meets costs it a stem cache (about 1 MiB), so
+** Each language an analyzer meets costs it a term cache (up to 2 MiB), so
 ** the languages are few enough to stay far below libFuzzer's RSS limit.
 */
 #include "byline.h"

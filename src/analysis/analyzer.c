@@ -415,8 +415,8 @@ static int finish_token(bl_analyzer *a, const lang_ctx *l, ahead_tok *t,
 /* Tokens are normalised and hashed AHEAD at a time, each one's term cache
 ** set prefetched as it is queued, and then analysed and passed on: the
 ** cache holds 2 MiB of forms hit at random, and that one load was 77% of
-** the stem cache's time (perf, Reuters) until it overlapped with the work
-** on the other tokens of the batch. Filling and draining in two loops
+** the time of the stem cache it replaced (perf, Reuters) until it
+** overlapped with the work on the other tokens of the batch. Filling and draining in two loops
 ** keeps few values live across calls (a ring that did both per token took
 ** 114 M instructions of bl_analyze's own on BBC, the batch 80 M, none
 ** 63 M). Tokens reach fn in text order as before. */
