@@ -5,7 +5,7 @@
 **   -> French, Italian, Catalan: an elided article or pronoun before an
 **      apostrophe is cut off ("l'avion" -> "avion", start moves with it)
 **   -> stopword? then drop it, its position stays taken
-**   -> Snowball stem (cached, stemmer.h), except CJK tokens and tokens
+**   -> Snowball stem (stemmer.h), except CJK tokens and tokens
 **      that start with a digit (numbers, "1980s", "19-year-old": their
 **      forms are kept as written)
 **   -> accent folding (after the stem: Snowball reads the accents).
@@ -356,6 +356,14 @@ static int elide(bl_analyzer *a, const lang_ctx *l, const char *text,
     return normal_form(a, text, text_len, tok, term);
 }
 
+/* Whether the token is stemmed: not CJK, and not a figure (numbers,
+** "1980s", "19-year-old" keep their forms as written). */
+static bool stemmed(const ahead_tok *t)
+{
+    return !(t->raw.flags & BL_TOK_CJK) &&
+           !(t->term[0] >= '0' && t->term[0] <= '9');
+}
+
 /* The analysed form of a normalised token into a->form: stopword, stem,
 ** fold. Returns its length, or BL_TERMCACHE_DROP to drop the token. */
 static int analysed_form(bl_analyzer *a, const lang_ctx *l,
@@ -365,8 +373,7 @@ static int analysed_form(bl_analyzer *a, const lang_ctx *l,
 
     if (l->stop != NULL && bl_stopset_has(l->stop, t->term, t->len, t->hash))
         return BL_TERMCACHE_DROP;
-    if (l->stemmer != NULL && !(t->raw.flags & BL_TOK_CJK) &&
-        !(t->term[0] >= '0' && t->term[0] <= '9'))
+    if (l->stemmer != NULL && stemmed(t))
         n = bl_stemmer_stem(l->stemmer, t->term, t->len, a->form,
                             sizeof a->form);
     if (n == 0) {
@@ -390,8 +397,7 @@ static int analysed_form(bl_analyzer *a, const lang_ctx *l,
 static int finish_token(bl_analyzer *a, const lang_ctx *l, ahead_tok *t,
                         bl_token_fn fn, void *ctx)
 {
-    bool cacheable = l->cache != NULL && !(t->raw.flags & BL_TOK_CJK) &&
-                     !(t->term[0] >= '0' && t->term[0] <= '9');
+    bool cacheable = l->cache != NULL && stemmed(t);
     int n = BL_TERMCACHE_MISS;
     bl_token tok;
 

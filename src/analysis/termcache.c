@@ -116,14 +116,15 @@ static int holds(const entry *e, uint32_t tag, const uint64_t *key,
 int bl_termcache_get(bl_termcache *c, const char *word, size_t len,
                      uint64_t hash, char *out)
 {
-    entry *set = set_of(c, hash);
     uint32_t tag = tag_of(hash);
     uint64_t key[BL_TERMCACHE_WORD / 8];
+    entry *set;
 
     if (len > BL_TERMCACHE_WORD) {
         c->misses++;
         return BL_TERMCACHE_MISS;
     }
+    set = set_of(c, hash);
     make_key(key, word, len);
     if (!holds(&set[0], tag, key, len)) {
         entry tmp;
@@ -150,12 +151,13 @@ int bl_termcache_get(bl_termcache *c, const char *word, size_t len,
 void bl_termcache_put(bl_termcache *c, const char *word, size_t len,
                       uint64_t hash, const char *form, int form_len)
 {
-    entry *set = set_of(c, hash);
+    entry *set;
 
     if (len > BL_TERMCACHE_WORD ||
         (form_len != BL_TERMCACHE_DROP &&
          (form_len < 0 || form_len > BL_TERMCACHE_FORM)))
         return;
+    set = set_of(c, hash);
     set[1] = set[0];
     make_key(set[0].word, word, len);
     set[0].tag = tag_of(hash);
