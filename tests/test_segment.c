@@ -852,6 +852,100 @@ static void reuters_file_round_trips(void **state)
     bl_analyzer_free(a);
 }
 
+/* Flush docs[0..n) through one builder into one file, and through
+** n_cuts + 1 builders (split at cuts) into another with
+** bl_builder_flush_many; the two files must be the same bytes. */
+static void flush_split(const char *dir, const char *name,
+                        const bl_doc *docs, size_t n, const size_t *cuts,
+                        size_t n_cuts)
+{
+    bl_analyzer_opts o;
+    bl_builder *one, *many[8];
+    bl_segment_info info_one, info_many;
+    char path_one[4200], path_many[4200];
+    size_t len_one, len_many, at = 0;
+    char *a, *b;
+
+    assert_true(n_cuts < 8);
+    bl_analyzer_opts_default(&o);
+    snprintf(path_one, sizeof path_one, "%s/%s-one.byl", dir, name);
+    snprintf(path_many, sizeof path_many, "%s/%s-many.byl", dir, name);
+    assert_int_equal(bl_builder_new(&o, &one), BL_OK);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(bl_builder_add(one, &docs[i]), BL_OK);
+    assert_int_equal(bl_builder_flush(one, path_one, &info_one), BL_OK);
+    for (size_t k = 0; k <= n_cuts; k++) {
+        size_t end = k < n_cuts ? cuts[k] : n;
+
+        assert_int_equal(bl_builder_new(&o, &many[k]), BL_OK);
+        for (; at < end; at++)
+            assert_int_equal(bl_builder_add(many[k], &docs[at]), BL_OK);
+    }
+    assert_int_equal(bl_builder_flush_many(many, n_cuts + 1, path_many,
+                                           &info_many),
+                     BL_OK);
+    assert_int_equal(info_many.docs, n);
+    assert_true(info_many.field_total[0] == info_one.field_total[0]);
+    assert_true(info_many.field_total[1] == info_one.field_total[1]);
+    a = fx_slurp(path_one, &len_one);
+    b = fx_slurp(path_many, &len_many);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(len_many, len_one);
+    assert_memory_equal(a, b, len_one);
+    for (size_t k = 0; k <= n_cuts; k++) {
+        assert_int_equal(bl_builder_docs(many[k]), 0);
+        bl_builder_free(many[k]);
+    }
+    bl_builder_free(one);
+    free(a);
+    free(b);
+}
+
+/* Several builders flushed as one segment (a commit of the index writer)
+** write the very file that one builder of the same articles in the same
+** order writes: doc ids, terms joined across builders, sources merged,
+** ids, lengths, dates and the store all follow. The cuts leave builders
+** with one article, none, and id groups split in the middle; the Reuters
+** file gives a store with a trained dictionary. */
+static void builders_flush_as_one(void **state)
+{
+    fix *f = *state;
+    static const size_t gen_cuts[] = {1, 1, 250, 517, 699};
+    const char *path = fx_corpus("reuters21578/reut2-000.sgm");
+    const char *paths[1];
+    bl_ingest *in;
+    const bl_doc *d;
+    bl_doc *docs = NULL;
+    bl_doc **owned = NULL;
+    size_t n = 0, cuts[1];
+    int rc;
+
+    flush_split(f->dir, "gen", f->c->docs, N_DOCS, gen_cuts,
+                sizeof gen_cuts / sizeof gen_cuts[0]);
+    if (path == NULL)
+        FX_SKIP("reuters21578/reut2-000.sgm is not in the shared corpus");
+    paths[0] = path;
+    assert_int_equal(bl_ingest_open(paths, 1, BL_FORMAT_REUTERS, &in),
+                     BL_OK);
+    while ((rc = bl_ingest_next(in, &d)) != BL_DONE) {
+        if (rc != BL_OK)
+            continue;
+        owned = realloc(owned, sizeof *owned * (n + 1));
+        docs = realloc(docs, sizeof *docs * (n + 1));
+        owned[n] = bl_doc_clone(d);
+        docs[n] = *owned[n];
+        n++;
+    }
+    bl_ingest_close(in);
+    cuts[0] = n / 3;
+    flush_split(f->dir, "reuters", docs, n, cuts, 1);
+    for (size_t i = 0; i < n; i++)
+        bl_doc_free(owned[i]);
+    free(owned);
+    free(docs);
+}
+
 #if !defined(__SANITIZE_ADDRESS__)
 static size_t heap_bytes(void)
 {
@@ -1005,6 +1099,7 @@ int main(void)
         cmocka_unit_test(reuters_file_round_trips),
         cmocka_unit_test(source_keyword_is_folded),
         cmocka_unit_test(id_column_round_trips),
+        cmocka_unit_test(builders_flush_as_one),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

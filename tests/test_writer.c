@@ -477,9 +477,12 @@ static void same_statistics_across_segmentations(void **state)
         print_message("threads %u, ram %zu KiB: %zu segments\n",
                       runs[k].threads, runs[k].ram >> 10,
                       bl_snapshot_segment_count(s));
-        if (k == 0) {
-            /* One segment per commit. */
+        /* One segment per commit whatever the threads, when the RAM
+        ** budget holds every article: a commit flushes all the builders
+        ** into one. */
+        if (runs[k].ram >= (1u << 20))
             assert_int_equal(bl_snapshot_segment_count(s), 2);
+        if (k == 0) {
             n_ref = all_terms(s, ref, 2048);
             assert_true(n_ref > N_WORDS);
             docs = bl_snapshot_docs(s);

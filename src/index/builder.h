@@ -46,4 +46,12 @@ typedef struct bl_segment_info {
 ** nothing and returns BL_OK with info->docs == 0. */
 int bl_builder_flush(bl_builder *b, const char *path, bl_segment_info *info);
 
+/* bl_builder_flush of the articles of bs[0..n) as one segment, in that
+** order: the articles of bs[1] take the doc ids after those of bs[0], and
+** so on (a commit of the index writer flushes all its builders at once).
+** On success every builder is empty again; BL_ELIMIT when they hold
+** BL_DOC_END articles or more together. */
+int bl_builder_flush_many(bl_builder *const *bs, size_t n, const char *path,
+                          bl_segment_info *info);
+
 #endif

@@ -54,6 +54,34 @@ int bl_ids_add(bl_ids_writer *w, const char *id, size_t len)
     return BL_OK;
 }
 
+int bl_ids_append(bl_ids_writer *dst, const bl_ids_writer *src)
+{
+    const uint8_t *p = src->data.p, *end = p + src->data.len;
+    bl_buf id = BL_BUF_INIT;
+    int rc = BL_OK;
+
+    for (uint32_t i = 0; i < src->n && rc == BL_OK; i++) {
+        uint64_t keep = 0, add;
+
+        /* A group's first id whole, the others after the shared prefix
+        ** of the one before (bl_ids_add). */
+        if ((i % BL_IDS_PER_GROUP != 0 &&
+             bl_varint_get(&p, end, &keep) != BL_OK) ||
+            bl_varint_get(&p, end, &add) != BL_OK || keep > id.len ||
+            add > (uint64_t)(end - p)) {
+            rc = BL_ECORRUPT;
+            break;
+        }
+        id.len = (size_t)keep;
+        bl_buf_append(&id, p, (size_t)add);
+        p += add;
+        rc = id.rc != BL_OK ? id.rc
+                            : bl_ids_add(dst, (const char *)id.p, id.len);
+    }
+    bl_buf_free(&id);
+    return rc;
+}
+
 size_t bl_ids_ram(const bl_ids_writer *w)
 {
     return w->data.cap + w->starts.cap + w->prev.cap;

@@ -897,6 +897,46 @@ int bl_store_finish(bl_store_writer *w, const bl_store_opts *o,
     return rc;
 }
 
+int bl_store_finish_many(bl_store_writer *const *ws, size_t n,
+                         const bl_store_opts *o, bl_buf *store,
+                         bl_buf *index, bl_buf *dict, uint64_t *raw,
+                         uint32_t *blocks)
+{
+    bl_store_writer *all;
+    uint64_t docs = 0;
+    int rc;
+
+    if (n == 1)
+        return bl_store_finish(ws[0], o, store, index, dict, raw, blocks);
+    for (size_t k = 0; k < n; k++)
+        docs += ws[k]->docs;
+    if (docs >= BL_DOC_END)
+        return BL_ELIMIT;
+    /* One writer whose records point into the others' bytes. */
+    rc = bl_store_writer_new(&all);
+    if (rc != BL_OK)
+        return rc;
+    for (size_t k = 0; k < n; k++) {
+        const store_rec *r = (const store_rec *)(const void *)ws[k]->recs.p;
+        uint64_t shift = all->elens.len / 4;
+
+        for (uint32_t d = 0; d < ws[k]->docs; d++) {
+            store_rec moved = r[d];
+
+            moved.extra_at += shift;
+            bl_buf_append(&all->recs, &moved, sizeof moved);
+        }
+        bl_buf_append(&all->elens, ws[k]->elens.p, ws[k]->elens.len);
+        all->total += ws[k]->total;
+        all->docs += ws[k]->docs;
+    }
+    rc = all->recs.rc != BL_OK ? all->recs.rc : all->elens.rc;
+    if (rc == BL_OK)
+        rc = bl_store_finish(all, o, store, index, dict, raw, blocks);
+    bl_store_writer_free(all);
+    return rc;
+}
+
 void bl_store_reset(bl_store_writer *w)
 {
     bl_arena_reset(&w->bytes);

@@ -150,6 +150,8 @@ typedef struct bl_ids_writer {
 
 void bl_ids_writer_init(bl_ids_writer *w);
 int bl_ids_add(bl_ids_writer *w, const char *id, size_t len);
+/* Add src's ids after dst's, in order. */
+int bl_ids_append(bl_ids_writer *dst, const bl_ids_writer *src);
 size_t bl_ids_ram(const bl_ids_writer *w);
 void bl_ids_reset(bl_ids_writer *w);
 void bl_ids_writer_free(bl_ids_writer *w);
@@ -185,6 +187,15 @@ size_t bl_store_ram(const bl_store_writer *w);
 int bl_store_finish(bl_store_writer *w, const bl_store_opts *o,
                     bl_buf *store, bl_buf *index, bl_buf *dict,
                     uint64_t *raw, uint32_t *blocks);
+
+/* bl_store_finish over the documents of ws[0..n) as one store, in that
+** order: the documents of ws[1] follow those of ws[0], and so on (one
+** segment of several builders). The writers are only read. BL_ELIMIT when
+** they hold BL_DOC_END documents or more together. */
+int bl_store_finish_many(bl_store_writer *const *ws, size_t n,
+                         const bl_store_opts *o, bl_buf *store,
+                         bl_buf *index, bl_buf *dict, uint64_t *raw,
+                         uint32_t *blocks);
 
 /* Forget every document, keeping some memory for reuse. */
 void bl_store_reset(bl_store_writer *w);
