@@ -779,26 +779,57 @@ static void corrupt_blocks_are_refused(void **state)
         /* The dictionary's frame, digested on first use: a damaged byte
         ** past its header is refused by its checksum or by zstd, never
         ** used; the articles of its blocks fail to load, and check names
-        ** the dictionary. */
+        ** the dictionary. (A few bits of a zstd frame change nothing that
+        ** it decodes to, such as the unused bits of a table's
+        ** description: the dictionary is then the same one.) */
+        const uint8_t *frame = st.dict.p + 8;
+        size_t frame_len = bl_load_u32le(st.dict.p + 4);
+        unsigned long long dict_len = ZSTD_getFrameContentSize(frame,
+                                                               frame_len);
+        uint8_t *clean = malloc(dict_len), *got = malloc(dict_len);
+
+        size_t tried = 0, refused = 0;
+
+        assert_true(dict_len > 0 && dict_len < (1u << 24));
+        assert_int_equal(ZSTD_decompress(clean, dict_len, frame, frame_len),
+                         dict_len);
         for (size_t i = 8 + 16; i < st.dict.len; i += 97) {
             bl_store_ctx *ctx;
             bl_doc *out;
             char msg[128];
+            int rc;
 
             st.dict.p[i] ^= 0x20;
             assert_int_equal(bl_store_load(&st.seg), BL_OK);
             assert_int_equal(bl_store_ctx_new(&ctx), BL_OK);
-            assert_int_equal(bl_segment_doc(&st.seg, 0, ctx, &out),
-                             BL_ECORRUPT);
-            assert_null(out);
-            assert_int_equal(bl_store_verify(&st.seg, msg, sizeof msg),
-                             BL_ECORRUPT);
-            assert_string_equal(msg, "store: dictionary 0 does not decode "
-                                     "or fails its checksum");
+            rc = bl_segment_doc(&st.seg, 0, ctx, &out);
+            tried++;
+            if (rc == BL_OK) {
+                assert_int_equal(ZSTD_decompress(got, dict_len, frame,
+                                                 frame_len),
+                                 dict_len);
+                assert_memory_equal(got, clean, dict_len);
+                assert_int_equal(bl_store_verify(&st.seg, msg, sizeof msg),
+                                 BL_OK);
+                bl_doc_free(out);
+            } else {
+                refused++;
+                assert_int_equal(rc, BL_ECORRUPT);
+                assert_null(out);
+                assert_int_equal(bl_store_verify(&st.seg, msg, sizeof msg),
+                                 BL_ECORRUPT);
+                assert_string_equal(msg, "store: dictionary 0 does not "
+                                         "decode or fails its checksum");
+            }
             bl_store_ctx_free(ctx);
             bl_store_unload(&st.seg);
             st.dict.p[i] ^= 0x20;
         }
+        print_message("%zu of %zu damaged dictionaries refused\n", refused,
+                      tried);
+        assert_true(refused * 10 >= tried * 9);
+        free(clean);
+        free(got);
         st.seg.sec[BL_SEC_STOREDICT].len = 3;
         assert_int_equal(bl_store_load(&st.seg), BL_ECORRUPT);
         st.seg.sec[BL_SEC_STOREDICT].len = st.dict.len;

@@ -773,6 +773,65 @@ static int ent_cmp(const void *x, const void *y)
     return (sa->src > sc->src) - (sa->src < sc->src);
 }
 
+/* Sort n ents by key, then by builder: a least-significant-byte-first
+** radix sort on the heads (skipping the bytes every head shares), then
+** each run of equal heads by ent_cmp. qsort's comparisons took 37.6 M
+** instructions to sort BBC's 50,000 ents of two builders (2.1% of
+** indexing it). */
+static int sort_ents(sort_ent *v, size_t n)
+{
+    size_t count[8][256];
+    sort_ent *tmp, *from = v, *to;
+
+    if (n < 2)
+        return BL_OK;
+    tmp = malloc(sizeof *tmp * n);
+    if (tmp == NULL)
+        return BL_ENOMEM;
+    memset(count, 0, sizeof count);
+    for (size_t i = 0; i < n; i++)
+        for (unsigned b = 0; b < 8; b++)
+            count[b][(v[i].head >> (8 * b)) & 0xff]++;
+    to = tmp;
+    for (unsigned b = 0; b < 8; b++) {
+        size_t at = 0;
+
+        if (count[b][(v[0].head >> (8 * b)) & 0xff] == n)
+            continue;
+        for (unsigned c = 0; c < 256; c++) {
+            size_t k = count[b][c];
+
+            count[b][c] = at;
+            at += k;
+        }
+        for (size_t i = 0; i < n; i++)
+            to[count[b][(from[i].head >> (8 * b)) & 0xff]++] = from[i];
+        to = from;
+        from = from == v ? tmp : v;
+    }
+    if (from != v)
+        memcpy(v, from, sizeof *v * n);
+    free(tmp);
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i + 1; j < n && v[j].head == v[i].head; j++)
+            ;
+        if (j - i <= 8) {
+            /* Most runs are one key of each builder: insertion. */
+            for (size_t k = i + 1; k < j; k++) {
+                sort_ent x = v[k];
+                size_t m = k;
+
+                for (; m > i && ent_cmp(&v[m - 1], &x) > 0; m--)
+                    v[m] = v[m - 1];
+                v[m] = x;
+            }
+        } else {
+            qsort(v + i, j - i, sizeof *v, ent_cmp);
+        }
+    }
+    return BL_OK;
+}
+
 #define FLUSH_AHEAD 8          /* terms between an ent's prefetch and use */
 
 typedef struct flush_bufs {
@@ -1005,7 +1064,7 @@ static int write_terms(const flush_set *set, bl_termdict_writer *tw,
 
             order[n++] = (sort_ent){key_head(e), e, (uint32_t)k};
         }
-    qsort(order, n, sizeof *order, ent_cmp);
+    rc = sort_ents(order, n);
     for (size_t i = 0, j; i < n && rc == BL_OK; i = j) {
         const term_ent *e = order[i].e;
         bool text = ent_field(e) < BL_N_TEXT_FIELDS;
