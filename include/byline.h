@@ -221,6 +221,15 @@ int bl_writer_delete(bl_writer *w, const char *id);
 ** visible to new readers, atomically. */
 int bl_writer_commit(bl_writer *w);
 
+/* bl_writer_commit, merging every segment of the index into one (or
+** rewriting a lone segment that holds deleted articles) instead of the
+** usual merges: the quickest index to search, for an archive built at
+** once (Lucene's forceMerge(1), FTS5's 'optimize'). The merge holds the
+** new segment's inverted index in memory (about a quarter of the text:
+** 10^6 generated articles, 646 MB of text, peaked at 287 MB), whatever the
+** RAM budget. */
+int bl_writer_optimize(bl_writer *w);
+
 /* Close; what was not committed is discarded. */
 void bl_writer_close(bl_writer *w);
 

@@ -58,7 +58,7 @@ static char *make_db(void)
         d.url = d.lang = "";
         assert_int_equal(bench_fts5_add(db, &d), BL_OK);
     }
-    assert_int_equal(bench_fts5_finish(db, NULL), BL_OK);
+    assert_int_equal(bench_fts5_finish(db, true, NULL), BL_OK);
     bench_fts5_close(db);
     return dir;
 }
@@ -356,6 +356,7 @@ static void fill_result(bench_result *r, double scale)
     r->threads = 2;
     r->k = 10;
     r->reps = 3;
+    r->optimize = true;
     for (int e = 0; e < BENCH_N_ENGINES; e++) {
         bench_engine *en = &r->eng[e];
 
@@ -433,6 +434,8 @@ static void reports_hold_every_figure(void **state)
                         json_object_get(json_object_get(doc, "comparison"),
                                         "median_ms_ratio"),
                         "or")) < 0.2);
+        assert_true(json_is_true(json_object_get(
+            json_object_get(doc, "config"), "optimize")));
     }
     json_decref(doc);
     assert_int_equal(bench_report_svg(&r, svg), BL_OK);
@@ -581,6 +584,11 @@ static void bench_runs_on_the_sample(void **state)
     assert_true(num_at(doc, "corpus.text_bytes%s%s", "", "") > 100000);
     check_engine(doc, "byline", true);
     check_engine(doc, "fts5", false);
+    /* Both indexes merged at the end: byline's into one segment. */
+    assert_true(json_is_true(json_object_get(json_object_get(doc, "config"),
+                                             "optimize")));
+    assert_true(num_at(doc, "engines.byline.index.segments%s%s", "", "") ==
+                1);
     assert_true(num_at(doc, "comparison.index_bytes_ratio%s%s", "", "") > 0);
     assert_true(num_at(doc, "comparison.mb_per_s_ratio%s%s", "", "") > 0);
     assert_true(num_at(doc, "comparison.median_ms_ratio.or%s%s", "", "") >

@@ -156,7 +156,8 @@ static void index_again_replaces(void **state)
 }
 
 /* --commit-every commits along the way; an id seen again after a commit
-** still replaces its earlier version. */
+** still replaces its earlier version; --optimize merges into one
+** segment. */
 static void commits_along_the_way(void **state)
 {
     env *e = *state;
@@ -184,6 +185,19 @@ static void commits_along_the_way(void **state)
     assert_int_equal(fx_run(NULL, "%s check %s", fx_byline(), e->index), 0);
     assert_int_equal(fx_run(NULL, "%s index --commit-every many %s -o %s "
                             "2>/dev/null", fx_byline(), in, e->index), 2);
+    /* --optimize: the same articles again (replacing the four), and the
+    ** whole index merged into one segment without deleted articles. */
+    j = run_json("%s stats %s --json", e->index, "");
+    assert_true(int_of(j, "segments") > 1);
+    json_decref(j);
+    assert_int_equal(fx_run(NULL, "%s index --optimize %s -o %s -q",
+                            fx_byline(), in, e->index), 0);
+    j = run_json("%s stats %s --json", e->index, "");
+    assert_int_equal(int_of(j, "segments"), 1);
+    assert_int_equal(int_of(j, "articles"), 4);
+    assert_int_equal(int_of(j, "deleted"), 0);
+    json_decref(j);
+    assert_int_equal(fx_run(NULL, "%s check %s", fx_byline(), e->index), 0);
 }
 
 /* Bad usage exits 2; a missing index fails with 1. */

@@ -640,6 +640,79 @@ static void merges_run_two_at_once(void **state)
     fold_small_segments(2);
 }
 
+static uint64_t body_df(bl_index *ix, const char *term)
+{
+    uint64_t df;
+
+    assert_int_equal(bl_snapshot_df(bl_index_snapshot(ix), BL_FIELD_BODY,
+                                    term, strlen(term), &df),
+                     BL_OK);
+    return df;
+}
+
+/* bl_writer_optimize merges every segment into one: the live articles,
+** their bodies and the index-wide statistics stay, deleted and replaced
+** ones go; an index already in one segment without deletions is left as
+** it is, and one with deletions is rewritten. */
+static void optimize_merges_into_one(void **state)
+{
+    char *dir = fx_tmpdir(), id[16], body[64];
+    bl_writer *w = open_writer(dir, 2, 1);   /* every article a segment */
+    bl_writer_stats ws;
+    uint64_t merges;
+    bl_index *ix;
+    bl_stats st;
+    (void)state;
+
+    for (int i = 0; i < 40; i++) {
+        snprintf(id, sizeof id, "o%d", i);
+        snprintf(body, sizeof body, "storm number %d", i);
+        add(w, id, "t", body);
+    }
+    assert_int_equal(bl_writer_commit(w), BL_OK);
+    assert_int_equal(bl_index_open(dir, &ix), BL_OK);
+    assert_true(stats_of(ix).segments > 1);
+    for (int i = 0; i < 10; i++) {
+        snprintf(id, sizeof id, "o%d", i);
+        snprintf(body, sizeof body, "flood number %d", i);
+        if (i < 5)
+            add(w, id, "t", body);
+        else
+            assert_int_equal(bl_writer_delete(w, id), BL_OK);
+    }
+    assert_int_equal(bl_writer_optimize(w), BL_OK);
+    assert_int_equal(bl_index_refresh(ix, NULL), BL_OK);
+    st = stats_of(ix);
+    assert_true(st.segments == 1 && st.docs == 35 && st.deleted == 0);
+    assert_int_equal(count_files(dir, "seg-"), 1);
+    assert_body(ix, "o2", "flood number 2");
+    assert_body(ix, "o7", NULL);
+    assert_body(ix, "o30", "storm number 30");
+    assert_true(body_df(ix, "storm") == 30 && body_df(ix, "flood") == 5);
+    assert_true(bl_snapshot_docs(bl_index_snapshot(ix)) == 35);
+    /* Nothing left to merge. */
+    bl_writer_stats_get(w, &ws);
+    merges = ws.merges;
+    assert_int_equal(bl_writer_optimize(w), BL_OK);
+    bl_writer_stats_get(w, &ws);
+    assert_true(ws.merges == merges);
+    /* A deletion makes the lone segment worth rewriting. */
+    assert_int_equal(bl_writer_delete(w, "o0"), BL_OK);
+    assert_int_equal(bl_writer_optimize(w), BL_OK);
+    bl_writer_stats_get(w, &ws);
+    assert_true(ws.merges == merges + 1);
+    assert_int_equal(bl_index_refresh(ix, NULL), BL_OK);
+    st = stats_of(ix);
+    assert_true(st.segments == 1 && st.docs == 34 && st.deleted == 0);
+    assert_true(body_df(ix, "flood") == 4);
+    assert_body(ix, "o0", NULL);
+    bl_writer_close(w);
+    bl_index_close(ix);
+    assert_int_equal(bl_index_check(dir, NULL, 0, NULL, NULL), BL_OK);
+    assert_int_equal(bl_writer_optimize(NULL), BL_EINVAL);
+    fx_rmtree(dir);
+}
+
 /* The batch's bookkeeping of ids (until the commit) counts against the RAM
 ** budget: with long ids and short articles it is most of the heap, and the
 ** builders flush sooner to make room. Heap in use, sampled as articles go
@@ -782,6 +855,7 @@ int main(void)
         cmocka_unit_test(refresh_while_reading),
         cmocka_unit_test(merges_fold_small_segments),
         cmocka_unit_test(merges_run_two_at_once),
+        cmocka_unit_test(optimize_merges_into_one),
         cmocka_unit_test(budget_counts_the_batch_ids),
     };
 

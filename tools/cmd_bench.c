@@ -70,6 +70,10 @@ static const char usage[] =
     "  --ram MB         byline's indexing RAM budget (default 256); byline\n"
     "                   commits every 1,000,000 articles, as `byline index`\n"
     "                   does by default\n"
+    "  --no-optimize    leave each index as its commits left it; by\n"
+    "                   default byline merges its index into one segment\n"
+    "                   and FTS5 its into one b-tree at the end, timed as\n"
+    "                   part of indexing (\"of which merging\")\n"
     "  --peer sqlite    also run SQLite FTS5\n"
     "  --dir DIR        work in DIR and keep the indexes (default: a\n"
     "                   temporary folder, removed afterwards)\n"
@@ -89,7 +93,7 @@ typedef struct opts {
     const char *md;
     bl_format fmt;
     uint64_t generate, per_kind, reps, k, seed, threads, ram_mb;
-    bool peer, scaling;
+    bool peer, scaling, no_optimize;
     int first_file;            /* --scaling: argv index of the first file */
 } opts;
 
@@ -115,6 +119,10 @@ static int parse(int argc, char **argv, opts *o)
 
         if (strcmp(a, "--scaling") == 0) {
             o->scaling = true;
+            continue;
+        }
+        if (strcmp(a, "--no-optimize") == 0) {
+            o->no_optimize = true;
             continue;
         }
         if (a[0] != '-' && o->scaling) {
@@ -389,6 +397,7 @@ static int run_bench(const opts *o, const char *work)
     r.threads = (unsigned)o->threads;
     r.k = (size_t)o->k;
     r.reps = (unsigned)o->reps;
+    r.optimize = !o->no_optimize;
     rc = count_corpus(corpus, o->fmt, &df, &r.skipped);
     if (rc == 0)
         rc = make_queries(o, df, &qs);
@@ -407,6 +416,7 @@ static int run_bench(const opts *o, const char *work)
     io.fmt = o->fmt;
     io.threads = (unsigned)o->threads;
     io.ram_bytes = (size_t)o->ram_mb << 20;
+    io.optimize = !o->no_optimize;
     io.progress = progress;
     io.progress_ctx = &prog;
     if (snprintf(path, sizeof path, "%s/byline", work) >= (int)sizeof path ||

@@ -37,6 +37,10 @@ static const char usage[] =
     "                      each article's id is held in memory (about 50\n"
     "                      bytes and its text, out of --ram) to replace\n"
     "                      earlier versions\n"
+    "  --optimize          after the last commit, merge the whole index\n"
+    "                      into one segment, the quickest to search (its\n"
+    "                      inverted index is held in memory meanwhile,\n"
+    "                      about a quarter of the text, beyond --ram)\n"
     "  --lang L            the language of a new index (default: en); an\n"
     "                      existing index keeps its own\n"
     "  --no-stem           do not stem words (new index only)\n"
@@ -103,6 +107,7 @@ typedef struct args {
     bl_writer_opts wo;
     bool quiet;
     uint64_t commit_every;     /* articles between commits; 0: at the end */
+    bool optimize;             /* the last commit merges into one segment */
 } args;
 
 static int parse(int argc, char **argv, args *a)
@@ -164,6 +169,8 @@ static int parse(int argc, char **argv, args *a)
                 return cli_bad_usage("index", "--lang needs a language");
             a->wo.lang = val;
             i++;
+        } else if (strcmp(s, "--optimize") == 0) {
+            a->optimize = true;
         } else if (strcmp(s, "--no-stem") == 0) {
             a->wo.stem = false;
         } else if (strcmp(s, "--no-stopwords") == 0) {
@@ -345,7 +352,7 @@ static int run(int argc, char **argv)
                             bl_ingest_bytes_total(in));
     }
     cli_progress_end(&prog);
-    rc = bl_writer_commit(w);
+    rc = a.optimize ? bl_writer_optimize(w) : bl_writer_commit(w);
     if (rc != BL_OK) {
         code = cli_fail("index", "commit failed: %s", bl_writer_error(w));
         goto done;

@@ -100,6 +100,7 @@ struct bl_writer {
     size_t ram_share;          /* bytes per builder */
     int rc;                    /* sticky error */
     char err[512];
+    bool optimize;             /* this commit merges every segment */
 
     /* The current batch, touched by the caller's thread only. */
     uint64_t seq;              /* next sequence number */
@@ -1292,6 +1293,71 @@ static int pick_merge(const bl_manifest *m, const merge_job *other,
 ** run at once: a merge is mostly one thread's work since it copies the
 ** stored articles compressed, and the builders, idle during a commit,
 ** have handed back their share of the memory budget. */
+/* Run jobs[0..n) (1 or 2; two on two threads) and name their merged
+** segments in nm instead of their sources. */
+static int run_merges(bl_writer *w, bl_manifest *nm, merge_job *jobs,
+                      size_t n)
+{
+    pthread_t th;
+    bool threaded = false;
+    double t0;
+    int rc = BL_OK;
+
+    release_builders(w);
+    for (size_t k = 0; k < n; k++)
+        jobs[k].id = w->next_id++;
+    t0 = now_s();
+    if (n == 2)
+        threaded = pthread_create(&th, NULL, merge_main, &jobs[1]) == 0;
+    merge_main(&jobs[0]);
+    if (threaded)
+        pthread_join(th, NULL);
+    else if (n == 2)
+        merge_main(&jobs[1]);
+    w->stats.merge_seconds += now_s() - t0;
+    for (size_t k = 0; k < n && rc == BL_OK; k++) {
+        merge_job *j = &jobs[k];
+
+        w->stats.merges++;
+        w->stats.merged_segments += j->n;
+        rc = j->rc;
+        if (rc == BL_OK)
+            rc = replace_segments(nm, j->srcs, j->n, &j->merged);
+        if (rc != BL_OK)
+            set_error(w, rc, "%s", j->rc != BL_OK ? j->msg : bl_strerror(rc));
+    }
+    return rc;
+}
+
+/* Every segment of nm into one, for bl_writer_optimize: when there are
+** several, or one that holds deleted articles. */
+static int merge_all(bl_writer *w, bl_manifest *nm)
+{
+    merge_job job;
+    int rc;
+
+    if (nm->n_segs == 0 || (nm->n_segs == 1 && nm->segs[0].deleted == 0))
+        return BL_OK;
+    memset(&job, 0, sizeof job);
+    job.w = w;
+    job.n = nm->n_segs;
+    job.srcs = malloc(sizeof *job.srcs * job.n);
+    if (job.srcs == NULL)
+        return set_error(w, BL_ENOMEM, "merging: out of memory");
+    memcpy(job.srcs, nm->segs, sizeof *job.srcs * job.n);
+    rc = run_merges(w, nm, &job, 1);
+    free(job.srcs);
+    return rc;
+}
+
+/* Apply the merge policy (merge.h) to the manifest about to be committed:
+** merged segments are written now and named by nm instead of their
+** sources, which the sweep after the commit removes. With two or more
+** writer threads (the cores, by default), two merges of disjoint segments
+** run at once: a merge is mostly one thread's work since it copies the
+** stored articles compressed, and the builders, idle during a commit,
+** have handed back their share of the memory budget. An optimizing commit
+** merges every segment into one instead. */
 static int apply_merges(bl_writer *w, bl_manifest *nm)
 {
     uint64_t max_bytes = (uint64_t)w->ram_share * w->threads / 2;
@@ -1312,11 +1378,8 @@ static int apply_merges(bl_writer *w, bl_manifest *nm)
     if (max_bytes < MERGE_MIN_BYTES)
         max_bytes = MERGE_MIN_BYTES;
     memset(jobs, 0, sizeof jobs);
-    while (rc == BL_OK) {
+    while (rc == BL_OK && !w->optimize) {
         size_t n_jobs;
-        pthread_t th;
-        bool threaded = false;
-        double t0;
 
         for (int k = 0; k < 2; k++) {
             free(jobs[k].srcs);
@@ -1333,33 +1396,12 @@ static int apply_merges(bl_writer *w, bl_manifest *nm)
         n_jobs = jobs[0].n == 0 ? 0 : jobs[1].n == 0 ? 1 : 2;
         if (n_jobs == 0)
             break;
-        release_builders(w);
-        for (size_t k = 0; k < n_jobs; k++)
-            jobs[k].id = w->next_id++;
-        t0 = now_s();
-        if (n_jobs == 2)
-            threaded = pthread_create(&th, NULL, merge_main, &jobs[1]) == 0;
-        merge_main(&jobs[0]);
-        if (threaded)
-            pthread_join(th, NULL);
-        else if (n_jobs == 2)
-            merge_main(&jobs[1]);
-        w->stats.merge_seconds += now_s() - t0;
-        for (size_t k = 0; k < n_jobs && rc == BL_OK; k++) {
-            merge_job *j = &jobs[k];
-
-            w->stats.merges++;
-            w->stats.merged_segments += j->n;
-            rc = j->rc;
-            if (rc == BL_OK)
-                rc = replace_segments(nm, j->srcs, j->n, &j->merged);
-            if (rc != BL_OK)
-                set_error(w, rc, "%s",
-                          j->rc != BL_OK ? j->msg : bl_strerror(rc));
-        }
+        rc = run_merges(w, nm, jobs, n_jobs);
     }
     for (int k = 0; k < 2; k++)
         free(jobs[k].srcs);
+    if (rc == BL_OK && w->optimize)
+        rc = merge_all(w, nm);
     nm->next_id = w->next_id;
     if (rc == BL_OK)
         rc = renew_builders(w);
@@ -1413,6 +1455,18 @@ int bl_writer_commit(bl_writer *w)
         w->stats.commits++;
         w->stats.commit_seconds += now_s() - t0;
     }
+    return rc;
+}
+
+int bl_writer_optimize(bl_writer *w)
+{
+    int rc;
+
+    if (w == NULL)
+        return BL_EINVAL;
+    w->optimize = true;
+    rc = bl_writer_commit(w);
+    w->optimize = false;
     return rc;
 }
 

@@ -29,9 +29,10 @@ int bench_fts5_create(const char *path, bench_fts5 **out, char *err,
 /* Add one article. Errors are sticky. */
 int bench_fts5_add(bench_fts5 *db, const bl_doc *doc);
 
-/* Commit, then merge the index into one b-tree; *optimize_secs (when
-** non-NULL) gets the time the merge took. */
-int bench_fts5_finish(bench_fts5 *db, double *optimize_secs);
+/* Commit, then, when optimize, merge the index into one b-tree;
+** *optimize_secs (when non-NULL) gets the time the merge took (0 without
+** one). */
+int bench_fts5_finish(bench_fts5 *db, bool optimize, double *optimize_secs);
 
 /* The last SQLite error, "" if none; borrowed from db. */
 const char *bench_fts5_error(const bench_fts5 *db);

@@ -216,10 +216,11 @@ int bench_report_json(const bench_result *r, const char *path)
                   (json_int_t)r->text_bytes, "skipped",
                   (json_int_t)r->skipped));
     json_object_set_new(doc, "config",
-                        json_pack("{s:I, s:i, s:I, s:i}", "seed",
+                        json_pack("{s:I, s:i, s:I, s:i, s:b}", "seed",
                                   (json_int_t)r->seed, "threads",
                                   (int)r->threads, "k", (json_int_t)r->k,
-                                  "reps", (int)r->reps));
+                                  "reps", (int)r->reps, "optimize",
+                                  r->optimize));
     for (int k = 0; k < BENCH_N_KINDS; k++)
         json_object_set_new(nq, bench_kind_name(k),
                             json_integer((json_int_t)r->n_queries[k]));

@@ -46,6 +46,7 @@ typedef struct bench_result {
     unsigned threads;          /* indexing threads and query threads */
     size_t k;                  /* hits per query */
     unsigned reps;             /* timed runs of each query */
+    bool optimize;             /* indexes merged at the end */
     size_t n_queries[BENCH_N_KINDS];
     bench_engine eng[BENCH_N_ENGINES];
     bool have_overlap;         /* both engines ran */

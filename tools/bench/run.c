@@ -79,7 +79,7 @@ int bench_index_byline(const bench_index_opts *o, const char *dir,
     if (rc == BL_DONE) {
         bl_writer_stats ws;
 
-        rc = bl_writer_commit(w);
+        rc = o->optimize ? bl_writer_optimize(w) : bl_writer_commit(w);
         if (rc != BL_OK)
             snprintf(err, cap, "commit: %s", bl_writer_error(w)[0]
                                                  ? bl_writer_error(w)
@@ -142,7 +142,7 @@ int bench_index_fts5(const bench_index_opts *o, const char *db_path,
                         bench_docs_bytes_total(docs));
     }
     if (rc == BL_DONE)
-        rc = bench_fts5_finish(db, &out->optimize_secs);
+        rc = bench_fts5_finish(db, o->optimize, &out->optimize_secs);
     if (rc != BL_OK && err[0] == '\0')
         snprintf(err, cap, "fts5: %s", db ? bench_fts5_error(db)
                                            : bl_strerror(rc));

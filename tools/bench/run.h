@@ -23,6 +23,9 @@ typedef struct bench_index_opts {
     bl_format fmt;
     unsigned threads;          /* byline's writer threads; 0 = the cores */
     size_t ram_bytes;          /* byline's writer budget; 0 = default */
+    bool optimize;             /* each index merged into one segment or
+                                  b-tree at the end (bl_writer_optimize,
+                                  FTS5's 'optimize'), timed */
     bench_progress_fn progress;   /* or NULL */
     void *progress_ctx;
 } bench_index_opts;
