@@ -32,11 +32,11 @@ static const char usage[] =
     "  --threads N         builder threads (default: the number of cores)\n"
     "  --ram MB            memory for the builders and the ids of the\n"
     "                      uncommitted articles (default: 256)\n"
-    "  --commit-every N    commit after every N articles too (default:\n"
-    "                      1000000; 0: only at the end). Until its commit,\n"
-    "                      each article's id is held in memory (about 50\n"
-    "                      bytes and its text, out of --ram) to replace\n"
-    "                      earlier versions\n"
+    "  --commit-every N    commit after every N articles too, when more\n"
+    "                      follow (default: 1000000; 0: only at the end).\n"
+    "                      Until its commit, each article's id is held in\n"
+    "                      memory (about 50 bytes and its text, out of\n"
+    "                      --ram) to replace earlier versions\n"
     "  --optimize          after the last commit, merge the whole index\n"
     "                      into one segment, the quickest to search (its\n"
     "                      inverted index is held in memory meanwhile,\n"
@@ -272,6 +272,7 @@ static int run(int argc, char **argv)
     bl_writer *w = NULL;
     cli_progress prog;
     uint64_t indexed = 0, skipped = 0, warnings = 0, text = 0, before;
+    uint64_t committed = 0;            /* indexed at the last commit */
     char err[1024];
     bl_writer_stats ws;
     int code, rc;
@@ -328,6 +329,18 @@ static int run(int argc, char **argv)
             fprintf(stderr, "warning: %s\n", bl_ingest_warning(in));
             warnings++;
         }
+        /* The commit after every N articles waits for one more, so that
+        ** the last is always the final one (with --optimize, a commit's
+        ** merges would only be merged again). */
+        if (a.commit_every > 0 && indexed - committed >= a.commit_every) {
+            if (bl_writer_commit(w) != BL_OK) {
+                cli_progress_end(&prog);
+                code = cli_fail("index", "commit failed: %s",
+                                bl_writer_error(w));
+                goto done;
+            }
+            committed = indexed;
+        }
         rc = bl_writer_add(w, doc);
         if (rc == BL_EINVAL) {
             count_reason(&r, "article without id");
@@ -341,12 +354,6 @@ static int run(int argc, char **argv)
         }
         indexed++;
         text += strlen(doc->title) + strlen(doc->body);
-        if (a.commit_every > 0 && indexed % a.commit_every == 0 &&
-            bl_writer_commit(w) != BL_OK) {
-            cli_progress_end(&prog);
-            code = cli_fail("index", "commit failed: %s", bl_writer_error(w));
-            goto done;
-        }
         cli_progress_update(&prog, "articles", indexed,
                             bl_ingest_bytes_read(in),
                             bl_ingest_bytes_total(in));
