@@ -221,13 +221,15 @@ int bl_writer_delete(bl_writer *w, const char *id);
 ** visible to new readers, atomically. */
 int bl_writer_commit(bl_writer *w);
 
-/* bl_writer_commit, merging every segment of the index into one (or
-** rewriting a lone segment that holds deleted articles) instead of the
-** usual merges: the quickest index to search, for an archive built at
-** once (Lucene's forceMerge(1), FTS5's 'optimize'). The merge holds the
-** new segment's inverted index in memory (about a quarter of the text:
-** 10^6 generated articles, 646 MB of text, peaked at 287 MB), whatever the
-** RAM budget. */
+/* bl_writer_commit, merging the segments of the index into as few as the
+** RAM budget allows instead of the usual merges (Lucene's forceMerge,
+** FTS5's 'optimize'): runs of consecutive segments whose files sum to at
+** most twice the budget (64 MB at least) become one each, and a lone
+** segment that holds deleted articles is rewritten. A merge holds its
+** output's inverted index, about half of its sources' bytes, in memory.
+** With the default 256 MB, 10^6 generated articles (646 MB of text) end
+** in one segment: the quickest index to search, for an archive built at
+** once. */
 int bl_writer_optimize(bl_writer *w);
 
 /* Close; what was not committed is discarded. */

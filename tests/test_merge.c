@@ -699,10 +699,47 @@ static void merge_policy_picks(void **state)
     assert_int_equal(n, 0);
 }
 
+/* An optimizing commit's runs: as many consecutive segments as fit the
+** bytes given, never none unless one alone has nothing to drop. */
+static void optimize_picks_runs(void **state)
+{
+    bl_manifest_seg segs[6];
+    bl_manifest m;
+    size_t n;
+    const uint64_t mb = 1 << 20;
+    (void)state;
+
+    memset(&m, 0, sizeof m);
+    memset(segs, 0, sizeof segs);
+    m.segs = segs;
+    m.n_segs = 6;
+    for (int i = 0; i < 6; i++)
+        segs[i] = (bl_manifest_seg){.id = (uint64_t)i + 1, .docs = 100,
+                                    .bytes = 10 * mb};
+    bl_merge_pick_run(&m, 0, 1000 * mb, &n);
+    assert_int_equal(n, 6);                 /* all fit: one segment */
+    bl_merge_pick_run(&m, 0, 25 * mb, &n);
+    assert_int_equal(n, 2);
+    bl_merge_pick_run(&m, 4, 30 * mb, &n);
+    assert_int_equal(n, 2);                 /* what is left */
+    bl_merge_pick_run(&m, 5, 1000 * mb, &n);
+    assert_int_equal(n, 0);                 /* the last, alone, intact */
+    segs[5].deleted = 1;
+    segs[5].del_gen = 2;
+    bl_merge_pick_run(&m, 5, 1000 * mb, &n);
+    assert_int_equal(n, 1);                 /* rewritten to drop one */
+    segs[2].bytes = 50 * mb;                /* bigger than the room */
+    bl_merge_pick_run(&m, 2, 30 * mb, &n);
+    assert_int_equal(n, 0);
+    bl_merge_pick_run(&m, 0, 30 * mb, &n);
+    assert_int_equal(n, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(merge_policy_picks),
+        cmocka_unit_test(optimize_picks_runs),
         cmocka_unit_test_setup_teardown(merge_equals_builder, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(all_deleted_writes_nothing, setup,

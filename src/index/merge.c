@@ -94,6 +94,17 @@ void bl_merge_pick(const bl_manifest *m, uint64_t max_bytes, size_t *idx,
     }
 }
 
+void bl_merge_pick_run(const bl_manifest *m, size_t from, uint64_t max_bytes,
+                       size_t *n)
+{
+    uint64_t bytes = m->segs[from].bytes;
+    size_t to = from + 1;
+
+    while (to < m->n_segs && bytes + m->segs[to].bytes <= max_bytes)
+        bytes += m->segs[to++].bytes;
+    *n = to - from == 1 && m->segs[from].deleted == 0 ? 0 : to - from;
+}
+
 /* One source segment while it is merged. */
 typedef struct merge_src {
     char name[64];             /* its file name, for messages */

@@ -34,6 +34,13 @@
 void bl_merge_pick(const bl_manifest *m, uint64_t max_bytes, size_t *idx,
                    size_t *n);
 
+/* For an optimizing commit (bl_writer_optimize): the segments of m from
+** `from` on that merge into one, in *n: as many consecutive ones as sum to
+** at most max_bytes (at least one). *n is 0 when that is one segment
+** without deleted articles, which nothing would change. */
+void bl_merge_pick_run(const bl_manifest *m, size_t from, uint64_t max_bytes,
+                       size_t *n);
+
 /* Write the live articles of the n segments srcs (files in dir, deletion
 ** files as the entries name them) into the new segment seg-<new_id>.byl;
 ** *out describes it (out->docs may be 0: then no file was written). opts,

@@ -51,6 +51,7 @@
 #define QUEUE_BYTES (32u << 20)        /* bytes of queued articles */
 #define DEFAULT_RAM ((size_t)256 << 20)
 #define MERGE_MIN_BYTES ((uint64_t)16 << 20)
+#define OPTIMIZE_MIN_BYTES ((uint64_t)64 << 20)
 #define POP_BATCH 8                    /* articles a worker takes at once */
 #define GROUP_SLOTS ((size_t)1 << 16)  /* groups whose lane is remembered */
 #define LANE_SLACK QUEUE_PER_THREAD     /* articles a lane may lead by */
@@ -1329,24 +1330,41 @@ static int run_merges(bl_writer *w, bl_manifest *nm, merge_job *jobs,
     return rc;
 }
 
-/* Every segment of nm into one, for bl_writer_optimize: when there are
-** several, or one that holds deleted articles. */
+/* The segments of nm merged into as few as the RAM budget allows, for
+** bl_writer_optimize: runs of consecutive segments whose files sum to at
+** most twice the budget (and at least OPTIMIZE_MIN_BYTES), each into one,
+** one merge at a time. A merge holds its output's inverted index, about
+** half of its sources' bytes, in memory and copies their stores; so at
+** 10^6 generated articles and the default 256 MB, one segment (335 MB of
+** sources, 287 MB peak RSS), and at 10^7 a few. */
 static int merge_all(bl_writer *w, bl_manifest *nm)
 {
-    merge_job job;
-    int rc;
+    uint64_t cap = 2 * (uint64_t)w->ram_share * w->threads;
+    size_t at = 0;
+    int rc = BL_OK;
 
-    if (nm->n_segs == 0 || (nm->n_segs == 1 && nm->segs[0].deleted == 0))
-        return BL_OK;
-    memset(&job, 0, sizeof job);
-    job.w = w;
-    job.n = nm->n_segs;
-    job.srcs = malloc(sizeof *job.srcs * job.n);
-    if (job.srcs == NULL)
-        return set_error(w, BL_ENOMEM, "merging: out of memory");
-    memcpy(job.srcs, nm->segs, sizeof *job.srcs * job.n);
-    rc = run_merges(w, nm, &job, 1);
-    free(job.srcs);
+    if (cap < OPTIMIZE_MIN_BYTES)
+        cap = OPTIMIZE_MIN_BYTES;
+    while (rc == BL_OK && at < nm->n_segs) {
+        merge_job job;
+
+        memset(&job, 0, sizeof job);
+        job.w = w;
+        bl_merge_pick_run(nm, at, cap, &job.n);
+        if (job.n == 0) {
+            at++;
+            continue;
+        }
+        job.srcs = malloc(sizeof *job.srcs * job.n);
+        if (job.srcs == NULL)
+            return set_error(w, BL_ENOMEM, "merging: out of memory");
+        memcpy(job.srcs, nm->segs + at, sizeof *job.srcs * job.n);
+        rc = run_merges(w, nm, &job, 1);
+        /* The merged segment stands where its first source was, unless
+        ** every article was deleted. */
+        at += job.merged.docs > 0;
+        free(job.srcs);
+    }
     return rc;
 }
 
