@@ -2,7 +2,8 @@
 ** with SIGKILL at random (seeded) moments, many times over; every time the
 ** index opens at one of its commits (the article count is one that was
 ** committed) and `byline check` passes. Batches replace some ids of the
-** previous batch, so deletion files are written under fire too.
+** previous batch, so deletion files are written under fire too, and every
+** other run optimizes (merges the whole index as it commits).
 */
 #include "fixture.h"
 
@@ -59,9 +60,11 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Run `byline index input -o dir`, killing it after delay seconds (< 0:
-** never). Returns true when it was killed before it exited. */
-static bool run_index(const char *input, const char *dir, double delay)
+/* Run `byline index input -o dir` (with --optimize when optimize),
+** killing it after delay seconds (< 0: never). Returns true when it was
+** killed before it exited. */
+static bool run_index(const char *input, const char *dir, double delay,
+                      bool optimize)
 {
     pid_t pid;
     int status;
@@ -71,11 +74,14 @@ static bool run_index(const char *input, const char *dir, double delay)
     assert_true(pid >= 0);
     if (pid == 0) {
         int null = open("/dev/null", O_WRONLY);
+        char *args[] = {"byline", "index", "--ram", "4", "--threads", "2",
+                        (char *)input, "-o", (char *)dir, "--optimize", NULL};
 
+        if (!optimize)
+            args[9] = NULL;
         dup2(null, STDOUT_FILENO);
         dup2(null, STDERR_FILENO);
-        execl(fx_byline(), "byline", "index", "--ram", "4", "--threads", "2",
-              input, "-o", dir, (char *)NULL);
+        execv(fx_byline(), args);
         _exit(127);
     }
     if (delay >= 0) {
@@ -139,7 +145,7 @@ static void killed_writer_leaves_last_commit(void **state)
     snprintf(input, sizeof input, "%s/batch.jsonl", tmp);
     write_batch(input, 0, &r);
     start = now();
-    assert_false(run_index(input, dir, -1));
+    assert_false(run_index(input, dir, -1, false));
     window = done = now() - start;
     committed = live_docs(dir);
     assert_true(committed == NEW_PER_BATCH);
@@ -153,7 +159,7 @@ static void killed_writer_leaves_last_commit(void **state)
         ** grow with the index); the window widens while no run gets
         ** through, so that commits keep happening. */
         start = now();
-        if (run_index(input, dir, delay)) {
+        if (run_index(input, dir, delay, b % 2 == 1)) {
             kills++;
             if (window < 4 * done)
                 window *= 1.2;
@@ -195,8 +201,17 @@ static void killed_writer_leaves_last_commit(void **state)
                   (unsigned long long)committed);
     /* A clean run afterwards sweeps whatever the kills left behind. */
     write_batch(input, 999, &r);
-    assert_false(run_index(input, dir, -1));
+    assert_false(run_index(input, dir, -1, true));
     assert_int_equal(fx_run(NULL, "%s check %s", fx_byline(), dir), 0);
+    {
+        bl_index *ix;
+        bl_stats st;
+
+        assert_int_equal(bl_index_open(dir, &ix), BL_OK);
+        assert_int_equal(bl_index_stats(ix, &st), BL_OK);
+        assert_true(st.segments == 1 && st.deleted == 0);
+        bl_index_close(ix);
+    }
     assert_int_equal(fx_run(&out, "ls %s | grep -c tmp", dir), 1);
     free(out);
     fx_rmtree(tmp);
