@@ -101,7 +101,7 @@ struct bl_writer {
     size_t ram_share;          /* bytes per builder */
     int rc;                    /* sticky error */
     char err[512];
-    bool optimize;             /* this commit merges every segment */
+    bool optimize;             /* this commit optimizes (merge_all) */
 
     /* The current batch, touched by the caller's thread only. */
     uint64_t seq;              /* next sequence number */
@@ -1287,13 +1287,6 @@ static int pick_merge(const bl_manifest *m, const merge_job *other,
     return BL_OK;
 }
 
-/* Apply the merge policy (merge.h) to the manifest about to be committed:
-** merged segments are written now and named by nm instead of their
-** sources, which the sweep after the commit removes. With two or more
-** writer threads (the cores, by default), two merges of disjoint segments
-** run at once: a merge is mostly one thread's work since it copies the
-** stored articles compressed, and the builders, idle during a commit,
-** have handed back their share of the memory budget. */
 /* Run jobs[0..n) (1 or 2; two on two threads) and name their merged
 ** segments in nm instead of their sources. */
 static int run_merges(bl_writer *w, bl_manifest *nm, merge_job *jobs,
@@ -1375,7 +1368,7 @@ static int merge_all(bl_writer *w, bl_manifest *nm)
 ** run at once: a merge is mostly one thread's work since it copies the
 ** stored articles compressed, and the builders, idle during a commit,
 ** have handed back their share of the memory budget. An optimizing commit
-** merges every segment into one instead. */
+** merges as merge_all says instead. */
 static int apply_merges(bl_writer *w, bl_manifest *nm)
 {
     uint64_t max_bytes = (uint64_t)w->ram_share * w->threads / 2;
