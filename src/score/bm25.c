@@ -16,8 +16,11 @@ void bl_bm25_init(bl_bm25 *m, double k1, double b, double title_w,
     m->k1p1 = k1 + 1.0;
     m->w[BL_FIELD_TITLE] = title_w;
     m->w[BL_FIELD_BODY] = body_w;
-    for (int f = 0; f < BL_N_TEXT_FIELDS; f++)
+    m->one_b = 1.0 - b;
+    for (int f = 0; f < BL_N_TEXT_FIELDS; f++) {
         m->avglen[f] = docs > 0 ? (double)field_total[f] / (double)docs : 0;
+        m->slope[f] = m->avglen[f] > 0 ? b / m->avglen[f] : 0.0;
+    }
 }
 
 double bl_bm25_idf(uint64_t docs, uint64_t df)

@@ -25,6 +25,8 @@ typedef struct bl_bm25 {
     double w[BL_N_TEXT_FIELDS];        /* field weights (title, body) */
     double avglen[BL_N_TEXT_FIELDS];   /* average field length */
     double k1p1;               /* k1 + 1 */
+    double one_b;              /* 1 - b */
+    double slope[BL_N_TEXT_FIELDS];    /* b / avglen (0 when avglen is 0) */
 } bl_bm25;
 
 /* Set up the model from parameters and snapshot statistics. */
@@ -35,12 +37,13 @@ void bl_bm25_init(bl_bm25 *m, double k1, double b, double title_w,
 /* Lucene's idf, ln(1 + (N - df + 0.5) / (df + 0.5)); >= 0 for df <= N. */
 double bl_bm25_idf(uint64_t docs, uint64_t df);
 
-/* w_f * tf / (1 - b + b * len / avglen_f): one field's share of tf~. */
+/* w_f * tf / (1 - b + b * len / avglen_f): one field's share of tf~,
+** with b / avglen_f computed once (a division less at every posting).
+** The norm grows with len, so a bound at the smallest len holds. */
 static inline double bl_bm25_field_tf(const bl_bm25 *m, int field,
                                       double tf, uint32_t len)
 {
-    double avg = m->avglen[field];
-    double norm = 1.0 - m->b + (avg > 0 ? m->b * (double)len / avg : 0.0);
+    double norm = m->one_b + m->slope[field] * (double)len;
 
     return norm > 0 ? m->w[field] * tf / norm : 0.0;
 }
