@@ -185,11 +185,23 @@ static void commits_along_the_way(void **state)
     assert_int_equal(fx_run(NULL, "%s check %s", fx_byline(), e->index), 0);
     assert_int_equal(fx_run(NULL, "%s index --commit-every many %s -o %s "
                             "2>/dev/null", fx_byline(), in, e->index), 2);
-    /* --optimize: the same articles again (replacing the four), and the
-    ** whole index merged into one segment without deleted articles. */
+    /* --optimize alone merges the index into one segment, adding
+    ** nothing; a folder without an index is an error, left uncreated. */
     j = run_json("%s stats %s --json", e->index, "");
     assert_true(int_of(j, "segments") > 1);
     json_decref(j);
+    assert_int_equal(fx_run(NULL, "%s index --optimize -o %s -q",
+                            fx_byline(), e->index), 0);
+    j = run_json("%s stats %s --json", e->index, "");
+    assert_int_equal(int_of(j, "segments"), 1);
+    assert_int_equal(int_of(j, "articles"), 4);
+    assert_int_equal(int_of(j, "deleted"), 0);
+    json_decref(j);
+    assert_int_equal(fx_run(NULL, "%s index --optimize -o %s/none "
+                            "2>/dev/null", fx_byline(), e->dir), 1);
+    assert_int_equal(fx_run(NULL, "test -e %s/none", e->dir), 1);
+    /* With input: the same articles again (replacing the four), and the
+    ** whole index merged into one segment without deleted articles. */
     assert_int_equal(fx_run(NULL, "%s index --optimize %s -o %s -q",
                             fx_byline(), in, e->index), 0);
     j = run_json("%s stats %s --json", e->index, "");

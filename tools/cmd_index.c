@@ -18,6 +18,7 @@
 
 static const char usage[] =
     "usage: byline index [OPTIONS] INPUT... -o INDEX\n"
+    "       byline index --optimize [--ram MB] -o INDEX\n"
     "\n"
     "Index articles into INDEX, creating it or adding to it in one new\n"
     "commit. An article whose id is already in the index replaces it.\n"
@@ -40,7 +41,8 @@ static const char usage[] =
     "  --optimize          with the last commit, merge the index into as\n"
     "                      few segments as --ram allows (one, up to twice\n"
     "                      its size in segment files), the quickest to\n"
-    "                      search\n"
+    "                      search; without INPUT, only that, on an\n"
+    "                      existing index\n"
     "  --lang L            the language of a new index (default: en); an\n"
     "                      existing index keeps its own\n"
     "  --no-stem           do not stem words (new index only)\n"
@@ -204,7 +206,7 @@ static int parse(int argc, char **argv, args *a)
                                  a->wo.lang);
         bl_analyzer_free(an);
     }
-    if (a->n_inputs == 0)
+    if (a->n_inputs == 0 && !a->optimize)
         return cli_bad_usage("index", "no input");
     return 0;
 }
@@ -285,7 +287,12 @@ static int run(int argc, char **argv)
         return code;
     }
     before = index_bytes(a.out, NULL, NULL);
-    rc = bl_ingest_open(a.inputs, a.n_inputs, a.format, &in);
+    if (a.n_inputs == 0 && before == 0) {
+        code = cli_fail("index", "%s: no index to optimize", a.out);
+        goto done;
+    }
+    rc = a.n_inputs > 0 ? bl_ingest_open(a.inputs, a.n_inputs, a.format, &in)
+                        : BL_OK;
     if (rc != BL_OK) {
         code = cli_fail("index", "cannot read the input: %s",
                         bl_strerror(rc));
@@ -304,7 +311,7 @@ static int run(int argc, char **argv)
         goto done;
     }
     cli_progress_init(&prog);
-    for (;;) {
+    while (in != NULL) {       /* none: --optimize alone */
         const bl_doc *doc;
 
         rc = bl_ingest_next(in, &doc);
