@@ -608,6 +608,18 @@ static void bench_runs_on_the_sample(void **state)
     assert_non_null(strstr(text, "</svg>"));
     assert_non_null(strstr(text, "byline"));
     free(text);
+    /* --no-optimize: said so in the JSON, and nothing merged. */
+    assert_int_equal(fx_run(NULL, "%s bench --corpus %s --no-optimize "
+                                  "--per-kind 3 --reps 1 --json %s "
+                                  ">/dev/null",
+                            fx_byline(), sample, js), 0);
+    doc = json_load_file(js, 0, &je);
+    assert_non_null(doc);
+    assert_true(json_is_false(json_object_get(json_object_get(doc, "config"),
+                                              "optimize")));
+    assert_true(num_at(doc, "engines.byline.indexing.optimize_seconds%s%s",
+                       "", "") == 0);
+    json_decref(doc);
     fx_rmtree(dir);
 }
 
