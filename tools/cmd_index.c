@@ -109,7 +109,7 @@ typedef struct args {
     bl_writer_opts wo;
     bool quiet;
     uint64_t commit_every;     /* articles between commits; 0: at the end */
-    bool optimize;             /* the last commit merges into one segment */
+    bool optimize;             /* the last commit optimizes (--optimize) */
 } args;
 
 static int parse(int argc, char **argv, args *a)

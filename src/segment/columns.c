@@ -7,6 +7,7 @@
 ** section before any accessor runs, so the accessors (hot in scoring) do no
 ** checks of their own; an out-of-range doc or ordinal yields 0 / "".
 */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,29 +55,37 @@ int bl_ids_add(bl_ids_writer *w, const char *id, size_t len)
     return BL_OK;
 }
 
+/* The next id of a group from *p (before end), as bl_ids_add wrote it: a
+** group's first whole (first), each other one after the bytes it shares
+** with the one before, which out[0..*len) holds. out has room for the
+** group's bytes, which none of its ids passes. BL_ECORRUPT when they do
+** not decode. */
+static inline int id_next(const uint8_t **p, const uint8_t *end, bool first,
+                          uint8_t *out, size_t *len)
+{
+    uint64_t keep = 0, n;
+
+    if ((!first && bl_varint_get(p, end, &keep) != BL_OK) ||
+        bl_varint_get(p, end, &n) != BL_OK || keep > *len ||
+        n > (uint64_t)(end - *p))
+        return BL_ECORRUPT;
+    memcpy(out + keep, *p, (size_t)n);
+    *len = (size_t)(keep + n);
+    *p += n;
+    return BL_OK;
+}
+
 int bl_ids_append(bl_ids_writer *dst, const bl_ids_writer *src)
 {
     const uint8_t *p = src->data.p, *end = p + src->data.len;
     bl_buf id = BL_BUF_INIT;
-    int rc = BL_OK;
+    /* Room for any group (the pages beyond the longest id stay untouched). */
+    int rc = bl_buf_reserve(&id, src->data.len + 1);
 
     for (uint32_t i = 0; i < src->n && rc == BL_OK; i++) {
-        uint64_t keep = 0, add;
-
-        /* A group's first id whole, the others after the shared prefix
-        ** of the one before (bl_ids_add). */
-        if ((i % BL_IDS_PER_GROUP != 0 &&
-             bl_varint_get(&p, end, &keep) != BL_OK) ||
-            bl_varint_get(&p, end, &add) != BL_OK || keep > id.len ||
-            add > (uint64_t)(end - p)) {
-            rc = BL_ECORRUPT;
-            break;
-        }
-        id.len = (size_t)keep;
-        bl_buf_append(&id, p, (size_t)add);
-        p += add;
-        rc = id.rc != BL_OK ? id.rc
-                            : bl_ids_add(dst, (const char *)id.p, id.len);
+        rc = id_next(&p, end, i % BL_IDS_PER_GROUP == 0, id.p, &id.len);
+        if (rc == BL_OK)
+            rc = bl_ids_add(dst, (const char *)id.p, id.len);
     }
     bl_buf_free(&id);
     return rc;
@@ -373,17 +382,9 @@ int bl_segment_id(const bl_segment *seg, uint32_t doc, bl_buf *out)
     /* No id of the group is longer than the group's bytes. */
     if (bl_buf_reserve(out, (size_t)(to - from) + 1) != BL_OK)
         return out->rc;
-    for (uint32_t i = 0; i <= doc % BL_IDS_PER_GROUP; i++) {
-        uint64_t keep = 0, n;
-
-        if ((i > 0 && bl_varint_get(&p, end, &keep) != BL_OK) ||
-            bl_varint_get(&p, end, &n) != BL_OK || keep > out->len ||
-            n > (uint64_t)(end - p))
+    for (uint32_t i = 0; i <= doc % BL_IDS_PER_GROUP; i++)
+        if (id_next(&p, end, i == 0, out->p, &out->len) != BL_OK)
             return BL_ECORRUPT;
-        memcpy(out->p + keep, p, (size_t)n);
-        out->len = (size_t)(keep + n);
-        p += n;
-    }
     out->p[out->len] = 0;
     return BL_OK;
 }
