@@ -1316,6 +1316,66 @@ static void errors_and_warnings(void **state)
                      BL_ENOTFOUND);
 }
 
+/* Hits of equal score come out by doc id, whatever order a window lists
+** its documents in: here every document scores the same, the first
+** clause's documents (1, 2) are listed before the second's (0, 3), and
+** the top k must still be 0, 1, 2. With a MUST_NOT clause the window is
+** read in doc order (the clause is seeked). */
+static void window_ties_by_doc_id(void **state)
+{
+    static const char *const lines[] = {
+        "{\"id\":\"d0\",\"title\":\"\",\"body\":\"beta kappa\"}\n",
+        "{\"id\":\"d1\",\"title\":\"\",\"body\":\"alpha kappa\"}\n",
+        "{\"id\":\"d2\",\"title\":\"\",\"body\":\"alpha omega\"}\n",
+        "{\"id\":\"d3\",\"title\":\"\",\"body\":\"beta omega\"}\n",
+    };
+    static const struct {
+        const char *q;
+        const char *want[3];
+    } cases[] = {
+        {"alpha beta", {"d0", "d1", "d2"}},
+        {"beta alpha", {"d0", "d1", "d2"}},
+        {"alpha beta -kappa", {"d2", "d3", NULL}},
+        {"alpha beta -zulu", {"d0", "d1", "d2"}},
+    };
+    char *src = fx_tmpdir(), path[512], *dir;
+    const char *paths[1] = {path};
+    bl_index *ix;
+    FILE *f;
+
+    (void)state;
+    snprintf(path, sizeof path, "%s/ties.jsonl", src);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    for (size_t i = 0; i < sizeof lines / sizeof *lines; i++)
+        fputs(lines[i], f);
+    fclose(f);
+    dir = build_index(paths, 1, BL_FORMAT_JSONL, 0, NULL);
+    assert_int_equal(bl_index_open(dir, &ix), BL_OK);
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++)
+        for (size_t k = 1; k <= 3; k++)
+            for (int ex = 0; ex < 2; ex++) {
+                bl_search_opts so;
+                bl_results *r;
+                char err[128];
+
+                bl_search_opts_default(&so);
+                so.k = k;
+                so.exhaustive = ex;
+                assert_int_equal(bl_search(ix, cases[c].q, &so, &r, err,
+                                           sizeof err), BL_OK);
+                for (size_t i = 0; i < k && cases[c].want[i] != NULL; i++) {
+                    assert_true(i < r->n_hits);
+                    assert_string_equal(r->hits[i].id, cases[c].want[i]);
+                    assert_true(r->hits[i].score == r->hits[0].score);
+                }
+                bl_results_free(r);
+            }
+    bl_index_close(ix);
+    fx_rmtree(dir);
+    fx_rmtree(src);
+}
+
 /* Searches from several threads at once on one index equal the same
 ** searches made one after the other. */
 typedef struct par_job {
@@ -1407,6 +1467,7 @@ int main(void)
         cmocka_unit_test(ranking_independent_of_segments),
         cmocka_unit_test(deleted_never_returned),
         cmocka_unit_test(errors_and_warnings),
+        cmocka_unit_test(window_ties_by_doc_id),
         cmocka_unit_test(concurrent_searches),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -141,17 +141,24 @@ uint32_t bl_phrase_freq(const uint32_t *const *pos, const uint32_t *n_pos,
 /* The scores of BL_WINDOW consecutive documents from lo, summed clause by
 ** clause: a disjunction of short lists is scored a window at a time, each
 ** clause adding all its documents in the window before the next clause
-** (search.c). score[j] is valid where bit j of hit is set. tft and
-** tft_hit are one iterator's scratch, all bits clear between calls. */
+** (search.c). score[j] is valid where bit j of hit is set, and list[0..n)
+** holds those j in the order they were first hit (each clause's in
+** increasing order), so that the window is read without scanning its
+** bits. tft and tft_hit are one iterator's scratch, all bits clear between
+** calls. */
 #define BL_WINDOW 4096
 
 typedef struct bl_window {
     uint32_t lo;
+    uint32_t n;                /* entries of list */
     uint64_t hit[BL_WINDOW / 64];
     uint64_t tft_hit[BL_WINDOW / 64];
+    uint16_t list[BL_WINDOW];
     double score[BL_WINDOW];
     double tft[BL_WINDOW];
 } bl_window;
+
+_Static_assert(BL_WINDOW <= 65536, "a window's list holds uint16_t");
 
 /* Store s at slot j of vals where bit j of bits is clear, and set it; add
 ** it where the bit is set. */
@@ -165,6 +172,20 @@ static inline void bl_window_put(double *vals, uint64_t *bits, uint32_t j,
     } else {
         vals[j] = s;
         bits[j / 64] |= bit;
+    }
+}
+
+/* bl_window_put on the window's scores, listing j when it is new. */
+static inline void bl_window_score(bl_window *w, uint32_t j, double s)
+{
+    uint64_t bit = (uint64_t)1 << (j % 64);
+
+    if (w->hit[j / 64] & bit) {
+        w->score[j] += s;
+    } else {
+        w->score[j] = s;
+        w->hit[j / 64] |= bit;
+        w->list[w->n++] = (uint16_t)j;
     }
 }
 

@@ -116,5 +116,5 @@ void bl_iter_add_window(bl_iter *it, bl_window *w, uint64_t hi)
         return;
     }
     for (uint32_t d = it->doc; d < hi; d = bl_iter_next(it))
-        bl_window_put(w->score, w->hit, d - w->lo, bl_iter_score(it));
+        bl_window_score(w, d - w->lo, bl_iter_score(it));
 }

@@ -184,8 +184,8 @@ static void term_add_window(bl_iter *it, bl_window *w, uint64_t hi)
                         w->tft_hit[j / 64] &= ~bit;
                         waiting--;
                     }
-                    bl_window_put(w->score, w->hit, j,
-                                  bl_bm25_saturate(t->m, t->weight, v));
+                    bl_window_score(w, j,
+                                    bl_bm25_saturate(t->m, t->weight, v));
                     continue;
                 }
                 waiting += !(w->tft_hit[j / 64] & bit);
@@ -209,8 +209,8 @@ static void term_add_window(bl_iter *it, bl_window *w, uint64_t hi)
 
             bits &= bits - 1;
             waiting--;
-            bl_window_put(w->score, w->hit, j,
-                          bl_bm25_saturate(t->m, t->weight, w->tft[j]));
+            bl_window_score(w, j,
+                            bl_bm25_saturate(t->m, t->weight, w->tft[j]));
         }
     }
     term_min(t);
