@@ -865,12 +865,11 @@ static int run_window(bl_iter **kids, size_t n, double boost, bl_iter **excl,
         ** came, and a hit that ties the heap's worst is offered too
         ** (the heap breaks ties by doc id, whatever the order). */
         if (n_excl > 0) {
-            uint32_t m = 0;
-
+            w->n = 0;
             for (uint32_t x = 0; x < BL_WINDOW / 64; x++)
                 for (uint64_t bits = w->hit[x]; bits != 0;
                      bits &= bits - 1)
-                    w->list[m++] =
+                    w->list[w->n++] =
                         (uint16_t)(x * 64 + (uint32_t)__builtin_ctzll(bits));
         }
         for (uint32_t i = 0; i < w->n; i++) {
