@@ -1376,6 +1376,46 @@ static void window_ties_by_doc_id(void **state)
     fx_rmtree(src);
 }
 
+/* A thread gets back the scratch it made, even under another's. */
+static void *nothing(void *arg)
+{
+    return arg;
+}
+
+static int scratch_frees;
+
+static void count_free(void *p)
+{
+    (void)p;
+    scratch_frees++;
+}
+
+static void scratch_prefers_own(void **state)
+{
+    world *w = *state;
+    bl_index *ix;
+    pthread_t other;
+    int a, b, c;
+
+    assert_int_equal(bl_index_open(w->sample_dir, &ix), BL_OK);
+    assert_int_equal(pthread_create(&other, NULL, nothing, NULL), 0);
+    assert_int_equal(pthread_join(other, NULL), 0);
+    assert_null(bl_index_scratch_take(ix));
+    bl_index_scratch_give(ix, &a, pthread_self(), count_free);
+    bl_index_scratch_give(ix, &b, other, count_free);
+    bl_index_scratch_give(ix, &c, other, count_free);
+    assert_ptr_equal(bl_index_scratch_take(ix), &a);  /* not the last */
+    assert_ptr_equal(bl_index_scratch_take(ix), &c);  /* then the last */
+    bl_index_scratch_give(ix, &a, pthread_self(), count_free);
+    assert_ptr_equal(bl_index_scratch_take(ix), &a);
+    assert_ptr_equal(bl_index_scratch_take(ix), &b);
+    assert_null(bl_index_scratch_take(ix));
+    bl_index_scratch_give(ix, &b, other, count_free);
+    scratch_frees = 0;
+    bl_index_close(ix);
+    assert_int_equal(scratch_frees, 1);
+}
+
 /* Searches from several threads at once on one index equal the same
 ** searches made one after the other. */
 typedef struct par_job {
@@ -1468,6 +1508,7 @@ int main(void)
         cmocka_unit_test(deleted_never_returned),
         cmocka_unit_test(errors_and_warnings),
         cmocka_unit_test(window_ties_by_doc_id),
+        cmocka_unit_test(scratch_prefers_own),
         cmocka_unit_test(concurrent_searches),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

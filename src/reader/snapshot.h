@@ -12,6 +12,7 @@
 #ifndef BL_SNAPSHOT_H
 #define BL_SNAPSHOT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -89,10 +90,13 @@ bl_snapshot *bl_index_acquire(bl_index *ix);
 
 /* A few per-search scratch states (analyzers, arenas) that search/ keeps on
 ** the index for reuse, since an analyzer is costly to create: take one
-** (NULL when none is kept), give it back when done. The index keeps up to
-** 8 and frees the others, and those it holds at close, with free_fn. */
+** (NULL when none is kept), give it back when done, with the thread that
+** made it (owner). Take prefers one the calling thread made, whose caches
+** hold that thread's recent words, else the last given. The index keeps
+** up to 8 and frees the others, and those it holds at close, with
+** free_fn. */
 void *bl_index_scratch_take(bl_index *ix);
-void bl_index_scratch_give(bl_index *ix, void *scratch,
+void bl_index_scratch_give(bl_index *ix, void *scratch, pthread_t owner,
                            void (*free_fn)(void *));
 
 #endif

@@ -1050,6 +1050,7 @@ typedef struct scratch {
     bl_arena qa;               /* the query's tree and terms */
     bl_arena sa;               /* one segment's iterators */
     bl_store_ctx *sc;          /* NULL until stored fields are read */
+    pthread_t owner;           /* the thread that made it */
 } scratch;
 
 static void scratch_free(void *p)
@@ -1091,6 +1092,7 @@ static int scratch_get(bl_index *ix, const bl_snapshot *snap, scratch **out)
     s = calloc(1, sizeof *s);
     if (s == NULL)
         return BL_ENOMEM;
+    s->owner = pthread_self();
     bl_arena_init(&s->qa, 16 * 1024);
     bl_arena_init(&s->sa, 256 * 1024);
     snprintf(s->lang, sizeof s->lang, "%s", lang);
@@ -1384,7 +1386,7 @@ done:
     if (sc != NULL) {
         bl_arena_reset(&sc->qa);
         bl_arena_reset(&sc->sa);
-        bl_index_scratch_give(ix, sc, scratch_free);
+        bl_index_scratch_give(ix, sc, sc->owner, scratch_free);
     }
     bl_snapshot_release(q.snap);
     return rc;
