@@ -51,6 +51,11 @@ typedef struct bl_analyzer_opts {
     bool fold_accents;         /* strip diacritics (É -> e); true */
     const char *stopword_file; /* one word a line, replaces the built-in
                                   list for `lang`; NULL for built-in */
+    size_t cache_words;        /* analysed words kept for reuse (rounded
+                                  up to a power of two, 64 to 32,768); 0:
+                                  32,768, sized for indexing. A search's
+                                  few words want a small cache that stays
+                                  in the processor's own */
 } bl_analyzer_opts;
 
 /* Fill o with the defaults above. */

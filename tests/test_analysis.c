@@ -820,7 +820,7 @@ static void language_override(void **state)
 ** or misses: under heavy collisions (64 hash values for many words), swaps
 ** and evictions, for forms and for dropped words; words and forms too long
 ** for an entry are never found. */
-static void term_cache_returns_what_was_put(void **state)
+static void cache_returns_what_was_put(size_t words, uint64_t min_hits)
 {
     static const char *const suffix[] = {"", "s", "ing", "ed", "ness",
                                          "ational", "ly", "ies"};
@@ -830,9 +830,8 @@ static void term_cache_returns_what_was_put(void **state)
     char short_word[BL_TERMCACHE_WORD] = "word";
     fx_rng rng;
     uint64_t hits, misses;
-    (void)state;
 
-    assert_int_equal(bl_termcache_new(&c), BL_OK);
+    assert_int_equal(bl_termcache_new(words, &c), BL_OK);
     fx_rng_seed(&rng, 7);
     for (int i = 0; i < 200000; i++) {
         size_t n = (size_t)snprintf(word, sizeof word, "w%c%s",
@@ -859,7 +858,7 @@ static void term_cache_returns_what_was_put(void **state)
             assert_string_equal(out, form);
     }
     bl_termcache_stats(c, &hits, &misses);
-    assert_true(hits > 50000 && misses > 50000);
+    assert_true(misses > 50000 && hits > min_hits);
 
     memset(long_word, 'x', sizeof long_word - 1);
     long_word[sizeof long_word - 1] = '\0';
@@ -881,22 +880,72 @@ static void term_cache_returns_what_was_put(void **state)
     bl_termcache_free(c);
 }
 
+static void term_cache_returns_what_was_put(void **state)
+{
+    (void)state;
+    cache_returns_what_was_put(0, 50000);     /* the most: 16384 sets */
+    cache_returns_what_was_put(64, 1000);     /* the fewest: 32 sets */
+    cache_returns_what_was_put(100, 1000);    /* rounded up: 64 sets */
+}
+
+enum { AGREE_WORDS = 36000, AGREE_TEXTS = 4000, AGREE_PER = 50 };
+
+/* Words drawn at random into texts for one analyzer with a cache of
+** cache_words: each gets its expected term (term_cache_agrees). */
+static void shared_agrees(char (*words)[48], char (*want)[BL_MAX_TERM + 1],
+                          size_t cache_words)
+{
+    bl_analyzer_opts o;
+    bl_analyzer *shared;
+    fx_rng rng;
+
+    bl_analyzer_opts_default(&o);
+    o.cache_words = cache_words;
+    assert_int_equal(bl_analyzer_new(&o, &shared), BL_OK);
+    fx_rng_seed(&rng, 11);
+    for (int t = 0; t < AGREE_TEXTS; t++) {
+        char text[AGREE_PER * 48];
+        int picked[AGREE_PER];
+        size_t len = 0, k = 0;
+        toks ts = {0};
+
+        for (int j = 0; j < AGREE_PER; j++) {
+            /* Half the draws from the first 2,000 words: hits. */
+            picked[j] = (int)(j % 2 ? fx_rng_below(&rng, 2000)
+                                    : fx_rng_below(&rng, AGREE_WORDS));
+            len += (size_t)snprintf(text + len, sizeof text - len, "%s ",
+                                    words[picked[j]]);
+        }
+        assert_int_equal(bl_analyze(shared, text, len, NULL, collect, &ts),
+                         BL_OK);
+        for (int j = 0; j < AGREE_PER; j++) {
+            if (want[picked[j]][0] == '\0')
+                continue;
+            assert_true(k < ts.n);
+            assert_string_equal(ts.v[k].term, want[picked[j]]);
+            k++;
+        }
+        assert_int_equal(k, ts.n);
+        free(ts.v);
+    }
+    bl_analyzer_free(shared);
+}
+
 /* With its cache warm, full and evicting, an analyzer gives every word the
-** term a cold one gives it: 36,000 distinct words (more than the cache's
-** 32,768 entries; stems, stopwords, figures, capitals and accents to
-** fold), each analysed alone by a fresh analyzer for the expected term,
-** then drawn at random into texts of 50 words for one shared analyzer. */
+** term a cold one gives it: 36,000 distinct words (more than the largest
+** cache's 32,768 entries; stems, stopwords, figures, capitals and accents
+** to fold), each analysed alone by a fresh analyzer for the expected term,
+** then drawn at random into texts of 50 words for one shared analyzer, with
+** the largest cache, a search's (2,048 words) and the smallest (64). */
 static void term_cache_agrees(void **state)
 {
-    enum { N = 36000, TEXTS = 4000, PER = 50 };
+    enum { N = AGREE_WORDS };
     static const char *const suffix[] = {"", "s", "ing", "ed", "ness",
                                          "ational", "ly", "ies"};
     static const char *const stop[] = {"the", "The", "of", "and", "were",
                                        "Which"};
     char (*words)[48] = malloc(N * sizeof *words);
     char (*want)[BL_MAX_TERM + 1] = malloc(N * sizeof *want);
-    bl_analyzer *shared;
-    fx_rng rng;
     (void)state;
 
     assert_non_null(words);
@@ -933,34 +982,9 @@ static void term_cache_agrees(void **state)
     }
     assert_string_equal(want[97], "");          /* a stopword, dropped */
     assert_memory_equal(want[11 * 3], "cafeeaaa", 8); /* folded */
-    assert_int_equal(bl_analyzer_new(NULL, &shared), BL_OK);
-    fx_rng_seed(&rng, 11);
-    for (int t = 0; t < TEXTS; t++) {
-        char text[PER * 48];
-        int picked[PER];
-        size_t len = 0, k = 0;
-        toks ts = {0};
-
-        for (int j = 0; j < PER; j++) {
-            /* Half the draws from the first 2,000 words: hits. */
-            picked[j] = (int)(j % 2 ? fx_rng_below(&rng, 2000)
-                                    : fx_rng_below(&rng, N));
-            len += (size_t)snprintf(text + len, sizeof text - len, "%s ",
-                                    words[picked[j]]);
-        }
-        assert_int_equal(bl_analyze(shared, text, len, NULL, collect, &ts),
-                         BL_OK);
-        for (int j = 0; j < PER; j++) {
-            if (want[picked[j]][0] == '\0')
-                continue;
-            assert_true(k < ts.n);
-            assert_string_equal(ts.v[k].term, want[picked[j]]);
-            k++;
-        }
-        assert_int_equal(k, ts.n);
-        free(ts.v);
-    }
-    bl_analyzer_free(shared);
+    shared_agrees(words, want, 0);
+    shared_agrees(words, want, 2048);
+    shared_agrees(words, want, 64);
     free(words);
     free(want);
 }

@@ -74,6 +74,7 @@ struct bl_analyzer {
     bool stem;                 /* options, copied */
     bool stopwords;
     bool fold;
+    size_t cache_words;        /* each language's term cache, 0: default */
     lang_ctx langs[MAX_LANGS]; /* langs[0] is the analyzer's language */
     size_t n_langs;
     bl_normalizer norm;        /* scratch for normalisation */
@@ -89,6 +90,7 @@ void bl_analyzer_opts_default(bl_analyzer_opts *o)
     o->stopwords = true;
     o->fold_accents = true;
     o->stopword_file = NULL;
+    o->cache_words = 0;
 }
 
 typedef struct stop_ctx {
@@ -196,7 +198,7 @@ static int lang_init(bl_analyzer *a, lang_ctx *l, const char *name,
         }
     }
     if (rc == BL_OK && (l->stemmer != NULL || l->stop != NULL || a->fold))
-        rc = bl_termcache_new(&l->cache);
+        rc = bl_termcache_new(a->cache_words, &l->cache);
     return rc;
 }
 
@@ -234,6 +236,7 @@ int bl_analyzer_new(const bl_analyzer_opts *o, bl_analyzer **out)
     a->stem = o->stem;
     a->stopwords = o->stopwords;
     a->fold = o->fold_accents;
+    a->cache_words = o->cache_words;
     if (o->stopwords && o->stopword_file != NULL)
         rc = read_file(o->stopword_file, &file_text, &file_len);
     if (rc == BL_OK) {

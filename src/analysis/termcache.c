@@ -13,12 +13,14 @@
 
 #include "byline.h"
 
-/* Power of two; two entries each. Indexing Reuters (1.72 M words to stem)
-** misses 86 k times with 16384 sets; the stem cache this one replaced
-** missed 135 k times with 8192 sets, 85 k with 16384, 63 k with 32768. A
-** miss runs the stopword test, libstemmer (about 2,400 instructions) and
-** the fold. */
-#define SETS 16384
+/* Sets of two entries, a power of two. Indexing Reuters (1.72 M words to
+** stem) misses 86 k times with 16384 sets (the most, and the default); the
+** stem cache this one replaced missed 135 k times with 8192 sets, 85 k
+** with 16384, 63 k with 32768. A miss runs the stopword test, libstemmer
+** (about 2,400 instructions) and the fold. A search analyses a few words
+** after other work has taken the processor's caches: there 16384 sets (2
+** MiB) cost a miss to memory a word, and 1024 sets stay close (search.c). */
+#define SETS_MAX (BL_TERMCACHE_MAX / 2)
 
 #define FORM_DROP 0xFF         /* form_len of a dropped word */
 
@@ -39,29 +41,38 @@ _Static_assert(BL_TERMCACHE_FORM < FORM_DROP, "form lengths fit a byte");
 
 #define PAGE 4096
 #define PAGE_SETS (PAGE / (2 * sizeof(entry)))
-#define PAGES (SETS / PAGE_SETS)
+#define PAGES_MAX (SETS_MAX / PAGE_SETS)
+
+_Static_assert(BL_TERMCACHE_MIN / 2 >= PAGE_SETS, "a cache fills a page");
 
 /* The entries' pages are zeroed by the cache itself, each as its first
 ** set is used: a short-lived cache pays only for the pages it uses, and
 ** every page is written before it is read (base/mem.h says why). */
 struct bl_termcache {
-    entry *sets;               /* SETS * 2 entries, page-aligned */
-    uint8_t zeroed[PAGES];     /* 1: that page of sets is zeroed */
+    entry *sets;               /* mask + 1 sets of 2 entries, page-aligned */
+    size_t mask;               /* sets - 1 */
+    uint8_t zeroed[PAGES_MAX]; /* 1: that page of sets is zeroed */
     uint64_t hits, misses;
 };
 
-int bl_termcache_new(bl_termcache **out)
+int bl_termcache_new(size_t words, bl_termcache **out)
 {
     bl_termcache *c = calloc(1, sizeof *c);
     void *mem = NULL;
+    size_t sets = BL_TERMCACHE_MIN / 2;
 
     *out = NULL;
-    if (c == NULL || posix_memalign(&mem, PAGE,
-                                    (size_t)SETS * 2 * sizeof(entry)) != 0) {
+    if (words == 0 || words > BL_TERMCACHE_MAX)
+        words = BL_TERMCACHE_MAX;
+    while (sets * 2 < words)
+        sets *= 2;
+    if (c == NULL ||
+        posix_memalign(&mem, PAGE, sets * 2 * sizeof(entry)) != 0) {
         free(c);
         return BL_ENOMEM;
     }
     c->sets = mem;
+    c->mask = sets - 1;
     *out = c;
     return BL_OK;
 }
@@ -77,7 +88,7 @@ void bl_termcache_free(bl_termcache *c)
 /* The set of hash, its page zeroed on first use. */
 static entry *set_of(bl_termcache *c, uint64_t hash)
 {
-    size_t s = (size_t)(hash & (SETS - 1)), page = s / PAGE_SETS;
+    size_t s = (size_t)hash & c->mask, page = s / PAGE_SETS;
 
     if (!c->zeroed[page]) {
         memset(&c->sets[page * PAGE_SETS * 2], 0, PAGE);
@@ -174,7 +185,7 @@ void bl_termcache_put(bl_termcache *c, const char *word, size_t len,
 void bl_termcache_prefetch(const bl_termcache *c, uint64_t hash)
 {
     /* A page not yet zeroed is fetched as it is: a hint only. */
-    __builtin_prefetch(&c->sets[(hash & (SETS - 1)) * 2]);
+    __builtin_prefetch(&c->sets[((size_t)hash & c->mask) * 2]);
 }
 
 void bl_termcache_stats(const bl_termcache *c, uint64_t *hits,

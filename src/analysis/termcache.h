@@ -26,8 +26,12 @@
 
 typedef struct bl_termcache bl_termcache;
 
-/* BL_OK or BL_ENOMEM. */
-int bl_termcache_new(bl_termcache **out);
+/* A cache of about `words` words (rounded up to a power of two between
+** BL_TERMCACHE_MIN and BL_TERMCACHE_MAX; 0: BL_TERMCACHE_MAX). BL_OK or
+** BL_ENOMEM. */
+#define BL_TERMCACHE_MIN 64
+#define BL_TERMCACHE_MAX 32768
+int bl_termcache_new(size_t words, bl_termcache **out);
 void bl_termcache_free(bl_termcache *c);
 
 /* The form cached for the word of len bytes whose hash is hash (a 64-bit

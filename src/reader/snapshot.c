@@ -331,6 +331,7 @@ void bl_snapshot_analyzer_opts(const bl_snapshot *s, bl_analyzer_opts *out)
     out->stopwords = s->m.stopwords;
     out->fold_accents = s->m.fold_accents;
     out->stopword_file = NULL;
+    out->cache_words = 0;
 }
 
 void bl_snapshot_ranking(const bl_snapshot *s, double out[4])
