@@ -59,9 +59,10 @@ typedef struct bench_query_opts {
 
 /* Replay qs on the byline index in dir / the FTS5 database at db_path:
 ** one untimed warm-up run of every query (its top-k ids go to tops, an
-** array of qs->n, when non-NULL), reps timed runs of every query on one
-** thread for the percentiles and qps_1, then reps runs of every query of
-** a kind spread over the threads for qps_n. A query the engine rejects is
+** array of qs->n, when non-NULL); then kind by kind, one more untimed run
+** of the kind's queries, reps timed runs of them on one thread for the
+** percentiles and qps_1, and reps runs of them spread over the threads for
+** qps_n. A query the engine rejects is
 ** an error, named in err. */
 int bench_query_byline(const char *dir, const bench_queries *qs,
                        const bench_query_opts *o, bench_engine *out,
