@@ -175,7 +175,9 @@ static inline void bl_window_put(double *vals, uint64_t *bits, uint32_t j,
     }
 }
 
-/* bl_window_put on the window's scores, listing j when it is new. */
+/* bl_window_put on the window's scores, listing j when it is new. Written
+** out rather than calling bl_window_put after its own bit test: GCC then
+** tests the bit twice, 80.3k -> 84.2k instructions for `robert fuller`. */
 static inline void bl_window_score(bl_window *w, uint32_t j, double s)
 {
     uint64_t bit = (uint64_t)1 << (j % 64);
