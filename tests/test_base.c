@@ -1,5 +1,6 @@
 /* test_base.c - the base module: varint, fixed-width codecs, buffers,
-** arenas, checksums and durable file writes.
+** memory (zeroed tables, big blocks), arenas, checksums and durable file
+** writes.
 */
 #include "fixture.h"
 
@@ -145,8 +146,124 @@ static void zalloc_is_zeroed(void **state)
         for (size_t i = 0; i < n; i++)
             if (p[i] != 0)
                 fail_msg("byte %zu of %zu is %u", i, n, p[i]);
-        free(p);
+        bl_mem_free(p, n);
     }
+}
+
+/* Fill n bytes at p with a pattern that depends on seed and position. */
+static void fill(unsigned char *p, size_t n, unsigned seed)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (unsigned char)((i * 31 + seed) >> 3);
+}
+
+static void check_fill(const unsigned char *p, size_t n, unsigned seed)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != (unsigned char)((i * 31 + seed) >> 3))
+            fail_msg("byte %zu of %zu is %u", i, n, p[i]);
+}
+
+/* A big block is aligned to a huge page, zero, as large as asked rounded
+** up to whole huge pages (with that size in the 8 bytes before it), and
+** keeps its bytes when grown or shrunk. */
+static void big_blocks(void **state)
+{
+    const size_t sizes[] = {1, 4096, BL_BIG_MIN - 1, BL_BIG_MIN,
+                            BL_BIG_MIN + 1, 5 * BL_BIG_MIN / 2};
+    (void)state;
+
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        size_t n = sizes[k], want = (n + BL_BIG_MIN - 1) / BL_BIG_MIN *
+                                    BL_BIG_MIN;
+        size_t total = bl_big_total();
+        unsigned char *p = bl_big_alloc(n), *q;
+        uint64_t tag;
+
+        assert_non_null(p);
+        assert_int_equal(bl_big_total(), total + want);
+        assert_int_equal((uintptr_t)p % BL_BIG_MIN, 0);
+        assert_int_equal(bl_big_size(p), want);
+        memcpy(&tag, p - 8, 8);
+        assert_int_equal(tag, want);
+        for (size_t i = 0; i < want; i++)
+            if (p[i] != 0)
+                fail_msg("byte %zu of %zu is %u", i, want, p[i]);
+        fill(p, want, (unsigned)k);
+        q = bl_big_realloc(p, want + 1);           /* grows: a new block */
+        assert_non_null(q);
+        assert_int_equal(bl_big_size(q), want + BL_BIG_MIN);
+        check_fill(q, want, (unsigned)k);
+        p = bl_big_realloc(q, want + 2);           /* fits: the same one */
+        assert_ptr_equal(p, q);
+        p = bl_big_realloc(q, 1);                  /* shrinks: a copy */
+        assert_int_equal(bl_big_size(p), BL_BIG_MIN);
+        check_fill(p, 1, (unsigned)k);               /* what was asked */
+        bl_big_free(p);
+        assert_int_equal(bl_big_total(), total);
+    }
+    bl_big_free(NULL);
+    assert_null(bl_big_alloc(0));
+    assert_null(bl_big_alloc(SIZE_MAX));
+}
+
+/* bl_mem_alloc switches to big blocks at BL_BIG_MIN; both kinds are
+** usable to their last byte and freed by size. */
+static void mem_alloc_by_size(void **state)
+{
+    const size_t sizes[] = {1, BL_BIG_MIN - 1, BL_BIG_MIN, 3 * BL_BIG_MIN};
+    (void)state;
+
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        unsigned char *p = bl_mem_alloc(sizes[k]);
+
+        assert_non_null(p);
+        if (sizes[k] >= BL_BIG_MIN)
+            assert_int_equal((uintptr_t)p % BL_BIG_MIN, 0);
+        fill(p, sizes[k], 7);
+        check_fill(p, sizes[k], 7);
+        bl_mem_free(p, sizes[k]);
+    }
+}
+
+/* A buffer that grows past BL_BIG_MIN moves to a big block with every byte
+** it held, and detaches as a malloc'ed copy. */
+static void buf_grows_into_big_block(void **state)
+{
+    const size_t total = 3 * BL_BIG_MIN + 12345;
+    unsigned char *want = malloc(total), *p;
+    bl_buf b = BL_BUF_INIT;
+    size_t at = 0, step = 1, len;
+    (void)state;
+
+    assert_non_null(want);
+    fill(want, total, 3);
+    while (at < total) {                   /* appends of 1, 2, 3 ... bytes */
+        size_t n = step < total - at ? step : total - at;
+
+        bl_buf_append(&b, want + at, n);
+        at += n;
+        step = step % 5000 + 1;
+        if (b.cap >= BL_BIG_MIN)
+            assert_int_equal((uintptr_t)b.p % BL_BIG_MIN, 0);
+    }
+    assert_int_equal(b.rc, BL_OK);
+    assert_int_equal(b.len, total);
+    assert_true(b.cap >= total);
+    assert_memory_equal(b.p, want, total);
+    p = bl_buf_detach(&b, &len);
+    assert_non_null(p);
+    assert_int_equal(len, total);
+    assert_memory_equal(p, want, total);
+    assert_null(b.p);
+    assert_int_equal(b.cap, 0);
+    free(p);
+    for (size_t i = 0; i < total / 4; i++)    /* freed while big */
+        bl_buf_put_u32le(&b, (uint32_t)i);
+    assert_true(b.cap >= BL_BIG_MIN);
+    assert_int_equal(bl_load_u32le(b.p + total / 4 * 4 - 4), total / 4 - 1);
+    bl_buf_free(&b);
+    free(want);
 }
 
 /* Arena allocations are aligned, distinct and survive a reset's reuse. */
@@ -172,6 +289,42 @@ static void arena_allocates_aligned(void **state)
     assert_int_equal(a.used, 0);
     assert_non_null(bl_arena_alloc(&a, 10));
     bl_arena_free(&a);
+}
+
+/* An arena of huge-page chunks: chunk_size is rounded to whole huge
+** pages, allocations never overlap across chunks (each keeps its bytes),
+** a request larger than a chunk gets its own, and a reset keeps a chunk
+** for reuse. */
+static void arena_of_big_chunks(void **state)
+{
+    enum { N = 3000 };
+    unsigned char *got[N];
+    size_t len[N];
+    bl_arena a;
+    (void)state;
+
+    bl_arena_init(&a, BL_BIG_MIN + 1);
+    assert_int_equal(a.chunk_size, 2 * BL_BIG_MIN);
+    bl_arena_free(&a);
+    bl_arena_init(&a, BL_BIG_MIN);
+    for (size_t i = 0; i < N; i++) {
+        len[i] = i == N / 2 ? 3 * BL_BIG_MIN : (i * 7919) % 4000 + 1;
+        got[i] = bl_arena_alloc(&a, len[i]);
+        assert_non_null(got[i]);
+        assert_int_equal((uintptr_t)got[i] % _Alignof(max_align_t), 0);
+        fill(got[i], len[i], (unsigned)i);
+    }
+    assert_true(a.used > 2 * BL_BIG_MIN);   /* several chunks */
+    for (size_t i = 0; i < N; i++)
+        check_fill(got[i], len[i], (unsigned)i);
+    bl_arena_reset(&a);
+    assert_non_null(a.head);
+    assert_int_equal(a.used, 0);
+    got[0] = bl_arena_alloc(&a, BL_BIG_MIN / 2);
+    assert_non_null(got[0]);
+    fill(got[0], BL_BIG_MIN / 2, 1);
+    bl_arena_free(&a);
+    assert_null(a.head);
 }
 
 /* The checksum differs from the hash and notices a flipped bit. */
@@ -305,7 +458,11 @@ int main(void)
         cmocka_unit_test(fixed_width_round_trips),
         cmocka_unit_test(buf_appends_and_detaches),
         cmocka_unit_test(zalloc_is_zeroed),
+        cmocka_unit_test(big_blocks),
+        cmocka_unit_test(mem_alloc_by_size),
+        cmocka_unit_test(buf_grows_into_big_block),
         cmocka_unit_test(arena_allocates_aligned),
+        cmocka_unit_test(arena_of_big_chunks),
         cmocka_unit_test(checksum_detects_flips),
         cmocka_unit_test(checksum_in_pieces),
         cmocka_unit_test(atomic_write_replaces),

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "byline.h"
 
 /* Sets of two entries, a power of two. Indexing Reuters (1.72 M words to
@@ -66,8 +67,12 @@ int bl_termcache_new(size_t words, bl_termcache **out)
         words = BL_TERMCACHE_MAX;
     while (sets * 2 < words)
         sets *= 2;
-    if (c == NULL ||
-        posix_memalign(&mem, PAGE, sets * 2 * sizeof(entry)) != 0) {
+    if (c != NULL && sets * 2 * sizeof(entry) >= BL_BIG_MIN)
+        mem = bl_big_alloc(sets * 2 * sizeof(entry));   /* 2 MiB: mem.h */
+    else if (c != NULL && posix_memalign(&mem, PAGE,
+                                         sets * 2 * sizeof(entry)) != 0)
+        mem = NULL;
+    if (mem == NULL) {
         free(c);
         return BL_ENOMEM;
     }
@@ -81,7 +86,10 @@ void bl_termcache_free(bl_termcache *c)
 {
     if (c == NULL)
         return;
-    free(c->sets);
+    if ((c->mask + 1) * 2 * sizeof(entry) >= BL_BIG_MIN)
+        bl_big_free(c->sets);
+    else
+        free(c->sets);
     free(c);
 }
 

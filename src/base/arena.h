@@ -14,7 +14,8 @@ typedef struct bl_arena {
     size_t used;               /* bytes handed out, for budgets */
 } bl_arena;
 
-/* chunk_size 0 means 64 KiB. */
+/* chunk_size 0 means 64 KiB; from BL_BIG_MIN (base/mem.h) the chunks are
+** big blocks, chunk_size rounded up to whole huge pages. */
 void bl_arena_init(bl_arena *a, size_t chunk_size);
 
 /* n bytes aligned for any type, or NULL when out of memory. Valid until

@@ -1,11 +1,13 @@
 /* buf.c - the growable byte buffer of buf.h: amortised doubling, sticky
-** BL_ENOMEM.
+** BL_ENOMEM. From BL_BIG_MIN bytes the buffer is a big block (base/mem.h):
+** cap >= BL_BIG_MIN if and only if p is one.
 */
 #include "base/buf.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "base/varint.h"
 #include "byline.h"
 
@@ -26,13 +28,21 @@ int bl_buf_reserve(bl_buf *b, size_t extra)
     cap = b->cap ? b->cap : 64;
     while (cap < need)
         cap *= 2;
-    p = realloc(b->p, cap);
+    if (cap < BL_BIG_MIN) {
+        p = realloc(b->p, cap);
+    } else if (b->cap >= BL_BIG_MIN) {
+        p = bl_big_realloc(b->p, cap);
+    } else if ((p = bl_big_alloc(cap)) != NULL) {
+        if (b->len > 0)
+            memcpy(p, b->p, b->len);
+        free(b->p);
+    }
     if (p == NULL) {
         b->rc = BL_ENOMEM;
         return b->rc;
     }
     b->p = p;
-    b->cap = cap;
+    b->cap = cap >= BL_BIG_MIN ? bl_big_size(p) : cap;
     return BL_OK;
 }
 
@@ -85,7 +95,10 @@ void bl_buf_reset(bl_buf *b)
 
 void bl_buf_free(bl_buf *b)
 {
-    free(b->p);
+    if (b->cap >= BL_BIG_MIN)
+        bl_big_free(b->p);
+    else
+        free(b->p);
     b->p = NULL;
     b->len = b->cap = 0;
     b->rc = BL_OK;
@@ -95,7 +108,13 @@ uint8_t *bl_buf_detach(bl_buf *b, size_t *len)
 {
     uint8_t *p = b->p;
 
-    *len = b->len;
+    if (b->cap >= BL_BIG_MIN) {        /* the caller frees with free */
+        p = malloc(b->len ? b->len : 1);
+        if (p != NULL)
+            memcpy(p, b->p, b->len);
+        bl_big_free(b->p);
+    }
+    *len = p != NULL ? b->len : 0;
     b->p = NULL;
     b->len = b->cap = 0;
     b->rc = BL_OK;

@@ -37,8 +37,8 @@ void bl_buf_reset(bl_buf *b);
 /* Release the memory; the buffer is empty and valid afterwards. */
 void bl_buf_free(bl_buf *b);
 
-/* Take ownership of the bytes (malloc'ed, may be NULL when empty); the
-** buffer is empty afterwards. */
+/* Take ownership of the bytes, freed with free (NULL when empty or out of
+** memory; a big buffer's bytes are copied); the buffer is empty afterwards. */
 uint8_t *bl_buf_detach(bl_buf *b, size_t *len);
 
 #endif

@@ -37,7 +37,7 @@
 
 #define SLICE_MIN 16           /* first slice, bytes incl. next pointer */
 #define SLICE_MAX 2048         /* slices stop doubling here */
-#define ARENA_CHUNK (1u << 20)
+#define ARENA_CHUNK BL_BIG_MIN /* a huge page (base/mem.h) */
 
 /* A growing byte stream made of arena slices; a slice's last 8 bytes
 ** point to the next slice. */
@@ -84,8 +84,7 @@ typedef struct pending {
 struct bl_builder {
     bl_analyzer *an;
     bl_arena arena;            /* keys and stream slices */
-    term_ent *ents;            /* terms in insertion order, in ents_mem */
-    void *ents_mem;            /* the block, 63 bytes over for alignment */
+    term_ent *ents;            /* terms in insertion order, a big block */
     uint32_t n_ents, cap_ents;
     uint64_t *table;           /* hash >> 32 << 32 | ent index + 1; 0 is
                                   empty */
@@ -234,38 +233,33 @@ static int table_grow(bl_builder *b)
             at = (at + 1) & (cap - 1);
         t[at] = (h & 0xffffffff00000000ull) | (i + 1);
     }
-    free(b->table);
+    bl_mem_free(b->table, sizeof *t * b->table_cap);
     b->table = t;
     b->table_cap = cap;
     return BL_OK;
 }
 
-/* The ents are cache-line aligned (so an ent's hot fields share one line)
-** inside ents_mem, grown by realloc: once the block is big enough for
-** malloc to map it on its own, glibc moves its pages with mremap instead
-** of copying them, so each page is faulted in once. With posix_memalign and
-** memcpy, Reuters' 98,737 terms copied 15.5 MiB into fresh pages (byline
-** index, 1 thread: 24,500 -> 21,700 page faults). When realloc lands at
-** another offset from a line, the ents are moved to the line. */
+/* The ents lie in a big block (base/mem.h: fresh 4 KiB pages cost more
+** than copying into huge ones), cache-line aligned so that an ent's hot
+** fields share one line, and grow into a block twice the size. (Before big
+** blocks, glibc's mremap of a large realloc saved the copy: 21,700 page
+** faults to index Reuters on 1 thread against 24,500 for posix_memalign
+** and memcpy.) */
 static int ents_grow(bl_builder *b)
 {
-    uint32_t cap = b->cap_ents ? b->cap_ents * 2 : 4096;
-    size_t had = b->ents != NULL ? (size_t)((uint8_t *)b->ents -
-                                            (uint8_t *)b->ents_mem) : 0;
-    size_t want;
-    uint8_t *p;
+    size_t bytes = b->cap_ents ? 2 * sizeof(term_ent) * b->cap_ents
+                               : BL_BIG_MIN;
+    term_ent *p;
 
-    if (cap > UINT32_MAX / 2)
+    if (bytes / sizeof(term_ent) > UINT32_MAX / 2)
         return BL_ELIMIT;
-    p = realloc(b->ents_mem, sizeof(term_ent) * cap + 63);
-    if (p == NULL)
+    if ((p = bl_big_alloc(bytes)) == NULL)
         return BL_ENOMEM;
-    want = (size_t)(-(uintptr_t)p & 63);
-    if (want != had && b->n_ents > 0)
-        memmove(p + want, p + had, sizeof(term_ent) * b->n_ents);
-    b->ents_mem = p;
-    b->ents = (term_ent *)(void *)(p + want);
-    b->cap_ents = cap;
+    if (b->n_ents > 0)
+        memcpy(p, b->ents, sizeof(term_ent) * b->n_ents);
+    bl_big_free(b->ents);
+    b->ents = p;
+    b->cap_ents = (uint32_t)(bl_big_size(p) / sizeof(term_ent));
     return BL_OK;
 }
 
@@ -640,8 +634,8 @@ void bl_builder_free(bl_builder *b)
         return;
     bl_analyzer_free(b->an);
     bl_arena_free(&b->arena);
-    free(b->ents_mem);
-    free(b->table);
+    bl_big_free(b->ents);
+    bl_mem_free(b->table, sizeof *b->table * b->table_cap);
     free(b->touched);
     for (int f = 0; f < BL_N_TEXT_FIELDS; f++)
         free(b->len[f]);
@@ -785,7 +779,7 @@ static int sort_ents(sort_ent *v, size_t n)
 
     if (n < 2)
         return BL_OK;
-    tmp = malloc(sizeof *tmp * n);
+    tmp = bl_mem_alloc(sizeof *tmp * n);
     if (tmp == NULL)
         return BL_ENOMEM;
     memset(count, 0, sizeof count);
@@ -811,7 +805,7 @@ static int sort_ents(sort_ent *v, size_t n)
     }
     if (from != v)
         memcpy(v, from, sizeof *v * n);
-    free(tmp);
+    bl_mem_free(tmp, sizeof *tmp * n);
     for (size_t i = 0, j; i < n; i = j) {
         for (j = i + 1; j < n && v[j].head == v[i].head; j++)
             ;
@@ -1054,7 +1048,7 @@ static int write_terms(const flush_set *set, bl_termdict_writer *tw,
 
     for (size_t k = 0; k < set->n; k++)
         n += set->bs[k]->n_ents;
-    order = malloc(sizeof *order * (n ? n : 1));
+    order = bl_mem_alloc(sizeof *order * (n ? n : 1));
     if (order == NULL)
         return BL_ENOMEM;
     n = 0;
@@ -1117,7 +1111,7 @@ static int write_terms(const flush_set *set, bl_termdict_writer *tw,
     free(fb.docs);
     free(fb.tfs);
     free(fb.pos);
-    free(order);
+    bl_mem_free(order, sizeof *order * (n ? n : 1));
     return rc;
 }
 

@@ -223,7 +223,7 @@ static int ids_grow(bl_writer *w)
             ;
         t[j] = (uint32_t)(i + 1);
     }
-    free(w->slots);
+    bl_mem_free(w->slots, w->cap_slots * sizeof *w->slots);
     w->slots = t;
     w->cap_slots = cap;
     return BL_OK;
@@ -846,9 +846,9 @@ void bl_writer_close(bl_writer *w)
     free(w->queue);
     free(w->l_head);
     free(w->l_len);
-    free(w->group);
-    free(w->group_lane);
-    free(w->slots);
+    bl_mem_free(w->group, GROUP_SLOTS * sizeof *w->group);
+    bl_mem_free(w->group_lane, GROUP_SLOTS * sizeof *w->group_lane);
+    bl_mem_free(w->slots, w->cap_slots * sizeof *w->slots);
     free(w->ids);
     free(w->superseded);
     bl_arena_free(&w->arena);
