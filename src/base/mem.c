@@ -57,11 +57,17 @@ static size_t page_size(void)
     return n > 0 ? (size_t)n : 4096;
 }
 
+static void set_size(uint8_t *data, size_t size)
+{
+    uint64_t size64 = size;
+
+    memcpy(data - sizeof size64, &size64, sizeof size64);
+}
+
 void *bl_big_alloc(size_t n)
 {
     size_t page = page_size(), size, total;
     uint8_t *map, *data, *end;
-    uint64_t size64;
 
     if (n == 0 || n > SIZE_MAX / 2)
         return NULL;
@@ -80,8 +86,7 @@ void *bl_big_alloc(size_t n)
         munmap(data + size, (size_t)(end - (data + size)));
     /* Advice only: EINVAL where the kernel has no huge pages. */
     (void)madvise(data, size, MADV_HUGEPAGE);
-    size64 = size;
-    memcpy(data - sizeof size64, &size64, sizeof size64);
+    set_size(data, size);
     atomic_fetch_add_explicit(&big_total, size, memory_order_relaxed);
     return data;
 }
@@ -94,21 +99,40 @@ size_t bl_big_size(const void *p)
     return (size_t)size;
 }
 
+/* Growing moves the pages rather than the bytes: mremap into the data of a
+** new block (MREMAP_FIXED, so that they stay on huge-page boundaries), and
+** copies only where the kernel refuses. Shrinking unmaps the tail. */
 void *bl_big_realloc(void *p, size_t n)
 {
-    size_t had;
-    void *q;
+    size_t had, size;
+    uint8_t *q;
 
     if (p == NULL)
         return bl_big_alloc(n);
     had = bl_big_size(p);
-    if (n <= had && n > had - BL_BIG_MIN)
-        return p;
-    q = bl_big_alloc(n);
-    if (q == NULL)
+    if (n == 0 || n > SIZE_MAX / 2)
         return NULL;
-    memcpy(q, p, had < n ? had : n);
-    bl_big_free(p);
+    size = (n + BL_BIG_MIN - 1) & ~(BL_BIG_MIN - 1);
+    if (size == had)
+        return p;
+    if (size < had) {
+        munmap((uint8_t *)p + size, had - size);
+        set_size(p, size);
+        atomic_fetch_sub_explicit(&big_total, had - size,
+                                  memory_order_relaxed);
+        return p;
+    }
+    if ((q = bl_big_alloc(n)) == NULL)
+        return NULL;
+    if (mremap(p, had, had, MREMAP_MAYMOVE | MREMAP_FIXED, q) == MAP_FAILED) {
+        memcpy(q, p, had);
+        bl_big_free(p);
+        return q;
+    }
+    /* p's data is gone (another thread may map there now): unmap only its
+    ** header page. */
+    munmap((uint8_t *)p - page_size(), page_size());
+    atomic_fetch_sub_explicit(&big_total, had, memory_order_relaxed);
     return q;
 }
 

@@ -42,9 +42,10 @@ void *bl_zalloc(size_t n);
 ** n rounded up to BL_BIG_MIN, so n should be near a multiple of it. */
 void *bl_big_alloc(size_t n);
 
-/* The block p grown or shrunk to n bytes, its first min(old, n) bytes kept
-** (a new mapping and a copy; p is freed), or NULL when out of memory (p is
-** then unchanged). */
+/* The block p resized to n bytes (n > 0), its first min(old, n) bytes kept,
+** or NULL when out of memory (p is then unchanged). Growing moves p's pages
+** to a new block (mremap: nothing is copied or faulted in again; p is
+** freed); shrinking unmaps p's tail. */
 void *bl_big_realloc(void *p, size_t n);
 
 /* The bytes a block can hold: n rounded up to BL_BIG_MIN. */

@@ -346,6 +346,9 @@ static int train_dict(const bl_store_writer *w, size_t cap, bl_buf *dict)
     sizes = malloc(sizeof *sizes * (w->docs / step + 1));
     if (sizes == NULL)
         return BL_ENOMEM;
+    /* Room for the whole sample at once: doubling would fault in a larger
+    ** block than the sample (8 MiB for Reuters' 4.5). */
+    bl_buf_reserve(&samples, (size_t)(total / step + 64 * 1024));
     for (uint32_t d = 0; d < w->docs; d += step) {
         const store_rec *r = rec_pos(w, d);
         uint64_t len = r->extra_bytes;
