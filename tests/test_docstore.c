@@ -253,10 +253,11 @@ static void round_trips_byte_for_byte(void **state)
             else
                 assert_true(st.dict.len > 0);
             /* Every block's frames use the dictionary, those compressed
-            ** by the second thread (a store of 16 blocks or more is split
-            ** in two halves) as well as the first half's: without it, one
-            ** of a block's two frames does not decode. (The frames leave
-            ** the dictionary's id out.) */
+            ** by the other threads (a store of 16 blocks or more is split
+            ** in chunks that every core takes in turn) as well as the
+            ** calling thread's: without it, one of a block's two frames
+            ** does not decode. (The frames leave the dictionary's id
+            ** out.) */
             n_plain = 0;
             for (size_t e = 0; e < st.seg.n_store_blocks * BL_STOREIDX_BYTES;
                  e += BL_STOREIDX_BYTES) {
@@ -293,6 +294,42 @@ static void round_trips_byte_for_byte(void **state)
             unbuild(&st);
         }
     }
+    free_docs(s);
+}
+
+/* However many threads compress a store, in whatever order they take its
+** chunks, the store is the same bytes: one thread, two, three (chunks
+** that do not divide evenly) and eight (more threads than chunks need). */
+static void threads_make_the_same_bytes(void **state)
+{
+    docs *s = make_docs(1);
+    static const unsigned threads[] = {2, 3, 8};
+    bl_store_opts o;
+    store one;
+    (void)state;
+
+    bl_store_opts_default(&o);
+    o.block_bytes = 4096;                 /* many blocks: many chunks */
+    o.dict_bytes = 16384;
+    o.level = 3;
+    o.threads = 1;
+    build(&one, s, &o);
+    assert_true(one.seg.n_store_blocks >= 64);
+    for (size_t k = 0; k < sizeof threads / sizeof *threads; k++) {
+        store st;
+
+        o.threads = threads[k];
+        build(&st, s, &o);
+        assert_int_equal(st.data.len, one.data.len);
+        assert_memory_equal(st.data.p, one.data.p, one.data.len);
+        assert_int_equal(st.index.len, one.index.len);
+        assert_memory_equal(st.index.p, one.index.p, one.index.len);
+        assert_int_equal(st.dict.len, one.dict.len);
+        assert_memory_equal(st.dict.p, one.dict.p, one.dict.len);
+        check_all(&st, s);
+        unbuild(&st);
+    }
+    unbuild(&one);
     free_docs(s);
 }
 
@@ -846,6 +883,7 @@ int main(int argc, char **argv)
 {
     const struct CMUnitTest all[] = {
         cmocka_unit_test(round_trips_byte_for_byte),
+        cmocka_unit_test(threads_make_the_same_bytes),
         cmocka_unit_test(few_docs_no_dictionary),
         cmocka_unit_test(stream_dictionary_outlives_training),
         cmocka_unit_test(threads_share_the_dictionary),

@@ -171,6 +171,8 @@ typedef struct bl_store_opts {
     int min_match;             /* with a dictionary; 0: the level's */
     size_t block_bytes;        /* raw bytes per block */
     size_t dict_bytes;         /* dictionary capacity; 0 = no dictionary */
+    unsigned threads;          /* that compress a large store; 0: one per
+                                  core (at most 8) */
 } bl_store_opts;
 
 void bl_store_opts_default(bl_store_opts *o);
