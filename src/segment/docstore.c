@@ -830,7 +830,7 @@ static int compress_pool(block_coder *c, const bl_store_writer *w,
         rc = join_chunk(&pool.out[k], &t[pool.out[k].thread], store, index);
         *raw_total += pool.out[k].raw_total;
     }
-    for (size_t i = 0; i < started; i++) {
+    for (size_t i = 0; i < n; i++) {      /* reserved even if not started */
         bl_buf_free(&t[i].raw);
         bl_buf_free(&t[i].store);
         bl_buf_free(&t[i].index);
