@@ -67,8 +67,10 @@ int bl_termcache_new(size_t words, bl_termcache **out)
         words = BL_TERMCACHE_MAX;
     while (sets * 2 < words)
         sets *= 2;
+    /* Page-aligned either way: a big block (2 MiB, mem.h), or
+    ** posix_memalign's, which bl_mem_free frees as malloc's. */
     if (c != NULL && sets * 2 * sizeof(entry) >= BL_BIG_MIN)
-        mem = bl_big_alloc(sets * 2 * sizeof(entry));   /* 2 MiB: mem.h */
+        mem = bl_mem_alloc(sets * 2 * sizeof(entry));
     else if (c != NULL && posix_memalign(&mem, PAGE,
                                          sets * 2 * sizeof(entry)) != 0)
         mem = NULL;
@@ -86,10 +88,7 @@ void bl_termcache_free(bl_termcache *c)
 {
     if (c == NULL)
         return;
-    if ((c->mask + 1) * 2 * sizeof(entry) >= BL_BIG_MIN)
-        bl_big_free(c->sets);
-    else
-        free(c->sets);
+    bl_mem_free(c->sets, (c->mask + 1) * 2 * sizeof(entry));
     free(c);
 }
 

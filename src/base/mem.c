@@ -64,14 +64,20 @@ static void set_size(uint8_t *data, size_t size)
     memcpy(data - sizeof size64, &size64, sizeof size64);
 }
 
+/* n rounded up to whole huge pages, or 0 when n is 0 or too large. */
+static size_t big_size(size_t n)
+{
+    return n == 0 || n > SIZE_MAX / 2
+               ? 0 : (n + BL_BIG_MIN - 1) & ~(BL_BIG_MIN - 1);
+}
+
 void *bl_big_alloc(size_t n)
 {
-    size_t page = page_size(), size, total;
+    size_t page = page_size(), size = big_size(n), total;
     uint8_t *map, *data, *end;
 
-    if (n == 0 || n > SIZE_MAX / 2)
+    if (size == 0)
         return NULL;
-    size = (n + BL_BIG_MIN - 1) & ~(BL_BIG_MIN - 1);
     total = page + size + BL_BIG_MIN;
     map = mmap(NULL, total, PROT_READ | PROT_WRITE,
                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -110,9 +116,8 @@ void *bl_big_realloc(void *p, size_t n)
     if (p == NULL)
         return bl_big_alloc(n);
     had = bl_big_size(p);
-    if (n == 0 || n > SIZE_MAX / 2)
+    if ((size = big_size(n)) == 0)
         return NULL;
-    size = (n + BL_BIG_MIN - 1) & ~(BL_BIG_MIN - 1);
     if (size == had)
         return p;
     if (size < had) {
