@@ -276,6 +276,15 @@ uint64_t bl_index_generation(const bl_index *ix);
 /* Fetch a stored article by id; free with bl_doc_free. */
 int bl_index_get(bl_index *ix, const char *id, bl_doc **out);
 
+/* Articles are stored compressed in blocks of about 32 KiB; a search
+** with snippets or stored fields, and bl_index_get, decompress the block
+** of each article they return. The index keeps the blocks it
+** decompressed, up to bytes of them (BL_BLOCK_CACHE_DEFAULT when opened;
+** 0 keeps none), least recently used first out, shared by every thread.
+** May be called at any time. */
+#define BL_BLOCK_CACHE_DEFAULT ((size_t)64 << 20)
+void bl_index_set_block_cache(bl_index *ix, size_t bytes);
+
 typedef struct bl_section_stats {
     uint64_t terms, postings, positions, lengths, columns, store;  /* bytes */
 } bl_section_stats;

@@ -4,8 +4,10 @@
 ** sizes (a large store compressed by two threads); extra fields, empty
 ** strings, large bodies and UTF-8 included;
 ** threads share a segment's dictionary; a merge's stream keeps its
-** dictionary; articles that begin alike share blocks; a corrupted block,
-** dictionary or store order is BL_ECORRUPT, never a crash.
+** dictionary; articles that begin alike share blocks; a block cache shared
+** by contexts and threads hands out the same articles, within its budget;
+** a corrupted block, dictionary or store order is BL_ECORRUPT, never a
+** crash, and never cached.
 */
 #include "fixture.h"
 
@@ -194,12 +196,54 @@ static void check_doc(const bl_doc *out, const bl_doc *in, bool with_body)
 }
 
 /* Every document comes back whole, and without its body from the head
-** frame alone, in an order that mixes cached head-only and whole blocks. */
+** frame alone, in an order that mixes cached head-only and whole blocks:
+** through a context of its own, then through two that share a block cache
+** (blockcache.h) of each size in turn, every block kept or only some. */
+static void check_with(store *st, const docs *s, bl_block_cache *cache);
+
 static void check_all(store *st, const docs *s)
 {
-    bl_store_ctx *ctx;
+    static const size_t budgets[] = {0, 16 * 8192, (size_t)64 << 20};
+    bl_block_cache *cache;
+    size_t biggest = 0;
+
+    for (uint32_t b = 0; b < st->seg.n_store_blocks; b++) {
+        bl_store_block bi;
+
+        assert_int_equal(bl_store_block_info(&st->seg, b, &bi), BL_OK);
+        if (bi.raw > biggest)
+            biggest = bi.raw;
+    }
+    check_with(st, s, NULL);
+    assert_int_equal(bl_block_cache_new(0, &cache), BL_OK);
+    for (size_t i = 0; i < sizeof budgets / sizeof *budgets; i++) {
+        bl_block_cache_stats one, two;
+
+        bl_block_cache_set_budget(cache, budgets[i]);
+        check_with(st, s, cache);
+        bl_block_cache_stats_get(cache, &one);
+        check_with(st, s, cache);
+        bl_block_cache_stats_get(cache, &two);
+        assert_true(two.bytes <= budgets[i]);
+        /* When every block fits a shard's share, the second pass finds
+        ** them all. */
+        if (i == 2 &&
+            biggest + 4096 <= budgets[i] / BL_BLOCK_CACHE_SHARDS) {
+            assert_true(two.hits > one.hits && two.blocks > 0);
+            assert_int_equal(two.misses, one.misses);
+        }
+    }
+    bl_block_cache_free(cache);
+}
+
+static void check_with(store *st, const docs *s, bl_block_cache *cache)
+{
+    bl_store_ctx *ctx, *other;
 
     assert_int_equal(bl_store_ctx_new(&ctx), BL_OK);
+    assert_int_equal(bl_store_ctx_new(&other), BL_OK);
+    bl_store_ctx_use_cache(ctx, cache);
+    bl_store_ctx_use_cache(other, cache);
     for (int k = 0; k < N; k++) {
         int i = (k * 37) % N;   /* out of order: block cache misses too */
         const bl_doc *in = &s->d[i];
@@ -216,7 +260,7 @@ static void check_all(store *st, const docs *s)
         check_doc(out, in, true);
         bl_doc_free(out);
         if (k % 3 == 0) {
-            assert_int_equal(bl_segment_doc_head(&st->seg, (uint32_t)i, ctx,
+            assert_int_equal(bl_segment_doc_head(&st->seg, (uint32_t)i, other,
                                                  &out), BL_OK);
             check_doc(out, in, false);
             bl_doc_free(out);
@@ -228,6 +272,7 @@ static void check_all(store *st, const docs *s)
         assert_int_equal(bl_store_verify(&st->seg, msg, sizeof msg), BL_OK);
     }
     bl_store_ctx_free(ctx);
+    bl_store_ctx_free(other);
 }
 
 /* Round trips with and without a dictionary, several block sizes. */
@@ -659,6 +704,7 @@ typedef struct reader {
     store *st;
     const docs *s;
     int first;                 /* where this thread starts */
+    bl_block_cache *cache;     /* shared with other threads, or NULL */
     int bad;
 } reader;
 
@@ -671,7 +717,8 @@ static void *read_all(void *arg)
         r->bad = N;
         return NULL;
     }
-    for (int k = 0; k < N; k++) {
+    bl_store_ctx_use_cache(ctx, r->cache);
+    for (int k = 0; k < 2 * N; k++) {
         int i = (r->first + k * 37) % N;
         bl_doc *out;
 
@@ -691,7 +738,8 @@ static void *read_all(void *arg)
 /* The dictionary is digested on first use by whichever thread comes first:
 ** four threads reading at once right after the segment opens all get every
 ** article right, and the digest is made once (a second one would leak, and
-** LeakSanitizer would say so). */
+** LeakSanitizer would say so). Three of them share a block cache too small
+** for the store, so that they evict the blocks the others hold. */
 static void threads_share_the_dictionary(void **state)
 {
     docs *s = make_docs(4);
@@ -699,6 +747,8 @@ static void threads_share_the_dictionary(void **state)
     store st;
     pthread_t th[4];
     reader r[4];
+    bl_block_cache *cache;
+    bl_block_cache_stats cs;
     (void)state;
 
     bl_store_opts_default(&o);
@@ -707,16 +757,51 @@ static void threads_share_the_dictionary(void **state)
     o.level = 3;
     build(&st, s, &o);
     assert_int_equal(st.seg.n_dicts, 1);
+    assert_int_equal(bl_block_cache_new(st.data.len, &cache), BL_OK);
     for (int t = 0; t < 4; t++) {
-        r[t] = (reader){&st, s, t * 101, 0};
+        r[t] = (reader){&st, s, t * 101, t > 0 ? cache : NULL, 0};
         assert_int_equal(pthread_create(&th[t], NULL, read_all, &r[t]), 0);
     }
     for (int t = 0; t < 4; t++) {
         assert_int_equal(pthread_join(th[t], NULL), 0);
         assert_int_equal(r[t].bad, 0);
     }
+    bl_block_cache_stats_get(cache, &cs);
+    assert_true(cs.hits > 0 && cs.misses > 0 && cs.bytes <= st.data.len);
+    bl_block_cache_free(cache);
     unbuild(&st);
     free_docs(s);
+}
+
+/* Block b fails its checksum: fetched through a block cache, its articles
+** are BL_ECORRUPT every time, and the cache keeps nothing of it. */
+static void refused_not_cached(store *st, const uint32_t *doc_at, uint32_t b)
+{
+    const uint8_t *e = st->index.p + b * BL_STOREIDX_BYTES;
+    uint32_t first = bl_load_u32le(e + 16), n = bl_load_u32le(e + 20);
+    bl_block_cache *cache;
+    bl_block_cache_stats cs;
+    bl_store_ctx *ctx;
+
+    assert_int_equal(bl_block_cache_new((size_t)64 << 20, &cache), BL_OK);
+    assert_int_equal(bl_store_ctx_new(&ctx), BL_OK);
+    bl_store_ctx_use_cache(ctx, cache);
+    for (int pass = 0; pass < 2; pass++)
+        for (uint32_t p = first; p < first + n; p++) {
+            bl_doc *out = NULL;
+
+            assert_int_equal(pass ? bl_segment_doc(&st->seg, doc_at[p], ctx,
+                                                   &out)
+                                  : bl_segment_doc_head(&st->seg, doc_at[p],
+                                                        ctx, &out),
+                             BL_ECORRUPT);
+            assert_null(out);
+        }
+    bl_block_cache_stats_get(cache, &cs);
+    assert_int_equal(cs.blocks, 0);
+    assert_int_equal(cs.hits, 0);
+    bl_store_ctx_free(ctx);
+    bl_block_cache_free(cache);
 }
 
 /* A flipped byte in a block: that block's articles are BL_ECORRUPT (its
@@ -780,11 +865,13 @@ static void corrupt_blocks_are_refused(void **state)
                 }
             }
         }
-        if (!patch)
+        if (!patch) {
             assert_int_equal(bl_store_verify(&st.seg, msg, sizeof msg),
                              BL_ECORRUPT);
-        else
+            refused_not_cached(&st, doc_at, b);
+        } else {
             bl_store_verify(&st.seg, msg, sizeof msg);
+        }
         st.data.p[at] = old;
         bl_store_ctx_free(ctx);
         if (patch) {

@@ -13,6 +13,7 @@
 */
 #include "fixture.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -1497,6 +1498,80 @@ static void concurrent_searches(void **state)
     }
 }
 
+/* Every hit of q with its stored fields and snippets, and the article
+** bl_index_get gives for its id, as one string. */
+static char *hits_text(bl_index *ix, const char *q, size_t k)
+{
+    bl_search_opts so;
+    bl_results *r;
+    char err[128], *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+
+    assert_non_null(f);
+    bl_search_opts_default(&so);
+    so.k = k;
+    assert_int_equal(bl_search(ix, q, &so, &r, err, sizeof err), BL_OK);
+    for (size_t i = 0; i < r->n_hits; i++) {
+        const bl_hit *h = &r->hits[i];
+        bl_doc *d;
+
+        fprintf(f, "%" PRIu64 " %.17g %s|%s|%s|%s|%" PRId64 "|%s|%s\n",
+                h->doc, h->score, h->id, h->title, h->source, h->url, h->date,
+                h->snippet, h->title_marked);
+        assert_int_equal(bl_index_get(ix, h->id, &d), BL_OK);
+        fprintf(f, "%s|%s\n", d->title, d->body);
+        bl_doc_free(d);
+    }
+    bl_results_free(r);
+    assert_int_equal(fclose(f), 0);
+    return text;
+}
+
+/* The index's block cache (blockcache.h) changes no hit, no snippet and
+** no article: the same with it off, then on and cold, then warm, when it
+** holds every block and when it keeps evicting; the warm run is served
+** from it. */
+static void block_cache_changes_nothing(void **state)
+{
+    world *w = *state;
+    oracle *o = w->reuters != NULL ? w->reuters : w->sample;
+    bl_index *ix = o->ix;
+    static const char *const qs[] = {
+        "oil OR prices", "\"interest rates\"", "title:bank", "compan*",
+        "+trade -japan", "market AND price", "wheat OR corn OR soybeans",
+        "ocean OR species", "storm", "date:[1987-03-01 TO 1987-03-31] gold",
+    };
+    size_t n = sizeof qs / sizeof *qs;
+    static const size_t budgets[] = {BL_BLOCK_CACHE_DEFAULT, 1024 * 1024};
+    char *want[10];
+    bl_block_cache_stats st0, st;
+
+    bl_index_set_block_cache(ix, 0);
+    for (size_t i = 0; i < n; i++)
+        want[i] = hits_text(ix, qs[i], 20);
+    for (size_t b = 0; b < 2; b++) {
+        bl_index_set_block_cache(ix, budgets[b]);
+        bl_block_cache_stats_get(bl_index_block_cache(ix), &st0);
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t i = 0; i < n; i++) {
+                char *got = hits_text(ix, qs[i], 20);
+
+                assert_string_equal(got, want[i]);
+                free(got);
+            }
+        bl_block_cache_stats_get(bl_index_block_cache(ix), &st);
+        assert_true(st.hits > st0.hits && st.blocks > 0);
+        assert_true(st.bytes <= budgets[b]);
+        if (b == 0)            /* all kept: the warm pass missed nothing */
+            assert_true(st.misses - st0.misses <= st.blocks);
+        bl_index_set_block_cache(ix, 0);
+    }
+    bl_index_set_block_cache(ix, BL_BLOCK_CACHE_DEFAULT);
+    for (size_t i = 0; i < n; i++)
+        free(want[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1510,6 +1585,7 @@ int main(void)
         cmocka_unit_test(window_ties_by_doc_id),
         cmocka_unit_test(scratch_prefers_own),
         cmocka_unit_test(concurrent_searches),
+        cmocka_unit_test(block_cache_changes_nothing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

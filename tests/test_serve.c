@@ -782,6 +782,42 @@ static void cache_repeats(void **state)
     reply_free(&c);
 }
 
+/* Answers with snippets are the same from a server that keeps no
+** decompressed article blocks (--block-cache-mb 0) as from one that does,
+** asked twice so that the second answer comes from its blocks; a bad
+** --block-cache-mb is a usage error. */
+static void block_cache_same_answers(void **state)
+{
+    world *w = *state;
+    const char *args[] = {"--quiet", "--cache-mb", "0", "--block-cache-mb",
+                          "0", NULL};
+    static const char *const targets[] = {
+        "/search?q=harbour", "/search?q=prices+OR+oil&k=20",
+        "/search?q=storm&sort=-date", "/doc/n3",
+    };
+    server s;
+    char *out = NULL;
+
+    NEED_INDEX(w);
+    server_start(&s, w->tmp, w->index, args);
+    for (size_t i = 0; i < sizeof targets / sizeof *targets; i++)
+        for (int rep = 0; rep < 2; rep++) {
+            json_t *a = get_json(s.port, targets[i]);
+            json_t *b = get_json(w->srv.port, targets[i]);
+
+            json_object_del(a, "took_ms");
+            json_object_del(b, "took_ms");
+            assert_true(json_equal(a, b));
+            json_decref(a);
+            json_decref(b);
+        }
+    assert_int_equal(server_stop(&s), 0);
+    assert_int_equal(fx_run(&out, "'%s' serve '%s' --block-cache-mb x 2>&1",
+                            fx_byline(), w->index), 2);
+    assert_non_null(strstr(out, "bad --block-cache-mb 'x'"));
+    free(out);
+}
+
 static void search_refuses_bad_requests(void **state)
 {
     world *w = *state;
@@ -1095,6 +1131,7 @@ int main(void)
         cmocka_unit_test(search_answers),
         cmocka_unit_test(search_options),
         cmocka_unit_test(cache_repeats),
+        cmocka_unit_test(block_cache_same_answers),
         cmocka_unit_test(search_refuses_bad_requests),
         cmocka_unit_test(doc_by_id),
         cmocka_unit_test(suggest_completes),

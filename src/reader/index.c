@@ -31,6 +31,8 @@ struct bl_index {
     pthread_t scratch_owner[8];  /* the thread that made each */
     size_t n_scratch;          /* guarded by mu */
     void (*scratch_free)(void *);
+    bl_block_cache *blocks;    /* decompressed store blocks, for every
+                                  snapshot's searches and gets */
 };
 
 int bl_index_open(const char *dir, bl_index **out)
@@ -52,7 +54,9 @@ int bl_index_open(const char *dir, bl_index **out)
     }
     pthread_mutex_init(&ix->mu, NULL);
     pthread_mutex_init(&ix->refresh, NULL);
-    rc = bl_snapshot_open(dir, NULL, &ix->cur, msg, sizeof msg);
+    rc = bl_block_cache_new(BL_BLOCK_CACHE_DEFAULT, &ix->blocks);
+    if (rc == BL_OK)
+        rc = bl_snapshot_open(dir, NULL, &ix->cur, msg, sizeof msg);
     if (rc != BL_OK) {
         bl_index_close(ix);
         return rc;
@@ -68,10 +72,21 @@ void bl_index_close(bl_index *ix)
     bl_snapshot_release(ix->cur);
     for (size_t i = 0; i < ix->n_scratch; i++)
         ix->scratch_free(ix->scratch[i]);
+    bl_block_cache_free(ix->blocks);
     pthread_mutex_destroy(&ix->mu);
     pthread_mutex_destroy(&ix->refresh);
     free(ix->dir);
     free(ix);
+}
+
+void bl_index_set_block_cache(bl_index *ix, size_t bytes)
+{
+    bl_block_cache_set_budget(ix->blocks, bytes);
+}
+
+bl_block_cache *bl_index_block_cache(bl_index *ix)
+{
+    return ix->blocks;
 }
 
 bl_snapshot *bl_index_snapshot(bl_index *ix)
@@ -177,8 +192,10 @@ int bl_index_get(bl_index *ix, const char *id, bl_doc **out)
         if (doc == BL_DOC_END)
             continue;
         rc = bl_store_ctx_new(&ctx);
-        if (rc == BL_OK)
+        if (rc == BL_OK) {
+            bl_store_ctx_use_cache(ctx, ix->blocks);
             rc = bl_segment_doc(bl_snapshot_segment(s, i), doc, ctx, out);
+        }
         break;
     }
     bl_store_ctx_free(ctx);

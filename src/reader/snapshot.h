@@ -83,6 +83,10 @@ void *bl_snapshot_aux_set(bl_snapshot *s, void *aux,
 ** it across a bl_index_refresh). */
 bl_snapshot *bl_index_snapshot(bl_index *ix);
 
+/* The index's cache of decompressed store blocks (bl_index_set_block_cache),
+** for the store contexts of its searches and gets. */
+bl_block_cache *bl_index_block_cache(bl_index *ix);
+
 /* The current snapshot with a reference taken for the caller, atomically
 ** with respect to bl_index_refresh (what a search running on many threads
 ** wants); release with bl_snapshot_release. */

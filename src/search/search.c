@@ -1050,6 +1050,7 @@ typedef struct scratch {
     bl_arena qa;               /* the query's tree and terms */
     bl_arena sa;               /* one segment's iterators */
     bl_store_ctx *sc;          /* NULL until stored fields are read */
+    bl_block_cache *blocks;    /* the index's, which sc takes blocks from */
     pthread_t owner;           /* the thread that made it */
 } scratch;
 
@@ -1104,6 +1105,7 @@ static int scratch_get(bl_index *ix, const bl_snapshot *snap, scratch **out)
     if (s == NULL)
         return BL_ENOMEM;
     s->owner = pthread_self();
+    s->blocks = bl_index_block_cache(ix);
     bl_arena_init(&s->qa, 16 * 1024);
     bl_arena_init(&s->sa, 256 * 1024);
     snprintf(s->lang, sizeof s->lang, "%s", lang);
@@ -1168,14 +1170,16 @@ static int fill_hits(query *q, results_impl *ri, collect *c, scratch *scr)
     bl_buf buf = BL_BUF_INIT;
     bl_snippet_query sq;
     bl_snippet_opts so;
-    int rc;
+    int rc = BL_OK;
 
     ri->r.hits = bl_arena_alloc(&ri->arena, (n + 1) * sizeof *ri->r.hits);
     if (ri->r.hits == NULL)
         return BL_ENOMEM;
-    rc = o->ids_only || scr->sc != NULL ? BL_OK : bl_store_ctx_new(&scr->sc);
-    if (rc != BL_OK)
-        return rc;
+    if (!o->ids_only && scr->sc == NULL) {
+        if ((rc = bl_store_ctx_new(&scr->sc)) != BL_OK)
+            return rc;
+        bl_store_ctx_use_cache(scr->sc, scr->blocks);
+    }
     sc = scr->sc;
     sq.terms = q->hl_terms;
     sq.n_terms = q->n_hl_terms;

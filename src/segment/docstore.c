@@ -1362,6 +1362,8 @@ void bl_store_stream_free(bl_store_stream *s)
 
 struct bl_store_ctx {
     ZSTD_DCtx *dctx;
+    bl_block_cache *cache;     /* blocks shared with other contexts, or
+                                  NULL (bl_store_ctx_use_cache) */
     const bl_segment *seg;     /* segment of the cached block */
     uint64_t uid;              /* and its uid, in case seg was reused */
     uint32_t block;            /* cached block */
@@ -1388,6 +1390,12 @@ int bl_store_ctx_new(bl_store_ctx **out)
     }
     *out = ctx;
     return BL_OK;
+}
+
+void bl_store_ctx_use_cache(bl_store_ctx *ctx, bl_block_cache *cache)
+{
+    ctx->cache = cache;
+    ctx->valid = false;
 }
 
 void bl_store_ctx_free(bl_store_ctx *ctx)
@@ -1596,34 +1604,68 @@ static int decode_frame(const bl_segment *seg, uint32_t dict,
     return ZSTD_isError(got) || got != raw ? BL_ECORRUPT : BL_OK;
 }
 
-/* Decompress block b into ctx->buf, unless it is cached already: with
+/* Block e's bytes in STORE and its two frames: the first (everything but
+** the bodies) and the bodies. */
+typedef struct block_frames {
+    const uint8_t *src;
+    size_t c1, c2;             /* compressed bytes of each frame */
+    size_t head, body;         /* their raw bytes */
+} block_frames;
+
+/* Verify block e's checksum and find its two frames. */
+static int frames_of(const bl_segment *seg, const store_entry *e,
+                     block_frames *f)
+{
+    unsigned long long head, body;
+
+    f->src = seg->sec[BL_SEC_STORE].p + e->off;
+    if (bl_checksum(f->src, e->comp) != e->sum)
+        return BL_ECORRUPT;
+    f->c1 = ZSTD_findFrameCompressedSize(f->src, e->comp);
+    if (ZSTD_isError(f->c1) || f->c1 >= e->comp)
+        return BL_ECORRUPT;
+    f->c2 = ZSTD_findFrameCompressedSize(f->src + f->c1, e->comp - f->c1);
+    if (ZSTD_isError(f->c2) || f->c2 != e->comp - f->c1)
+        return BL_ECORRUPT;
+    head = ZSTD_getFrameContentSize(f->src, f->c1);
+    body = ZSTD_getFrameContentSize(f->src + f->c1, f->c2);
+    if (head > e->raw || body > e->raw || head + body != e->raw ||
+        e->raw > MAX_BLOCK_RAW)
+        return BL_ECORRUPT;
+    f->head = (size_t)head;
+    f->body = (size_t)body;
+    return BL_OK;
+}
+
+/* Decompress f's first frame into dst, and its bodies after it unless
+** head_only. */
+static int decode_frames(const bl_segment *seg, const store_entry *e,
+                         const block_frames *f, bl_store_ctx *ctx,
+                         uint8_t *dst, bool head_only)
+{
+    int rc = decode_frame(seg, e->dict, ctx, f->src, f->c1, dst, f->head);
+
+    if (rc == BL_OK && !head_only)
+        rc = decode_frame(seg, e->dict, ctx, f->src + f->c1, f->c2,
+                          dst + f->head, f->body);
+    return rc;
+}
+
+/* Decompress block b into ctx->buf, unless it is there already: with
 ** head_only, only its first frame (everything but the bodies). */
 static int load_block(const bl_segment *seg, uint32_t b, bl_store_ctx *ctx,
                       bool head_only)
 {
     store_entry e = entry_at(seg, b);
-    const uint8_t *src = seg->sec[BL_SEC_STORE].p + e.off;
-    unsigned long long head, body;
-    size_t c1, c2;
+    block_frames f;
     int rc;
 
     if (ctx->valid && ctx->seg == seg && ctx->uid == seg->uid &&
         ctx->block == b && (ctx->full || head_only))
         return BL_OK;
     ctx->valid = false;
-    if (bl_checksum(src, e.comp) != e.sum)
-        return BL_ECORRUPT;
-    c1 = ZSTD_findFrameCompressedSize(src, e.comp);
-    if (ZSTD_isError(c1) || c1 >= e.comp)
-        return BL_ECORRUPT;
-    c2 = ZSTD_findFrameCompressedSize(src + c1, e.comp - c1);
-    if (ZSTD_isError(c2) || c2 != e.comp - c1)
-        return BL_ECORRUPT;
-    head = ZSTD_getFrameContentSize(src, c1);
-    body = ZSTD_getFrameContentSize(src + c1, c2);
-    if (head > e.raw || body > e.raw || head + body != e.raw ||
-        e.raw > MAX_BLOCK_RAW)
-        return BL_ECORRUPT;
+    if ((rc = frames_of(seg, &e, &f)) != BL_OK)
+        return rc;
     if (ctx->cap < e.raw || ctx->buf == NULL) {
         uint8_t *p = realloc(ctx->buf, e.raw ? e.raw : 1);
 
@@ -1632,21 +1674,46 @@ static int load_block(const bl_segment *seg, uint32_t b, bl_store_ctx *ctx,
         ctx->buf = p;
         ctx->cap = e.raw ? e.raw : 1;
     }
-    rc = decode_frame(seg, e.dict, ctx, src, c1, ctx->buf, (size_t)head);
-    if (rc == BL_OK && !head_only)
-        rc = decode_frame(seg, e.dict, ctx, src + c1, c2, ctx->buf + head,
-                          (size_t)body);
-    if (rc != BL_OK)
+    if ((rc = decode_frames(seg, &e, &f, ctx, ctx->buf, head_only)) != BL_OK)
         return rc;
-    ctx->len = head_only ? (size_t)head : e.raw;
+    ctx->len = head_only ? f.head : e.raw;
     ctx->raw = e.raw;
-    ctx->head = (size_t)head;
+    ctx->head = f.head;
     ctx->full = !head_only;
     ctx->seg = seg;
     ctx->uid = seg->uid;
     ctx->block = b;
     ctx->valid = true;
     return BL_OK;
+}
+
+/* Block b from ctx's shared cache, decompressed into it first when it is
+** not there (with head_only, its first frame will do); held: release it
+** into ctx->cache. A block that does not verify is never cached. */
+static int load_cached(const bl_segment *seg, uint32_t b, bl_store_ctx *ctx,
+                       bool head_only, const bl_cached_block **out)
+{
+    store_entry e = entry_at(seg, b);
+    block_frames f;
+    uint8_t *buf;
+    size_t len;
+    int rc;
+
+    *out = bl_block_cache_get(ctx->cache, seg->uid, b, !head_only);
+    if (*out != NULL)
+        return BL_OK;
+    if ((rc = frames_of(seg, &e, &f)) != BL_OK)
+        return rc;
+    len = head_only ? f.head : e.raw;
+    if ((buf = malloc(len ? len : 1)) == NULL)
+        return BL_ENOMEM;
+    if ((rc = decode_frames(seg, &e, &f, ctx, buf, head_only)) != BL_OK) {
+        free(buf);
+        return rc;
+    }
+    *out = bl_block_cache_put(ctx->cache, seg->uid, b, buf, len, f.head,
+                              !head_only);
+    return *out != NULL ? BL_OK : BL_ENOMEM;
 }
 
 /* Step over count NUL-terminated strings from *q (before end); the want-th
@@ -1823,6 +1890,19 @@ static int fetch(const bl_segment *seg, uint32_t doc, bl_store_ctx *ctx,
     e = entry_at(seg, b);
     if (pos < e.first || pos - e.first >= e.docs)
         return BL_ECORRUPT;
+    if (ctx->cache != NULL && bl_block_cache_budget(ctx->cache) > 0) {
+        const bl_cached_block *cb = NULL;
+
+        rc = load_cached(seg, b, ctx, head_only, &cb);
+        if (rc == BL_OK)
+            rc = bl_segment_id(seg, doc, &ctx->id);
+        if (rc == BL_OK)
+            rc = parse_block(cb->data, head_only ? cb->head : cb->len, e.raw,
+                             e.docs, pos - e.first, &ctx->id,
+                             bl_segment_date(seg, doc), out);
+        bl_block_cache_release(ctx->cache, cb);
+        return rc;
+    }
     rc = load_block(seg, b, ctx, head_only);
     if (rc == BL_OK)
         rc = bl_segment_id(seg, doc, &ctx->id);

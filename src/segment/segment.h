@@ -24,6 +24,7 @@
 #include "base/buf.h"
 #include "byline.h"
 #include "segment/bitpack.h"
+#include "segment/blockcache.h"
 
 #define BL_DOC_END UINT32_MAX  /* returned once a cursor is exhausted */
 #define BL_BLOCK_DOCS 128      /* documents per postings block */
@@ -290,6 +291,11 @@ typedef struct bl_store_ctx bl_store_ctx;
 
 int bl_store_ctx_new(bl_store_ctx **out);
 void bl_store_ctx_free(bl_store_ctx *ctx);
+
+/* Take blocks from cache, shared with other contexts and threads, and put
+** there those decompressed (blockcache.h), instead of keeping the last one
+** alone; NULL goes back to that. The cache must outlive ctx's fetches. */
+void bl_store_ctx_use_cache(bl_store_ctx *ctx, bl_block_cache *cache);
 
 /* The stored article doc, byte for byte as it was added; free with
 ** bl_doc_free. BL_ECORRUPT if its block does not decode or verify. */

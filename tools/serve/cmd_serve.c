@@ -20,7 +20,8 @@
 static const char usage[] =
     "usage: byline serve INDEX [--bind ADDR] [--port N] [--threads N]\n"
     "                          [--cors ORIGIN] [--api-key-file F]\n"
-    "                          [--cache-mb N] [--quiet]\n"
+    "                          [--cache-mb N] [--block-cache-mb N]\n"
+    "                          [--quiet]\n"
     "\n"
     "Serve the index in folder INDEX over HTTP: a JSON API and a search page.\n"
     "New commits to the index are picked up within a quarter second, without\n"
@@ -39,6 +40,9 @@ static const char usage[] =
     "                       KEY` or `X-API-Key: KEY`\n"
     "  --cache-mb N         memory for cached /search answers (default 64;\n"
     "                       0: none); a new commit makes old answers miss\n"
+    "  --block-cache-mb N   memory for decompressed article blocks, which\n"
+    "                       snippets and stored fields are read from\n"
+    "                       (default 64; 0: none)\n"
     "  --quiet              no access log (one line per request on stderr:\n"
     "                       method, path, status, microseconds)\n"
     "\n"
@@ -100,6 +104,7 @@ static int run(int argc, char **argv)
     cfg.bind = "127.0.0.1";
     cfg.port = 8080;
     cfg.cache_bytes = (size_t)SERVE_CACHE_MB << 20;
+    cfg.block_cache_bytes = BL_BLOCK_CACHE_DEFAULT;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -132,6 +137,11 @@ static int run(int argc, char **argv)
                     return cli_bad_usage("serve", "bad --cache-mb '%s' "
                                          "(0 to 65536)", val);
                 cfg.cache_bytes = (size_t)v << 20;
+            } else if (strcmp(a, "--block-cache-mb") == 0) {
+                if (!cli_parse_u64(val, &v) || v > 65536)
+                    return cli_bad_usage("serve", "bad --block-cache-mb '%s' "
+                                         "(0 to 65536)", val);
+                cfg.block_cache_bytes = (size_t)v << 20;
             } else if (strcmp(a, "--api-key-file") == 0) {
                 key_file = val;
             } else {

@@ -96,6 +96,7 @@ static void reload_once(serve *s)
         rc = bl_index_open(s->cfg.index_dir, &ix);
         if (rc != BL_OK)
             return;
+        bl_index_set_block_cache(ix, s->cfg.block_cache_bytes);
         opened = true;
     } else {
         rc = bl_index_refresh(ix, &changed);
@@ -567,6 +568,7 @@ int serve_start(const serve_config *cfg, serve **out, char *err, size_t cap)
         serve_stop(s, 0);
         return rc;
     } else {
+        bl_index_set_block_cache(s->view.ix, cfg->block_cache_bytes);
         if (bl_index_stats(s->view.ix, &s->view.stats) != BL_OK)
             s->view.stats.generation = bl_index_generation(s->view.ix);
         s->view.loaded_at = wall_now();

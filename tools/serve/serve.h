@@ -41,6 +41,8 @@ typedef struct serve_config {
     const char *api_key;       /* required key or NULL (open) */
     bool quiet;                /* no access log */
     size_t cache_bytes;        /* response cache budget; 0 = none */
+    size_t block_cache_bytes;  /* the index's cache of decompressed
+                                  article blocks (bl_index_set_block_cache) */
 } serve_config;
 
 typedef struct serve serve;
