@@ -14,7 +14,11 @@
 ** words AND, phrase, prefix, date-filtered OR. Each query runs once to
 ** warm up, then REPS times; one thread, top 10, ids only (no stored
 ** fields, no snippets, no exact total), as search engines' latency
-** benchmarks measure.
+** benchmarks measure. BENCH_RESULTS=fields returns the hits' stored
+** fields too, BENCH_RESULTS=snippets also their snippets and the exact
+** total (bl_search's defaults, what the HTTP API returns);
+** BENCH_BLOCK_CACHE_MB sets the index's cache of decompressed store blocks
+** (bl_index_set_block_cache; 0: none).
 ** Prints median, p99 and throughput per kind, and the speed-up of dynamic
 ** pruning over scoring every match (opts.exhaustive).
 */
@@ -206,6 +210,10 @@ static int cmp_d(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* What a search returns (BENCH_RESULTS): 0 ids, 1 stored fields, 2 stored
+** fields, snippets and the exact total. */
+static int results_mode;
+
 /* Time every query of s; median and p99 in ms, queries per second. */
 static int measure(bl_index *ix, const qset *s, bool exhaustive, int reps,
                    double *med, double *p99, double *qps, double *hits)
@@ -218,9 +226,10 @@ static int measure(bl_index *ix, const qset *s, bool exhaustive, int reps,
         return BL_ENOMEM;
     bl_search_opts_default(&o);
     o.k = 10;
-    o.ids_only = true;
-    o.snippets = false;
-    o.exact_total = false;     /* top 10; the total may be a lower bound */
+    o.ids_only = results_mode == 0;
+    o.snippets = results_mode == 2;
+    o.exact_total = results_mode == 2;   /* else the total may be a lower
+                                            bound */
     o.and_default = s->and_default;
     o.exhaustive = exhaustive;
     *hits = 0;
@@ -322,6 +331,17 @@ int main(int argc, char **argv)
         return 1;
     }
     bl_index_stats(ix, &st);
+    if (getenv("BENCH_RESULTS") != NULL) {
+        const char *m = getenv("BENCH_RESULTS");
+
+        results_mode = strcmp(m, "snippets") == 0 ? 2
+                       : strcmp(m, "fields") == 0 ? 1
+                                                  : 0;
+    }
+    if (getenv("BENCH_BLOCK_CACHE_MB") != NULL)
+        bl_index_set_block_cache(
+            ix, (size_t)strtoull(getenv("BENCH_BLOCK_CACHE_MB"), NULL, 10)
+                    << 20);
     if (argc > 2) {
         if (load_file(sets, argv[2]) != 0) {
             fprintf(stderr, "bench_query: cannot read %s\n", argv[2]);
@@ -331,8 +351,11 @@ int main(int argc, char **argv)
         load_queries(sets);
     }
     printf("index: %llu articles, %llu segments; top 10, one thread, "
-           "ids only, %d timed runs per query\n\n",
+           "%s, %d timed runs per query\n\n",
            (unsigned long long)st.docs, (unsigned long long)st.segments,
+           results_mode == 0   ? "ids only"
+           : results_mode == 1 ? "stored fields"
+                               : "stored fields, snippets, exact totals",
            reps);
     printf("%-18s %6s %9s %9s %9s %9s   %s\n", "kind", "queries",
            "median ms", "p99 ms", "q/s", "hits", "exhaustive median, "
