@@ -1211,6 +1211,9 @@ static int fill_hits(query *q, results_impl *ri, collect *c, scratch *scr)
             return rc;
         bl_store_ctx_use_cache(scr->sc, scr->blocks);
     }
+    if (!o->ids_only && o->snippets &&
+        (rc = snippet_analyzer(scr, &sa)) != BL_OK)
+        return rc;
     sc = scr->sc;
     sq.terms = q->hl_terms;
     sq.n_terms = q->n_hl_terms;
@@ -1261,7 +1264,7 @@ static int fill_hits(query *q, results_impl *ri, collect *c, scratch *scr)
         out->source = dup(&ri->arena, doc->source);
         out->url = dup(&ri->arena, doc->url);
         out->snippet = out->title_marked = "";
-        if (o->snippets && (rc = snippet_analyzer(scr, &sa)) == BL_OK) {
+        if (o->snippets) {
             bl_buf_reset(&buf);
             rc = keep_marked(ri, bl_snippet_make(sa, doc->body,
                                                  strlen(doc->body), &sq, &so,

@@ -1687,13 +1687,14 @@ static int load_block(const bl_segment *seg, uint32_t b, bl_store_ctx *ctx,
     return BL_OK;
 }
 
-/* Block b from ctx's shared cache, decompressed into it first when it is
-** not there (with head_only, its first frame will do); held: release it
-** into ctx->cache. A block that does not verify is never cached. */
-static int load_cached(const bl_segment *seg, uint32_t b, bl_store_ctx *ctx,
-                       bool head_only, const bl_cached_block **out)
+/* Block b (entry e) from ctx's shared cache, decompressed into it first
+** when it is not there (with head_only, its first frame will do); held:
+** release it into ctx->cache. A block that does not verify is never
+** cached. */
+static int load_cached(const bl_segment *seg, uint32_t b,
+                       const store_entry *e, bl_store_ctx *ctx, bool head_only,
+                       const bl_cached_block **out)
 {
-    store_entry e = entry_at(seg, b);
     block_frames f;
     uint8_t *buf;
     size_t len;
@@ -1702,12 +1703,12 @@ static int load_cached(const bl_segment *seg, uint32_t b, bl_store_ctx *ctx,
     *out = bl_block_cache_get(ctx->cache, seg->uid, b, !head_only);
     if (*out != NULL)
         return BL_OK;
-    if ((rc = frames_of(seg, &e, &f)) != BL_OK)
+    if ((rc = frames_of(seg, e, &f)) != BL_OK)
         return rc;
-    len = head_only ? f.head : e.raw;
+    len = head_only ? f.head : e->raw;
     if ((buf = malloc(len ? len : 1)) == NULL)
         return BL_ENOMEM;
-    if ((rc = decode_frames(seg, &e, &f, ctx, buf, head_only)) != BL_OK) {
+    if ((rc = decode_frames(seg, e, &f, ctx, buf, head_only)) != BL_OK) {
         free(buf);
         return rc;
     }
@@ -1876,6 +1877,9 @@ int bl_store_order(const bl_segment *seg, uint32_t *doc_at)
 static int fetch(const bl_segment *seg, uint32_t doc, bl_store_ctx *ctx,
                  bool head_only, bl_doc **out)
 {
+    const bl_cached_block *cb = NULL;
+    const uint8_t *data = NULL;
+    size_t avail = 0;
     store_entry e;
     uint32_t b, pos;
     int rc;
@@ -1890,27 +1894,26 @@ static int fetch(const bl_segment *seg, uint32_t doc, bl_store_ctx *ctx,
     e = entry_at(seg, b);
     if (pos < e.first || pos - e.first >= e.docs)
         return BL_ECORRUPT;
+    /* The block's raw bytes, from the shared cache or ctx's own buffer:
+    ** data, and avail of them (its first frame only, for head_only). */
     if (ctx->cache != NULL && bl_block_cache_budget(ctx->cache) > 0) {
-        const bl_cached_block *cb = NULL;
-
-        rc = load_cached(seg, b, ctx, head_only, &cb);
-        if (rc == BL_OK)
-            rc = bl_segment_id(seg, doc, &ctx->id);
-        if (rc == BL_OK)
-            rc = parse_block(cb->data, head_only ? cb->head : cb->len, e.raw,
-                             e.docs, pos - e.first, &ctx->id,
-                             bl_segment_date(seg, doc), out);
-        bl_block_cache_release(ctx->cache, cb);
-        return rc;
+        rc = load_cached(seg, b, &e, ctx, head_only, &cb);
+        if (rc == BL_OK) {
+            data = cb->data;
+            avail = head_only ? cb->head : cb->len;
+        }
+    } else {
+        rc = load_block(seg, b, ctx, head_only);
+        data = ctx->buf;
+        avail = head_only ? ctx->head : ctx->len;
     }
-    rc = load_block(seg, b, ctx, head_only);
     if (rc == BL_OK)
         rc = bl_segment_id(seg, doc, &ctx->id);
-    if (rc != BL_OK)
-        return rc;
-    return parse_block(ctx->buf, head_only ? ctx->head : ctx->len, ctx->raw,
-                       e.docs, pos - e.first, &ctx->id,
-                       bl_segment_date(seg, doc), out);
+    if (rc == BL_OK)
+        rc = parse_block(data, avail, e.raw, e.docs, pos - e.first, &ctx->id,
+                         bl_segment_date(seg, doc), out);
+    bl_block_cache_release(ctx->cache, cb);
+    return rc;
 }
 
 int bl_segment_doc(const bl_segment *seg, uint32_t doc, bl_store_ctx *ctx,
