@@ -5,14 +5,18 @@
 ** list of edits to a copy of it: byte 0 holds flags (bit 0: recompute the
 ** section and footer checksums afterwards, so that the structural checks,
 ** not the checksums, face the bad bytes; bit 1: also run
-** bl_segment_verify), then 6-byte edits { u8 section, u24 offset, u8 op,
+** bl_segment_verify; bit 2: a block cache too small to keep a block, see
+** below), then 6-byte edits { u8 section, u24 offset, u8 op,
 ** u8 value }: the section (mod BL_SEC_COUNT + 1, the last one meaning the
 ** footer) and the offset within it (mod its length) of the valid file
 ** locate the byte; op % 4 is 0 xor, 1 set, 2 add, 3 cut the file there.
 ** The copy is written to a file and opened; everything a query can read
 ** is then walked: every term of every field (looked up alone and in all
 ** fields at once), its postings with positions
-** and block bounds, seeks, the columns and every stored article.
+** and block bounds, seeks, the columns and every stored article, each read
+** also through a small shared block cache (blockcache.h; fresh for each
+** input, as a corrupt copy may keep the valid file's uid), whole and
+** without its body, with the same results as the context's own buffer.
 ** None of it may crash, leak or hang; errors must be BL_ECORRUPT (or
 ** BL_EVERSION from open), never anything else.
 */
@@ -22,6 +26,7 @@
 #include "base/varint.h"
 #include "fuzz_util.h"
 #include "index/builder.h"
+#include "segment/blockcache.h"
 #include "segment/format.h"
 #include "segment/segment.h"
 
@@ -34,6 +39,7 @@ static uint64_t sec_len[BL_SEC_COUNT + 1];
 static uint8_t *copy;          /* scratch of orig_len bytes */
 static bl_postings *post;      /* too big for the stack */
 static bl_store_ctx *store;
+static bl_store_ctx *cached;   /* uses a block cache made for each input */
 
 static const char *const words[] = {
     "storm", "coast", "rain", "market", "bank", "rates", "ferry", "island",
@@ -128,6 +134,8 @@ static void build(void)
     sec_len[BL_SEC_COUNT] = BL_FOOTER_BYTES;
     rc = bl_store_ctx_new(&store);
     FUZZ_CHECK(rc == BL_OK, "store ctx");
+    rc = bl_store_ctx_new(&cached);
+    FUZZ_CHECK(rc == BL_OK, "store ctx");
 }
 
 /* Recompute every section checksum and the footer's, where the (possibly
@@ -149,6 +157,26 @@ static void fix_checksums(uint8_t *p, size_t len)
                            bl_checksum(p + off, (size_t)n));
     }
     bl_store_u64le(tail + 8, bl_checksum(f, (size_t)(tail + 8 - f)));
+}
+
+static bool same_str(const char *a, const char *b)
+{
+    return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+/* The same stored fields (the body too when body). */
+static bool same_doc(const bl_doc *a, const bl_doc *b, bool body)
+{
+    if (!same_str(a->id, b->id) || !same_str(a->title, b->title) ||
+        (body && !same_str(a->body, b->body)) || a->date != b->date ||
+        !same_str(a->source, b->source) || !same_str(a->url, b->url) ||
+        !same_str(a->lang, b->lang) || a->n_extra != b->n_extra)
+        return false;
+    for (size_t i = 0; i < a->n_extra; i++)
+        if (!same_str(a->extra[i].name, b->extra[i].name) ||
+            !same_str(a->extra[i].value, b->extra[i].value))
+            return false;
+    return true;
 }
 
 static void check_rc(int rc, const char *what)
@@ -234,12 +262,30 @@ static void walk(const bl_segment *seg)
         (void)bl_segment_field_total(seg, field < 2 ? field : 0);
     }
     for (uint32_t d = 0; d < docs && d < 100000; d++) {
-        bl_doc *doc;
+        bl_doc *doc, *head;
         int rc = bl_segment_doc(seg, d, store, &doc);
+        int rc_head = bl_segment_doc_head(seg, d, cached, &head);
+        int rc_cached;
 
         check_rc(rc, "doc");
+        check_rc(rc_head, "doc head");
+        if (rc_head == BL_OK) {
+            FUZZ_CHECK(head->body != NULL && head->body[0] == '\0',
+                       "doc head with a body");
+            FUZZ_CHECK(rc != BL_OK || same_doc(doc, head, false),
+                       "doc %u: head differs from the doc", d);
+            bl_doc_free(head);
+        }
         if (rc == BL_OK) {
+            bl_doc *again;
+
             FUZZ_CHECK(doc->id != NULL && doc->body != NULL, "doc strings");
+            rc_cached = bl_segment_doc(seg, d, cached, &again);
+            FUZZ_CHECK(rc_cached == BL_OK, "doc %u: %d through the cache", d,
+                       rc_cached);
+            FUZZ_CHECK(same_doc(doc, again, true),
+                       "doc %u differs through the cache", d);
+            bl_doc_free(again);
             bl_doc_free(doc);
         }
         (void)bl_segment_field_len(seg, BL_FIELD_TITLE, d);
@@ -319,7 +365,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(rc == BL_OK || len != orig_len ||
                    memcmp(copy, orig, len) != 0, "valid segment refused");
     }
-    walk(seg);
+    {
+        bl_block_cache *cache;
+
+        /* Flag bit 2: a cache too small to keep a block (each is handed
+        ** back), else one that keeps them all. */
+        FUZZ_CHECK(bl_block_cache_new(data[0] & 4 ? 16 * 1024 : 8u << 20,
+                                      &cache) == BL_OK, "cache");
+        bl_store_ctx_use_cache(cached, cache);
+        walk(seg);
+        bl_store_ctx_use_cache(cached, NULL);
+        bl_block_cache_free(cache);
+    }
     bl_segment_close(seg);
     return 0;
 }

@@ -47,7 +47,7 @@ static const bl_cached_block *put(bl_block_cache *c, uint64_t seg,
                                   uint32_t block, size_t len, bool full)
 {
     const bl_cached_block *b = bl_block_cache_put(
-        c, seg, block, make(seg, block, len), len, len / 3, full);
+        c, seg, block, make(seg, block, len), len, len, len / 3, full);
 
     assert_non_null(b);
     return b;
@@ -200,6 +200,26 @@ static void too_big_is_not_kept(void **state)
     assert_true(holds(b, 4, 4));
     bl_block_cache_release(c, b);
     assert_false(cached(c, 4, 4));
+    /* The budget counts all of data, not only the block's bytes: a block
+    ** of LEN followed by 3 * LEN of its caller's is too big as well, and
+    ** one kept counts its size. */
+    {
+        uint8_t *p = realloc(make(4, 6, LEN), 4 * LEN);
+
+        assert_non_null(p);
+        b = bl_block_cache_put(c, 4, 6, p, 4 * LEN, LEN, LEN / 3, true);
+        assert_true(holds(b, 4, 6) && b->len == LEN && b->size == 4 * LEN);
+        bl_block_cache_release(c, b);
+        assert_false(cached(c, 4, 6));
+        p = realloc(make(4, 7, LEN), LEN + 100);
+        assert_non_null(p);
+        bl_block_cache_release(
+            c, bl_block_cache_put(c, 4, 7, p, LEN + 100, LEN, LEN / 3, true));
+        assert_true(cached(c, 4, 7));
+        bl_block_cache_stats_get(c, &st);
+        assert_int_equal(st.blocks, 1);
+        assert_true(st.bytes >= LEN + 100);
+    }
     bl_block_cache_set_budget(c, 0);
     assert_int_equal(bl_block_cache_budget(c), 0);
     bl_block_cache_release(c, put(c, 4, 5, 10, true));
@@ -261,7 +281,7 @@ static void *hammer_main(void *arg)
             }
             for (size_t j = 0; j < len; j++)
                 p[j] = pattern(1, k, j);
-            b = bl_block_cache_put(h->c, 1, k, p, full ? len : len / 2,
+            b = bl_block_cache_put(h->c, 1, k, p, len, full ? len : len / 2,
                                    len / 2, full);
         }
         if (b == NULL || !holds(b, 1, k) || (full && !b->full))

@@ -58,7 +58,7 @@ static uint64_t key_hash(uint64_t seg, uint32_t block)
 
 static size_t entry_bytes(const entry *e)
 {
-    return e->pub.len + sizeof *e;
+    return e->pub.size + sizeof *e;
 }
 
 static size_t share(const bl_block_cache *c)
@@ -239,7 +239,8 @@ const bl_cached_block *bl_block_cache_get(bl_block_cache *c, uint64_t seg,
 
 const bl_cached_block *bl_block_cache_put(bl_block_cache *c, uint64_t seg,
                                           uint32_t block, uint8_t *data,
-                                          size_t len, size_t head, bool full)
+                                          size_t size, size_t len,
+                                          size_t head, bool full)
 {
     uint64_t hash = key_hash(seg, block);
     size_t limit = share(c);
@@ -251,6 +252,7 @@ const bl_cached_block *bl_block_cache_put(bl_block_cache *c, uint64_t seg,
         return NULL;
     }
     e->pub.data = data;
+    e->pub.size = size;
     e->pub.len = len;
     e->pub.head = head;
     e->pub.full = full;

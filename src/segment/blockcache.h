@@ -37,7 +37,10 @@ typedef struct bl_block_cache bl_block_cache;
 ** fields before the bodies, which a hit without snippet needs). */
 typedef struct bl_cached_block {
     const uint8_t *data;
-    size_t len;                /* bytes of data: head, or the whole block */
+    size_t size;               /* bytes of data, counted in the budget */
+    size_t len;                /* of which the block's: head, or all of it;
+                                  the caller's own (an index of the block)
+                                  may follow */
     size_t head;               /* bytes of the first frame */
     bool full;                 /* data holds the bodies too */
 } bl_cached_block;
@@ -66,16 +69,17 @@ size_t bl_block_cache_budget(const bl_block_cache *c);
 const bl_cached_block *bl_block_cache_get(bl_block_cache *c, uint64_t seg,
                                           uint32_t block, bool full);
 
-/* Cache block (seg, block) from data, len bytes malloc'ed by the caller,
-** of which the first head are its first frame; full when it holds the
-** bodies too. The cache owns data from here on, in every case. Returns the
+/* Cache block (seg, block) from data, size bytes malloc'ed by the caller,
+** of which the first len are the block's, and the first head of those its
+** first frame; full when it holds the bodies too. The cache owns data from here on, in every case. Returns the
 ** block held, as get does: this one, or one cached meanwhile by another
 ** thread that holds as much (data is then freed). A block larger than a
 ** shard's share of the budget is handed back held but not kept. NULL only
 ** when out of memory. */
 const bl_cached_block *bl_block_cache_put(bl_block_cache *c, uint64_t seg,
                                           uint32_t block, uint8_t *data,
-                                          size_t len, size_t head, bool full);
+                                          size_t size, size_t len,
+                                          size_t head, bool full);
 
 /* Give back a block from get or put. */
 void bl_block_cache_release(bl_block_cache *c, const bl_cached_block *b);

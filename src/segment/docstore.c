@@ -10,7 +10,9 @@
 ** into new blocks, each compressed as soon as it fills, with a dictionary
 ** trained beforehand on a sample of them. STOREIDX ends with each
 ** document's place in that order. Readers fetch one article through a
-** per-thread bl_store_ctx that caches the last decompressed block.
+** per-thread bl_store_ctx that keeps the last decompressed block, or takes
+** blocks from an index's shared block cache (blockcache.h); either way a
+** block is parsed once, into where its articles' strings lie.
 **
 ** Invariant: an article comes back byte for byte as it was added (every
 ** string and extra field; the id and the date come from COLUMNS). A reader
@@ -1374,6 +1376,9 @@ struct bl_store_ctx {
     size_t head;               /* of which the first frame's */
     uint8_t *buf;              /* the block's raw bytes */
     size_t cap, len;
+    struct block_map *map;     /* and where its articles lie, when mapped */
+    uint32_t map_cap;          /* articles map has room for */
+    bool mapped;
 };
 
 int bl_store_ctx_new(bl_store_ctx **out)
@@ -1405,6 +1410,7 @@ void bl_store_ctx_free(bl_store_ctx *ctx)
     ZSTD_freeDCtx(ctx->dctx);
     bl_buf_free(&ctx->id);
     free(ctx->buf);
+    free(ctx->map);
     free(ctx);
 }
 
@@ -1664,6 +1670,7 @@ static int load_block(const bl_segment *seg, uint32_t b, bl_store_ctx *ctx,
         ctx->block == b && (ctx->full || head_only))
         return BL_OK;
     ctx->valid = false;
+    ctx->mapped = false;
     if ((rc = frames_of(seg, &e, &f)) != BL_OK)
         return rc;
     if (ctx->cap < e.raw || ctx->buf == NULL) {
@@ -1687,17 +1694,197 @@ static int load_block(const bl_segment *seg, uint32_t b, bl_store_ctx *ctx,
     return BL_OK;
 }
 
-/* Block b (entry e) from ctx's shared cache, decompressed into it first
-** when it is not there (with head_only, its first frame will do); held:
-** release it into ctx->cache. A block that does not verify is never
-** cached. */
+/* Where each article's strings lie in a block's raw bytes. A block is
+** parsed once, as it is loaded (which checks all of it), and a fetch then
+** copies its article out without walking the strings of the articles
+** before it in every column: that walk, memchr over up to 32 KiB for each
+** hit, made a search with stored fields three times slower once its
+** blocks were cached (Reuters, OR median 0.040 against 0.014 ms). */
+typedef struct doc_span {
+    uint32_t off[N_COLS], len[N_COLS]; /* title, source, url, lang, body */
+    uint32_t ex_off, ex_len;   /* its extras' strings, NULs included */
+    uint32_t n_extra;
+} doc_span;
+
+typedef struct block_map {
+    uint32_t docs;
+    doc_span span[];
+} block_map;
+
+static size_t map_bytes(uint32_t docs)
+{
+    return sizeof(block_map) + (size_t)docs * sizeof(doc_span);
+}
+
+/* Whether a block of raw bytes can hold docs articles (each takes a count
+** byte and a NUL per column at least): checked before a map's memory is
+** taken, lest a corrupt count ask for gigabytes. */
+static bool docs_fit(uint32_t docs, uint64_t raw)
+{
+    return (uint64_t)docs * (N_COLS + 1) <= raw;
+}
+
+/* The next NUL-terminated string from *q (before end): at offset *off of
+** buf, *len bytes without its NUL. */
+static int next_string(const uint8_t *buf, const uint8_t **q,
+                       const uint8_t *end, uint32_t *off, uint32_t *len)
+{
+    const uint8_t *z = memchr(*q, 0, (size_t)(end - *q));
+
+    if (z == NULL)
+        return BL_ECORRUPT;
+    *off = (uint32_t)(*q - buf);
+    *len = (uint32_t)(z - *q);
+    *q = z + 1;
+    return BL_OK;
+}
+
+/* Parse the block in buf into map (room for n_docs spans). buf holds len
+** of the block's full raw bytes (at most MAX_BLOCK_RAW): all of them, or
+** only the head, whose bodies are then empty. Every string must end inside
+** the bytes, and the columns must fill them exactly. */
+static int map_block(const uint8_t *buf, size_t len, size_t full,
+                     uint32_t n_docs, block_map *map)
+{
+    const uint8_t *q = buf, *end = buf + len;
+    uint64_t n, ex_total = 0;
+    uint32_t skip;
+
+    if (bl_varint_get(&q, end, &n) != BL_OK || n != n_docs || len > full ||
+        full > MAX_BLOCK_RAW)
+        return BL_ECORRUPT;
+    map->docs = n_docs;
+    for (uint32_t d = 0; d < n_docs; d++) {
+        uint64_t cnt;
+
+        if (bl_varint_get(&q, end, &cnt) != BL_OK || cnt > len)
+            return BL_ECORRUPT;
+        map->span[d].n_extra = (uint32_t)cnt;
+        ex_total += cnt;
+        if (ex_total > len)
+            return BL_ECORRUPT;
+    }
+    for (int c = 0; c < N_COLS - 1; c++)
+        for (uint32_t d = 0; d < n_docs; d++)
+            if (next_string(buf, &q, end, &map->span[d].off[c],
+                            &map->span[d].len[c]) != BL_OK)
+                return BL_ECORRUPT;
+    for (uint32_t d = 0; d < n_docs; d++) {
+        doc_span *sp = &map->span[d];
+
+        sp->ex_off = (uint32_t)(q - buf);
+        for (uint64_t i = 0; i < 2 * (uint64_t)sp->n_extra; i++)
+            if (next_string(buf, &q, end, &skip, &skip) != BL_OK)
+                return BL_ECORRUPT;
+        sp->ex_len = (uint32_t)(q - buf) - sp->ex_off;
+    }
+    for (uint32_t d = 0; d < n_docs; d++) {
+        doc_span *sp = &map->span[d];
+
+        sp->off[N_COLS - 1] = 0;
+        sp->len[N_COLS - 1] = 0;
+        if (len == full && next_string(buf, &q, end, &sp->off[N_COLS - 1],
+                                       &sp->len[N_COLS - 1]) != BL_OK)
+            return BL_ECORRUPT;
+    }
+    return q == end ? BL_OK : BL_ECORRUPT;
+}
+
+/* Article k of the block in buf, mapped by map, with its id and date;
+** without its body (""), when head_only. */
+static int doc_of(const uint8_t *buf, const block_map *map, uint32_t k,
+                  bool head_only, const bl_buf *id, int64_t date,
+                  bl_doc **out)
+{
+    const doc_span *sp;
+    const char **dst[N_COLS];
+    size_t size;
+    bl_doc *doc;
+    bl_field *extra;
+    char *at;
+
+    if (k >= map->docs)
+        return BL_ECORRUPT;
+    sp = &map->span[k];
+    size = sizeof(bl_doc) + sp->n_extra * sizeof(bl_field) + sp->ex_len +
+           id->len + 1;
+    for (int c = 0; c < N_COLS; c++)
+        size += sp->len[c] + 1;
+    if ((doc = malloc(size)) == NULL)
+        return BL_ENOMEM;
+    extra = (bl_field *)(doc + 1);
+    at = (char *)(extra + sp->n_extra);
+    memcpy(at, id->p, id->len);
+    at[id->len] = '\0';
+    doc->id = at;
+    at += id->len + 1;
+    dst[0] = &doc->title;
+    dst[1] = &doc->source;
+    dst[2] = &doc->url;
+    dst[3] = &doc->lang;
+    dst[4] = &doc->body;
+    for (int c = 0; c < N_COLS; c++) {
+        size_t n = c == N_COLS - 1 && head_only ? 0 : sp->len[c];
+
+        memcpy(at, buf + sp->off[c], n);
+        at[n] = '\0';
+        *dst[c] = at;
+        at += sp->len[c] + 1;
+    }
+    /* The extras' strings as they are, NULs included. */
+    memcpy(at, buf + sp->ex_off, sp->ex_len);
+    for (uint32_t i = 0; i < sp->n_extra; i++) {
+        extra[i].name = at;
+        at += strlen(at) + 1;
+        extra[i].value = at;
+        at += strlen(at) + 1;
+    }
+    doc->extra = sp->n_extra ? extra : NULL;
+    doc->n_extra = sp->n_extra;
+    doc->date = date;
+    *out = doc;
+    return BL_OK;
+}
+
+/* Map ctx's block (docs articles), unless it is mapped already. */
+static int map_ctx(bl_store_ctx *ctx, uint32_t docs)
+{
+    int rc;
+
+    if (ctx->mapped)
+        return BL_OK;
+    if (!docs_fit(docs, ctx->raw))
+        return BL_ECORRUPT;
+    if (ctx->map == NULL || ctx->map_cap < docs) {
+        block_map *m = realloc(ctx->map, map_bytes(docs));
+
+        if (m == NULL)
+            return BL_ENOMEM;
+        ctx->map = m;
+        ctx->map_cap = docs;
+    }
+    rc = map_block(ctx->buf, ctx->len, ctx->raw, docs, ctx->map);
+    ctx->mapped = rc == BL_OK;
+    return rc;
+}
+
+/* A cached block's bytes are followed by its map, 8-byte aligned. */
+static size_t map_at(size_t len)
+{
+    return (len + 7) & ~(size_t)7;
+}
+
+/* Block b (entry e) from ctx's shared cache, decompressed and mapped into
+** it first when it is not there (with head_only, its first frame will
+** do); held: release it into ctx->cache. A block that does not verify or
+** parse is never cached. */
 static int load_cached(const bl_segment *seg, uint32_t b,
                        const store_entry *e, bl_store_ctx *ctx, bool head_only,
                        const bl_cached_block **out)
 {
     block_frames f;
     uint8_t *buf;
-    size_t len;
+    size_t len, size;
     int rc;
 
     *out = bl_block_cache_get(ctx->cache, seg->uid, b, !head_only);
@@ -1705,132 +1892,23 @@ static int load_cached(const bl_segment *seg, uint32_t b,
         return BL_OK;
     if ((rc = frames_of(seg, e, &f)) != BL_OK)
         return rc;
+    if (!docs_fit(e->docs, e->raw))
+        return BL_ECORRUPT;
     len = head_only ? f.head : e->raw;
-    if ((buf = malloc(len ? len : 1)) == NULL)
+    size = map_at(len) + map_bytes(e->docs);
+    if ((buf = malloc(size)) == NULL)
         return BL_ENOMEM;
-    if ((rc = decode_frames(seg, e, &f, ctx, buf, head_only)) != BL_OK) {
+    rc = decode_frames(seg, e, &f, ctx, buf, head_only);
+    if (rc == BL_OK)
+        rc = map_block(buf, len, e->raw, e->docs,
+                       (block_map *)(void *)(buf + map_at(len)));
+    if (rc != BL_OK) {
         free(buf);
         return rc;
     }
-    *out = bl_block_cache_put(ctx->cache, seg->uid, b, buf, len, f.head,
-                              !head_only);
+    *out = bl_block_cache_put(ctx->cache, seg->uid, b, buf, size, len,
+                              f.head, !head_only);
     return *out != NULL ? BL_OK : BL_ENOMEM;
-}
-
-/* Step over count NUL-terminated strings from *q (before end); the want-th
-** (counting from 0) is *at, *at_len bytes without its NUL. BL_ECORRUPT
-** when a string does not end before end. */
-static int skip_strings(const uint8_t **q, const uint8_t *end, uint64_t count,
-                        uint64_t want, const uint8_t **at, size_t *at_len)
-{
-    for (uint64_t i = 0; i < count; i++) {
-        const uint8_t *z = memchr(*q, 0, (size_t)(end - *q));
-
-        if (z == NULL)
-            return BL_ECORRUPT;
-        if (i == want) {
-            *at = *q;
-            *at_len = (size_t)(z - *q);
-        }
-        *q = z + 1;
-    }
-    return BL_OK;
-}
-
-/* Locate document k of the block in buf; build it when out is not NULL
-** (else only check that the whole block parses). buf holds len of the
-** block's full raw bytes: all of them, or only the head (then the body
-** comes back as ""). Every string must end inside the bytes, and the
-** columns must fill them exactly. */
-static int parse_block(const uint8_t *buf, size_t len, size_t full,
-                       uint32_t n_docs, uint32_t k, const bl_buf *id,
-                       int64_t date, bl_doc **out)
-{
-    const uint8_t *q = buf, *end = buf + len, *str[N_COLS], *ex_k;
-    size_t slen[N_COLS], ex_len;
-    uint64_t n, ex_before = 0, ex_total = 0, n_extra_k = 0, size;
-    bl_doc *doc;
-    bl_field *extra;
-    char *at;
-
-    if (bl_varint_get(&q, end, &n) != BL_OK || n != n_docs || k >= n ||
-        len > full)
-        return BL_ECORRUPT;
-    for (uint64_t d = 0; d < n; d++) {
-        uint64_t cnt;
-
-        if (bl_varint_get(&q, end, &cnt) != BL_OK || cnt > len)
-            return BL_ECORRUPT;
-        if (d < k)
-            ex_before += cnt;
-        if (d == k)
-            n_extra_k = cnt;
-        ex_total += cnt;
-        if (ex_total > len)
-            return BL_ECORRUPT;
-    }
-    for (int c = 0; c < N_COLS - 1; c++)
-        if (skip_strings(&q, end, n, k, &str[c], &slen[c]) != BL_OK)
-            return BL_ECORRUPT;
-    /* Extras: doc k's 2 * n_extra_k strings, from the 2 * ex_before-th. */
-    if (skip_strings(&q, end, 2 * ex_before, UINT64_MAX, NULL, NULL) !=
-        BL_OK)
-        return BL_ECORRUPT;
-    ex_k = q;
-    if (skip_strings(&q, end, 2 * n_extra_k, UINT64_MAX, NULL, NULL) !=
-        BL_OK)
-        return BL_ECORRUPT;
-    ex_len = (size_t)(q - ex_k);
-    if (skip_strings(&q, end, 2 * (ex_total - ex_before - n_extra_k),
-                     UINT64_MAX, NULL, NULL) != BL_OK)
-        return BL_ECORRUPT;
-    str[N_COLS - 1] = q;
-    slen[N_COLS - 1] = 0;
-    if (len == full &&
-        skip_strings(&q, end, n, k, &str[N_COLS - 1], &slen[N_COLS - 1]) !=
-            BL_OK)
-        return BL_ECORRUPT;
-    if (q != end)
-        return BL_ECORRUPT;
-    if (out == NULL)
-        return BL_OK;
-    size = sizeof(bl_doc) + n_extra_k * sizeof(bl_field) + ex_len +
-           id->len + 1;
-    for (int c = 0; c < N_COLS; c++)
-        size += slen[c] + 1;
-    doc = malloc((size_t)size);
-    if (doc == NULL)
-        return BL_ENOMEM;
-    extra = (bl_field *)(doc + 1);
-    at = (char *)(extra + n_extra_k);
-    memcpy(at, id->p, id->len);
-    at[id->len] = '\0';
-    doc->id = at;
-    at += id->len + 1;
-    {
-        const char **dst[N_COLS] = {&doc->title, &doc->source, &doc->url,
-                                    &doc->lang, &doc->body};
-
-        for (int c = 0; c < N_COLS; c++) {
-            memcpy(at, str[c], slen[c]);
-            at[slen[c]] = '\0';
-            *dst[c] = at;
-            at += slen[c] + 1;
-        }
-    }
-    /* The extras' strings as they are, NULs included. */
-    memcpy(at, ex_k, ex_len);
-    for (uint64_t i = 0; i < n_extra_k; i++) {
-        extra[i].name = at;
-        at += strlen(at) + 1;
-        extra[i].value = at;
-        at += strlen(at) + 1;
-    }
-    doc->extra = n_extra_k ? extra : NULL;
-    doc->n_extra = (size_t)n_extra_k;
-    doc->date = date;
-    *out = doc;
-    return BL_OK;
 }
 
 static int find_block(const bl_segment *seg, uint32_t doc, uint32_t *out)
@@ -1879,7 +1957,7 @@ static int fetch(const bl_segment *seg, uint32_t doc, bl_store_ctx *ctx,
 {
     const bl_cached_block *cb = NULL;
     const uint8_t *data = NULL;
-    size_t avail = 0;
+    const block_map *map = NULL;
     store_entry e;
     uint32_t b, pos;
     int rc;
@@ -1894,24 +1972,26 @@ static int fetch(const bl_segment *seg, uint32_t doc, bl_store_ctx *ctx,
     e = entry_at(seg, b);
     if (pos < e.first || pos - e.first >= e.docs)
         return BL_ECORRUPT;
-    /* The block's raw bytes, from the shared cache or ctx's own buffer:
-    ** data, and avail of them (its first frame only, for head_only). */
+    /* The block's raw bytes and their map, from the shared cache or ctx's
+    ** own buffer. */
     if (ctx->cache != NULL && bl_block_cache_budget(ctx->cache) > 0) {
         rc = load_cached(seg, b, &e, ctx, head_only, &cb);
         if (rc == BL_OK) {
             data = cb->data;
-            avail = head_only ? cb->head : cb->len;
+            map = (const block_map *)(const void *)(data + map_at(cb->len));
         }
     } else {
         rc = load_block(seg, b, ctx, head_only);
+        if (rc == BL_OK)
+            rc = map_ctx(ctx, e.docs);
         data = ctx->buf;
-        avail = head_only ? ctx->head : ctx->len;
+        map = ctx->map;
     }
     if (rc == BL_OK)
         rc = bl_segment_id(seg, doc, &ctx->id);
     if (rc == BL_OK)
-        rc = parse_block(data, avail, e.raw, e.docs, pos - e.first, &ctx->id,
-                         bl_segment_date(seg, doc), out);
+        rc = doc_of(data, map, pos - e.first, head_only, &ctx->id,
+                    bl_segment_date(seg, doc), out);
     bl_block_cache_release(ctx->cache, cb);
     return rc;
 }
@@ -1963,10 +2043,7 @@ int bl_store_verify(const bl_segment *seg, char *msg, size_t cap)
         if (rc == BL_ECORRUPT)
             rc = bl_seg_fail(msg, cap, "store: block %u does not decode "
                              "or fails its checksum", b);
-        else if (rc == BL_OK &&
-                 parse_block(ctx->buf, ctx->len, ctx->raw, e.docs, 0,
-                             &ctx->id, 0, NULL) !=
-                     BL_OK)
+        else if (rc == BL_OK && (rc = map_ctx(ctx, e.docs)) == BL_ECORRUPT)
             rc = bl_seg_fail(msg, cap, "store: block %u does not parse",
                              b);
     }
