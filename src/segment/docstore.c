@@ -1797,8 +1797,7 @@ static int doc_of(const uint8_t *buf, const block_map *map, uint32_t k,
                   bl_doc **out)
 {
     const doc_span *sp;
-    const char **dst[N_COLS];
-    size_t size;
+    size_t size, len[N_COLS];
     bl_doc *doc;
     bl_field *extra;
     char *at;
@@ -1808,8 +1807,10 @@ static int doc_of(const uint8_t *buf, const block_map *map, uint32_t k,
     sp = &map->span[k];
     size = sizeof(bl_doc) + sp->n_extra * sizeof(bl_field) + sp->ex_len +
            id->len + 1;
-    for (int c = 0; c < N_COLS; c++)
-        size += sp->len[c] + 1;
+    for (int c = 0; c < N_COLS; c++) {
+        len[c] = c == N_COLS - 1 && head_only ? 0 : sp->len[c];
+        size += len[c] + 1;
+    }
     if ((doc = malloc(size)) == NULL)
         return BL_ENOMEM;
     extra = (bl_field *)(doc + 1);
@@ -1818,18 +1819,16 @@ static int doc_of(const uint8_t *buf, const block_map *map, uint32_t k,
     at[id->len] = '\0';
     doc->id = at;
     at += id->len + 1;
-    dst[0] = &doc->title;
-    dst[1] = &doc->source;
-    dst[2] = &doc->url;
-    dst[3] = &doc->lang;
-    dst[4] = &doc->body;
-    for (int c = 0; c < N_COLS; c++) {
-        size_t n = c == N_COLS - 1 && head_only ? 0 : sp->len[c];
+    {
+        const char **dst[N_COLS] = {&doc->title, &doc->source, &doc->url,
+                                    &doc->lang, &doc->body};
 
-        memcpy(at, buf + sp->off[c], n);
-        at[n] = '\0';
-        *dst[c] = at;
-        at += sp->len[c] + 1;
+        for (int c = 0; c < N_COLS; c++) {
+            memcpy(at, buf + sp->off[c], len[c]);
+            at[len[c]] = '\0';
+            *dst[c] = at;
+            at += len[c] + 1;
+        }
     }
     /* The extras' strings as they are, NULs included. */
     memcpy(at, buf + sp->ex_off, sp->ex_len);
