@@ -71,11 +71,11 @@ const bl_cached_block *bl_block_cache_get(bl_block_cache *c, uint64_t seg,
 
 /* Cache block (seg, block) from data, size bytes malloc'ed by the caller,
 ** of which the first len are the block's, and the first head of those its
-** first frame; full when it holds the bodies too. The cache owns data from here on, in every case. Returns the
-** block held, as get does: this one, or one cached meanwhile by another
-** thread that holds as much (data is then freed). A block larger than a
-** shard's share of the budget is handed back held but not kept. NULL only
-** when out of memory. */
+** first frame; full when it holds the bodies too. The cache owns data from
+** here on, in every case. Returns the block held, as get does: this one,
+** or one cached meanwhile by another thread that holds as much (data is
+** then freed). A block larger than a shard's share of the budget is handed
+** back held but not kept. NULL only when out of memory. */
 const bl_cached_block *bl_block_cache_put(bl_block_cache *c, uint64_t seg,
                                           uint32_t block, uint8_t *data,
                                           size_t size, size_t len,
