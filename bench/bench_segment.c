@@ -254,26 +254,25 @@ int main(int argc, char **argv)
                     bl_store_opts so = {.level = levels[li],
                                         .block_bytes = blocks[bi],
                                         .dict_bytes = dicts[di]};
-                    bl_buf s = BL_BUF_INIT, ix = BL_BUF_INIT,
-                           dc = BL_BUF_INIT;
-                    uint64_t raw;
-                    uint32_t blocks;
-                    double t0;
+                    bl_store_out out;
+                    double t0, bytes;
 
                     bl_store_writer_new(&w);
                     for (size_t i = 0; i < n_docs; i++)
                         bl_store_add(w, docs[i]);
                     t0 = now();
-                    bl_store_finish(w, &so, &s, &ix, &dc, &raw, &blocks);
+                    if (bl_store_finish(w, &so, &out) != BL_OK) {
+                        fprintf(stderr, "bench_segment: store failed\n");
+                        return 1;
+                    }
+                    bytes = (double)(out.store_bytes + out.index.len +
+                                     out.dict.len);
                     printf("store level %2d block %6zu dict %6zu: %.3f of "
                            "text, %.3f of raw, %.1f MB/s\n", so.level,
-                           so.block_bytes, dc.len,
-                           (double)(s.len + ix.len + dc.len) / (double)text,
-                           (double)(s.len + ix.len + dc.len) / (double)raw,
-                           (double)raw / 1e6 / (now() - t0));
-                    bl_buf_free(&s);
-                    bl_buf_free(&ix);
-                    bl_buf_free(&dc);
+                           so.block_bytes, out.dict.len,
+                           bytes / (double)text, bytes / (double)out.raw,
+                           (double)out.raw / 1e6 / (now() - t0));
+                    bl_store_out_free(&out);
                     bl_store_writer_free(w);
                 }
     }

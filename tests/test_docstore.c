@@ -135,10 +135,40 @@ static void build_columns(store *st, const docs *s)
     assert_int_equal(bl_columns_load(&st->seg), BL_OK);
 }
 
+/* STORE's pieces joined, as a segment file holds them: each a run of one
+** of out's buffers, the runs of one buffer in increasing order, and one
+** run per buffer when one thread compressed them all. */
+static void join_pieces(const bl_store_out *out, unsigned threads,
+                        bl_buf *data)
+{
+    const uint8_t *last[8] = {NULL};
+
+    assert_true(out->n_bufs <= 8);
+    for (size_t k = 0; k < out->n_store; k++) {
+        const bl_piece *pc = &out->store[k];
+        size_t b = 0;
+
+        assert_false(pc->mapped);
+        assert_true(pc->len > 0);
+        while (b < out->n_bufs &&
+               !(pc->p >= out->bufs[b].p &&
+                 pc->p + pc->len <= out->bufs[b].p + out->bufs[b].len))
+            b++;
+        assert_true(b < out->n_bufs);
+        assert_true(last[b] == NULL || pc->p >= last[b]);
+        last[b] = pc->p + pc->len;
+        bl_buf_append(data, pc->p, pc->len);
+    }
+    assert_int_equal(data->rc, BL_OK);
+    assert_int_equal(data->len, out->store_bytes);
+    if (threads == 1)
+        assert_true(out->n_store <= 1);
+}
+
 static void build(store *st, const docs *s, const bl_store_opts *o)
 {
     bl_store_writer *w;
-    uint32_t blocks;
+    bl_store_out out;
 
     memset(st, 0, sizeof *st);
     assert_int_equal(bl_store_writer_new(&w), BL_OK);
@@ -146,14 +176,20 @@ static void build(store *st, const docs *s, const bl_store_opts *o)
         assert_int_equal(bl_store_add(w, &s->d[i]), BL_OK);
     assert_int_equal(bl_store_docs(w), N);
     assert_true(bl_store_ram(w) > 0);
-    assert_int_equal(bl_store_finish(w, o, &st->data, &st->index, &st->dict,
-                                     &st->raw, &blocks), BL_OK);
+    assert_int_equal(bl_store_finish(w, o, &out), BL_OK);
     assert_int_equal(bl_store_docs(w), N);     /* kept for a retry */
     bl_store_reset(w);
     assert_int_equal(bl_store_docs(w), 0);
     bl_store_writer_free(w);
+    join_pieces(&out, o->threads, &st->data);
+    st->index = out.index;
+    st->dict = out.dict;
+    st->raw = out.raw;
+    out.index = (bl_buf)BL_BUF_INIT;
+    out.dict = (bl_buf)BL_BUF_INIT;
     st->seg.docs = N;
-    st->seg.n_store_blocks = blocks;
+    st->seg.n_store_blocks = out.blocks;
+    bl_store_out_free(&out);
     st->seg.sec[BL_SEC_STORE].p = st->data.p;
     st->seg.sec[BL_SEC_STORE].len = st->data.len;
     st->seg.sec[BL_SEC_STOREIDX].p = st->index.p;
@@ -453,24 +489,22 @@ static void few_docs_no_dictionary(void **state)
 {
     bl_store_writer *w;
     bl_store_opts o;
-    bl_buf data = BL_BUF_INIT, index = BL_BUF_INIT, dict = BL_BUF_INIT;
+    bl_store_out out;
     bl_doc d = {"x", "", "", 0, "", "", "", NULL, 0};
-    uint64_t raw;
-    uint32_t blocks;
     (void)state;
 
     bl_store_opts_default(&o);
     assert_int_equal(bl_store_writer_new(&w), BL_OK);
     assert_int_equal(bl_store_add(w, &d), BL_OK);
-    assert_int_equal(bl_store_finish(w, &o, &data, &index, &dict, &raw,
-                                     &blocks), BL_OK);
-    assert_int_equal(blocks, 1);
-    assert_int_equal(dict.len, 0);
-    assert_int_equal(index.len, BL_STOREIDX_BYTES);
+    assert_int_equal(bl_store_finish(w, &o, &out), BL_OK);
+    assert_int_equal(out.blocks, 1);
+    assert_int_equal(out.dict.len, 0);
+    assert_int_equal(out.index.len, BL_STOREIDX_BYTES);
+    assert_int_equal(out.n_store, 1);
+    assert_int_equal(out.store[0].len, out.store_bytes);
     bl_store_writer_free(w);
-    bl_buf_free(&data);
-    bl_buf_free(&index);
-    bl_buf_free(&dict);
+    bl_store_out_free(&out);
+    assert_int_equal(out.n_store, 0);
 }
 
 /* Every fifth article an earnings report in one template, whatever its

@@ -1115,9 +1115,7 @@ static int write_terms(const flush_set *set, bl_termdict_writer *tw,
 typedef struct store_job {
     bl_store_writer **ws;
     size_t n;
-    bl_buf store, index, dict;
-    uint64_t raw;
-    uint32_t blocks;
+    bl_store_out out;
     int rc;
 } store_job;
 
@@ -1127,8 +1125,7 @@ static void *store_main(void *arg)
     bl_store_opts so;
 
     bl_store_opts_default(&so);
-    j->rc = bl_store_finish_many(j->ws, j->n, &so, &j->store, &j->index,
-                                 &j->dict, &j->raw, &j->blocks);
+    j->rc = bl_store_finish_many(j->ws, j->n, &so, &j->out);
     return NULL;
 }
 
@@ -1195,8 +1192,8 @@ int bl_builder_flush_many(bl_builder *const *bs, size_t n, const char *path,
         parts.n_positions = positions;
         parts.field_total[0] = set.field_total[0];
         parts.field_total[1] = set.field_total[1];
-        parts.raw_bytes = job.raw;
-        parts.n_store_blocks = job.blocks;
+        parts.raw_bytes = job.out.raw;
+        parts.n_store_blocks = job.out.blocks;
         parts.n_sources = set.n_names;
         parts.sec[BL_SEC_META] = &meta;
         parts.sec[BL_SEC_TERMS] = &tw.terms;
@@ -1205,9 +1202,10 @@ int bl_builder_flush_many(bl_builder *const *bs, size_t n, const char *path,
         parts.sec[BL_SEC_POSITIONS] = &pos;
         parts.sec[BL_SEC_LENGTHS] = &lengths;
         parts.sec[BL_SEC_COLUMNS] = &columns;
-        parts.sec[BL_SEC_STORE] = &job.store;
-        parts.sec[BL_SEC_STOREIDX] = &job.index;
-        parts.sec[BL_SEC_STOREDICT] = &job.dict;
+        parts.store = job.out.store;
+        parts.n_store = job.out.n_store;
+        parts.sec[BL_SEC_STOREIDX] = &job.out.index;
+        parts.sec[BL_SEC_STOREDICT] = &job.out.dict;
         rc = bl_segment_write(path, &parts, &bytes);
     }
     if (rc == BL_OK) {
@@ -1224,9 +1222,7 @@ int bl_builder_flush_many(bl_builder *const *bs, size_t n, const char *path,
     bl_buf_free(&pos);
     bl_buf_free(&lengths);
     bl_buf_free(&columns);
-    bl_buf_free(&job.store);
-    bl_buf_free(&job.index);
-    bl_buf_free(&job.dict);
+    bl_store_out_free(&job.out);
     free(job.ws);
     return rc;
 }

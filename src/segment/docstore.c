@@ -701,13 +701,13 @@ static int compress_run(block_coder *c, const bl_store_writer *w,
 /* A large store is compressed in chunks of consecutive blocks that its
 ** threads take in turn (the calling thread and one per other core, each
 ** with its own context on the shared digested dictionary), each thread
-** into its own STORE and STOREIDX, the chunks joined in order at the end:
-** the bytes are those of one thread. Taking chunks in turn keeps every
-** thread busy to the end, where fixed halves left one core idle for the
-** last quarter or so of the compression: the half that ran beside the
-** committing thread's inverted index finished last (Reuters on 2 threads:
-** 150 ms against 100), and on BBC the half whose context was fresh (59 ms
-** against 30). */
+** into its own STORE and STOREIDX; STORE is handed over as the chunks in
+** order, where they are (hand_over): the bytes are those of one thread.
+** Taking chunks in turn keeps every thread busy to the end, where fixed
+** halves left one core idle for the last quarter or so of the compression:
+** the half that ran beside the committing thread's inverted index finished
+** last (Reuters on 2 threads: 150 ms against 100), and on BBC the half
+** whose context was fresh (59 ms against 30). */
 #define CHUNKS_PER_THREAD 8
 #define MAX_THREADS 8
 
@@ -778,30 +778,59 @@ static size_t pool_threads(const bl_store_opts *o, size_t n_blocks)
     return n_blocks < SPLIT_MIN_BLOCKS ? 1 : n;
 }
 
-/* Append chunk o of thread t's buffers to store and index, its entries'
-** offsets moved to where its bytes land. */
-static int join_chunk(const chunk_out *o, pool_thread *t, bl_buf *store,
-                      bl_buf *index)
+/* Hand the chunks over as STORE's pieces, in place in their threads'
+** buffers (which out takes), and append their entries to out->index with
+** their offsets moved to where the chunks land in STORE. Joining them into
+** one buffer instead copied the whole store into fresh memory on the
+** flush's last, single-threaded step (Reuters: 6 MB, 9-17 ms). */
+static int hand_over(const block_pool *p, pool_thread *t, size_t n,
+                     bl_store_out *out)
 {
-    for (size_t i = o->i0; i + BL_STOREIDX_BYTES <= o->i1;
-         i += BL_STOREIDX_BYTES)
-        bl_store_u64le(t->index.p + i, bl_load_u64le(t->index.p + i) -
-                                           o->s0 + store->len);
-    bl_buf_append(store, t->store.p + o->s0, o->s1 - o->s0);
-    bl_buf_append(index, t->index.p + o->i0, o->i1 - o->i0);
-    return store->rc != BL_OK ? store->rc : index->rc;
+    size_t np = 0;
+
+    out->bufs = calloc(n, sizeof *out->bufs);
+    out->store = malloc(sizeof *out->store * (p->n_chunks ? p->n_chunks : 1));
+    if (out->bufs == NULL || out->store == NULL)
+        return BL_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        out->bufs[i] = t[i].store;
+        t[i].store = (bl_buf)BL_BUF_INIT;
+    }
+    out->n_bufs = n;
+    for (size_t k = 0; k < p->n_chunks; k++) {
+        const chunk_out *o = &p->out[k];
+        const uint8_t *at = out->bufs[o->thread].p + o->s0;
+        uint8_t *e = t[o->thread].index.p;
+
+        for (size_t i = o->i0; i + BL_STOREIDX_BYTES <= o->i1;
+             i += BL_STOREIDX_BYTES)
+            bl_store_u64le(e + i, bl_load_u64le(e + i) - o->s0 +
+                                      out->store_bytes);
+        bl_buf_append(&out->index, e + o->i0, o->i1 - o->i0);
+        if (np > 0 && out->store[np - 1].p + out->store[np - 1].len == at) {
+            out->store[np - 1].len += o->s1 - o->s0;
+        } else if (o->s1 > o->s0) {
+            out->store[np].p = at;
+            out->store[np].len = o->s1 - o->s0;
+            out->store[np].mapped = false;
+            np++;
+        }
+        out->store_bytes += o->s1 - o->s0;
+        out->raw += o->raw_total;
+    }
+    out->n_store = np;
+    return out->index.rc;
 }
 
-/* Compress blocks [0, n_blocks) of w into store and index with coder c (on
-** n threads, c's own being the caller's), adding their raw bytes to
-** *raw_total, and the dictionary (unless NULL) into table: it is no
-** block's business, and its own context (8 MiB fresh) made it the last
-** 10 ms of a BBC flush, on one thread. The other threads' contexts are
-** made here. */
+/* Compress blocks [0, n_blocks) of w into out (STORE, STOREIDX, raw) with
+** coder c (on n threads, c's own being the caller's), and the dictionary
+** (unless NULL) into table: it is no block's business, and its own context
+** (8 MiB fresh) made it the last 10 ms of a BBC flush, on one thread. The
+** other threads' contexts are made here. */
 static int compress_pool(block_coder *c, const bl_store_writer *w,
                          const uint32_t *cut, size_t n_blocks, size_t n,
                          const bl_buf *dict, dict_table *table,
-                         bl_buf *store, bl_buf *index, uint64_t *raw_total)
+                         bl_store_out *out)
 {
     block_pool pool;
     pool_thread t[MAX_THREADS];
@@ -825,10 +854,8 @@ static int compress_pool(block_coder *c, const bl_store_writer *w,
     if (pool.out == NULL)
         return BL_ENOMEM;
     /* Room for a third of each thread's share of the text (the store is
-    ** about 0.32 of it) and for all of it in store, reserved at once:
-    ** grown by doubling from small, the buffers faulted in 2,000 fresh
-    ** 4 KiB pages for Reuters. */
-    bl_buf_reserve(store, (size_t)(w->total / 3));
+    ** about 0.32 of it), reserved at once: grown by doubling from small,
+    ** the buffers faulted in 2,000 fresh 4 KiB pages for Reuters. */
     for (size_t i = 0; i < n; i++) {
         t[i].pool = &pool;
         t[i].no = i;
@@ -852,10 +879,8 @@ static int compress_pool(block_coder *c, const bl_store_writer *w,
             rc = t[i].rc;
         ZSTD_freeCCtx(t[i].c.cctx);
     }
-    for (size_t k = 0; k < pool.n_chunks && rc == BL_OK; k++) {
-        rc = join_chunk(&pool.out[k], &t[pool.out[k].thread], store, index);
-        *raw_total += pool.out[k].raw_total;
-    }
+    if (rc == BL_OK)
+        rc = hand_over(&pool, t, n, out);
     for (size_t i = 0; i < n; i++) {      /* reserved even if not started */
         bl_buf_free(&t[i].raw);
         bl_buf_free(&t[i].store);
@@ -1028,9 +1053,19 @@ static int put_order(bl_buf *index, const bl_store_writer *w)
     return rc;
 }
 
+void bl_store_out_free(bl_store_out *out)
+{
+    for (size_t i = 0; i < out->n_bufs; i++)
+        bl_buf_free(&out->bufs[i]);
+    free(out->bufs);
+    free(out->store);
+    bl_buf_free(&out->index);
+    bl_buf_free(&out->dict);
+    memset(out, 0, sizeof *out);
+}
+
 int bl_store_finish(bl_store_writer *w, const bl_store_opts *o,
-                    bl_buf *store, bl_buf *index, bl_buf *dict,
-                    uint64_t *raw_total, uint32_t *blocks)
+                    bl_store_out *out)
 {
     block_coder c = {NULL, NULL, BL_NO_DICT, 0};
     bl_buf trained = BL_BUF_INIT, cuts = BL_BUF_INIT;
@@ -1039,8 +1074,7 @@ int bl_store_finish(bl_store_writer *w, const bl_store_opts *o,
     uint32_t from = 0;
     int rc;
 
-    *raw_total = 0;
-    *blocks = 0;
+    memset(out, 0, sizeof *out);
     memset(&table, 0, sizeof table);
     rc = sort_docs(w);
     if (rc != BL_OK)
@@ -1071,14 +1105,15 @@ int bl_store_finish(bl_store_writer *w, const bl_store_opts *o,
     if (rc == BL_OK)
         rc = compress_pool(&c, w, (const uint32_t *)(const void *)cuts.p,
                            n_blocks, pool_threads(o, n_blocks),
-                           trained.len > 0 ? &trained : NULL, &table, store,
-                           index, raw_total);
+                           trained.len > 0 ? &trained : NULL, &table, out);
     if (rc == BL_OK)
-        rc = put_order(index, w);
+        rc = put_order(&out->index, w);
     if (rc == BL_OK) {
-        rc = table_write(&table, dict);
-        *blocks = (uint32_t)n_blocks;
+        rc = table_write(&table, &out->dict);
+        out->blocks = (uint32_t)n_blocks;
     }
+    if (rc != BL_OK)
+        bl_store_out_free(out);
     free(w->order);
     w->order = NULL;
     coder_free(&c);
@@ -1089,16 +1124,14 @@ int bl_store_finish(bl_store_writer *w, const bl_store_opts *o,
 }
 
 int bl_store_finish_many(bl_store_writer *const *ws, size_t n,
-                         const bl_store_opts *o, bl_buf *store,
-                         bl_buf *index, bl_buf *dict, uint64_t *raw,
-                         uint32_t *blocks)
+                         const bl_store_opts *o, bl_store_out *out)
 {
     bl_store_writer *all;
     uint64_t docs = 0;
     int rc;
 
     if (n == 1)
-        return bl_store_finish(ws[0], o, store, index, dict, raw, blocks);
+        return bl_store_finish(ws[0], o, out);
     for (size_t k = 0; k < n; k++)
         docs += ws[k]->docs;
     if (docs >= BL_DOC_END)
@@ -1124,7 +1157,7 @@ int bl_store_finish_many(bl_store_writer *const *ws, size_t n,
     }
     rc = all->recs.rc != BL_OK ? all->recs.rc : all->elens.rc;
     if (rc == BL_OK)
-        rc = bl_store_finish(all, o, store, index, dict, raw, blocks);
+        rc = bl_store_finish(all, o, out);
     bl_store_writer_free(all);
     return rc;
 }

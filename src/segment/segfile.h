@@ -182,22 +182,45 @@ int bl_store_add(bl_store_writer *w, const bl_doc *doc);
 uint32_t bl_store_docs(const bl_store_writer *w);
 size_t bl_store_ram(const bl_store_writer *w);
 
-/* Compress everything into STORE, STOREIDX and STOREDICT, in the store's
-** own order (docstore.c); *raw is the raw block bytes, *blocks the blocks.
+/* A run of a section's bytes: the section is written from its pieces in
+** order. mapped: the bytes are in a read-only file map (a merge's source
+** segment), whose pages are handed back once written. */
+typedef struct bl_piece {
+    const uint8_t *p;
+    size_t len;
+    bool mapped;
+} bl_piece;
+
+/* What bl_store_finish hands over. STORE stays where the threads that
+** compressed it put it: it is n_store runs, in order, of the buffers bufs,
+** which out owns. */
+typedef struct bl_store_out {
+    bl_piece *store;           /* STORE */
+    size_t n_store;
+    uint64_t store_bytes;      /* STORE's length */
+    bl_buf *bufs;              /* what the runs point into */
+    size_t n_bufs;
+    bl_buf index, dict;        /* STOREIDX, STOREDICT */
+    uint64_t raw;              /* raw block bytes */
+    uint32_t blocks;
+} bl_store_out;
+
+/* Free what out holds; it is then empty (as bl_store_finish's failures
+** leave it). */
+void bl_store_out_free(bl_store_out *out);
+
+/* Compress everything into *out, in the store's own order (docstore.c).
 ** The writer keeps its documents (a failed flush can be retried) until
 ** bl_store_reset. */
 int bl_store_finish(bl_store_writer *w, const bl_store_opts *o,
-                    bl_buf *store, bl_buf *index, bl_buf *dict,
-                    uint64_t *raw, uint32_t *blocks);
+                    bl_store_out *out);
 
 /* bl_store_finish over the documents of ws[0..n) as one store, in that
 ** order: the documents of ws[1] follow those of ws[0], and so on (one
 ** segment of several builders). The writers are only read. BL_ELIMIT when
 ** they hold BL_DOC_END documents or more together. */
 int bl_store_finish_many(bl_store_writer *const *ws, size_t n,
-                         const bl_store_opts *o, bl_buf *store,
-                         bl_buf *index, bl_buf *dict, uint64_t *raw,
-                         uint32_t *blocks);
+                         const bl_store_opts *o, bl_store_out *out);
 
 /* Forget every document, keeping some memory for reuse. */
 void bl_store_reset(bl_store_writer *w);
@@ -247,15 +270,6 @@ int bl_store_block_info(const bl_segment *seg, uint32_t b,
 /* doc_at[p] (seg's document count of them): the document at store
 ** position p. BL_ECORRUPT when the positions are not one per document. */
 int bl_store_order(const bl_segment *seg, uint32_t *doc_at);
-
-/* A run of a section's bytes: the section is written from its pieces in
-** order. mapped: the bytes are in a read-only file map (a merge's source
-** segment), whose pages are handed back once written. */
-typedef struct bl_piece {
-    const uint8_t *p;
-    size_t len;
-    bool mapped;
-} bl_piece;
 
 /* Compress the last block and hand over STORE, STOREIDX and STOREDICT:
 ** store, index and dict must be empty (the caller frees them); *raw is the
