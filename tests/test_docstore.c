@@ -1,5 +1,5 @@
-/* test_docstore.c - the document store (segment/docstore.c): articles
-** written by the store writer come back byte for byte through
+/* test_docstore.c - the document store (segment/docstore.c, storeread.c):
+** articles written by the store writer come back byte for byte through
 ** bl_segment_doc, with and without a trained dictionary, across block
 ** sizes (a large store compressed by two threads); extra fields, empty
 ** strings, large bodies and UTF-8 included;

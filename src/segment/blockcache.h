@@ -8,7 +8,7 @@
 ** Searches keep meeting the same articles (a story's follow-ups, the news
 ** of the day, a page of results and the next), so an index keeps the
 ** blocks it decompressed, within a budget, and a search takes them from
-** here instead. reader/index.c owns one per bl_index; docstore.c fills it
+** here instead. reader/index.c owns one per bl_index; storeread.c fills it
 ** from the store contexts given it (bl_store_ctx_use_cache).
 **
 ** Keys: a segment's uid (its footer checksum, segfile.h) and a block

@@ -1,6 +1,6 @@
 /* segfile.h - the parts of an open segment that the readers of segment/
 ** share (segment.c opens and checks, termdict.c, postings.c, columns.c and
-** docstore.c read), and the writers that index/ uses to produce each
+** storeread.c read), and the writers that index/ uses to produce each
 ** section. Private to segment/ and index/: readers outside use segment.h.
 */
 #ifndef BL_SEGFILE_H
@@ -56,7 +56,7 @@ struct bl_segment {
                                   each document is at its own number */
     const uint8_t *pos_p;      /* packed store positions, in STOREIDX */
     uint32_t n_dicts;          /* STOREDICT's dictionaries */
-    struct bl_ddicts *ddicts;  /* each digested on first use (docstore.c) */
+    struct bl_ddicts *ddicts;  /* each digested on first use (storeread.c) */
 };
 
 /* Decode the fixed parts of the sections that open reads (columns.c). */
@@ -66,6 +66,30 @@ int bl_columns_load(bl_segment *seg);
 void bl_columns_unload(bl_segment *seg);
 int bl_store_load(bl_segment *seg);
 void bl_store_unload(bl_segment *seg);
+
+/* The store's columns, in a block's order: title, source, url, lang (the
+** extras follow), body (format.h, STORE). */
+#define BL_STORE_COLS 5
+/* The most raw bytes a store block, or a stored dictionary, may claim. */
+#define BL_STORE_MAX_BLOCK_RAW ((uint64_t)1 << 31)
+#define BL_STORE_MAX_DICT_RAW ((uint64_t)1 << 26)
+
+/* A STOREIDX entry (format.h), as the store's writer (docstore.c) puts it
+** and its reader (storeread.c) takes it. */
+typedef struct bl_store_entry {
+    uint64_t off;
+    uint32_t comp, raw, first, docs;
+    uint64_t sum;
+    uint32_t dict, zero;
+} bl_store_entry;
+
+/* Entry b of a STOREIDX that bl_store_load has checked the size of. */
+bl_store_entry bl_store_entry_at(const bl_segment *seg, uint32_t b);
+
+/* Dictionary k of STOREDICT (compressed), whose table bl_store_load has
+** checked. */
+void bl_store_dict_at(const bl_segment *seg, uint32_t k, const uint8_t **p,
+                      uint32_t *len);
 
 /* Format a message into msg/cap; returns BL_ECORRUPT (segment.c). */
 int bl_seg_fail(char *msg, size_t cap, const char *fmt, ...)
@@ -275,10 +299,11 @@ int bl_store_order(const bl_segment *seg, uint32_t *doc_at);
 ** store, index and dict must be empty (the caller frees them); *raw is the
 ** raw block bytes, *blocks the blocks. pos[d] is the store position of
 ** document d, one for each article given (a permutation; NULL: the order
-** given was the documents'). STORE is *pieces (*n of them, malloc'ed, the caller
-** frees them): runs of store, which must not change while they are used,
-** and runs of copied blocks, in the maps of the segments they were copied
-** from, which must stay open. The stream can only be freed afterwards. */
+** given was the documents'). STORE is *pieces (*n of them, malloc'ed, the
+** caller frees them): runs of store, which must not change while they are
+** used, and runs of copied blocks, in the maps of the segments they were
+** copied from, which must stay open. The stream can only be freed
+** afterwards. */
 int bl_store_stream_finish(bl_store_stream *s, const uint32_t *pos,
                            bl_buf *store, bl_buf *index, bl_buf *dict,
                            uint64_t *raw, uint32_t *blocks, bl_piece **pieces,
